@@ -1,0 +1,62 @@
+/// One uploaded file of a product at a version: what a channel serves and a site downloads.
+///
+/// A build is identified by the SHA-256 of its file, so the same bytes are one build however
+/// often they are uploaded.
+public struct Build: Hashable, Sendable {
+    /// The tool that made the file, e.g. lofty 1.1.2 (seed 000).
+    public struct Builder: Hashable, Sendable {
+        public var name: String?
+        public var version: String?
+
+        public init(name: String? = nil, version: String? = nil) {
+            self.name = name
+            self.version = version
+        }
+    }
+
+    public var hash: BuildHash
+    /// Lowercase hex MD5 of the file, for `Content-MD5` and clients that check it.
+    public var md5: String
+    public var product: ProductID
+    public var version: Version
+    /// The channel the build was uploaded to.
+    public var channel: ChannelID
+    /// When it was uploaded, in milliseconds since 1970.
+    public var timestamp: Int64
+    public var builder: Builder
+    public var uploadedBy: String?
+    /// The file's size in bytes.
+    public var size: Int64
+    public var fileName: FileName
+    /// True for the newest upload of this product and version.
+    public var isLatest: Bool
+    /// The lowest WordPress version the build supports.
+    public var requires: String?
+    /// The highest WordPress version the build was tested with.
+    public var tested: String?
+    /// The lowest PHP version the build supports.
+    public var requiresPHP: String?
+    public var changelog: String?
+
+    public init(
+        hash: BuildHash, md5: String, product: ProductID, version: Version, channel: ChannelID, timestamp: Int64,
+        builder: Builder = Builder(), uploadedBy: String? = nil, size: Int64, fileName: FileName, isLatest: Bool = true,
+        requires: String? = nil, tested: String? = nil, requiresPHP: String? = nil, changelog: String? = nil
+    ) {
+        self.hash = hash
+        self.md5 = md5
+        self.product = product
+        self.version = version
+        self.channel = channel
+        self.timestamp = timestamp
+        self.builder = builder
+        self.uploadedBy = uploadedBy
+        self.size = size
+        self.fileName = fileName
+        self.isLatest = isLatest
+        self.requires = requires
+        self.tested = tested
+        self.requiresPHP = requiresPHP
+        self.changelog = changelog
+    }
+}

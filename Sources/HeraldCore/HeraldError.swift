@@ -1,0 +1,161 @@
+/// The one error type Herald's rules, store and server raise on purpose.
+///
+/// A public struct over a private code enum, so new cases never break callers. Each error has a
+/// stable short ``code`` (`invalid_channel`, `channel_is_alias`, ...) that clients, logs and
+/// metrics can match on, a ``kind`` that the server turns into an HTTP status, and a ``message``
+/// for people. Anything else that escapes a request is a bug and is answered as a 500.
+public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What sort of failure this is; the HTTP layer maps it to a status code.
+    public enum Kind: Sendable, Hashable {
+        /// The request was malformed or broke a rule (400).
+        case invalidInput
+        /// The request needs a valid API token (401).
+        case unauthorized
+        /// The token is valid but not allowed to do this (403).
+        case forbidden
+        /// The named thing does not exist (404).
+        case notFound
+        /// The request conflicts with the current state (409).
+        case conflict
+        /// The request body is larger than allowed (413).
+        case tooLarge
+        /// A dependency such as the database cannot be reached (503).
+        case unavailable
+    }
+
+    private enum Code: String, Sendable, Hashable {
+        case invalidProduct = "invalid_product"
+        case invalidChannel = "invalid_channel"
+        case invalidVersion = "invalid_version"
+        case invalidHash = "invalid_hash"
+        case invalidFileName = "invalid_file_name"
+        case invalidInput = "invalid_input"
+        case unknownProduct = "unknown_product"
+        case unknownChannel = "unknown_channel"
+        case unknownBuild = "unknown_build"
+        case ambiguousBuild = "ambiguous_build"
+        case productExists = "product_exists"
+        case buildOfOtherProduct = "build_of_other_product"
+        case channelIsAlias = "channel_is_alias"
+        case aliasCycle = "alias_cycle"
+        case unauthorized = "unauthorized"
+        case forbidden = "forbidden"
+        case tooLarge = "too_large"
+        case databaseUnavailable = "database_unavailable"
+        case schemaTooNew = "schema_too_new"
+    }
+
+    private let codeValue: Code
+    /// A message for people: what was wrong, with the offending value where there is one.
+    public let message: String
+
+    private init(_ code: Code, _ message: String) {
+        self.codeValue = code
+        self.message = message
+    }
+
+    /// The stable machine-readable code, e.g. `invalid_channel`.
+    public var code: String { codeValue.rawValue }
+
+    /// What sort of failure this is.
+    public var kind: Kind {
+        switch codeValue {
+        case .invalidProduct, .invalidChannel, .invalidVersion, .invalidHash, .invalidFileName,
+            .invalidInput, .channelIsAlias, .aliasCycle, .ambiguousBuild:
+            return .invalidInput
+        case .unknownProduct, .unknownChannel, .unknownBuild:
+            return .notFound
+        case .productExists, .buildOfOtherProduct:
+            return .conflict
+        case .unauthorized:
+            return .unauthorized
+        case .forbidden:
+            return .forbidden
+        case .tooLarge:
+            return .tooLarge
+        case .databaseUnavailable, .schemaTooNew:
+            return .unavailable
+        }
+    }
+
+    public var description: String { "\(code): \(message)" }
+}
+
+extension HeraldError {
+    /// A field's value broke its identifier rule; the message names the field, the value and the rule.
+    static func invalidIdentifier(field: String, value: String, rule: String) -> HeraldError {
+        let code: Code
+        switch field {
+        case "product": code = .invalidProduct
+        case "channel", "alias_for": code = .invalidChannel
+        case "version": code = .invalidVersion
+        case "hash": code = .invalidHash
+        case "file_name": code = .invalidFileName
+        default: code = .invalidInput
+        }
+        return HeraldError(code, "\(field) \(quoted(value)) is invalid: \(rule)")
+    }
+
+    /// A request field that is not an identifier was missing or malformed.
+    public static func invalidInput(_ message: String) -> HeraldError {
+        HeraldError(.invalidInput, message)
+    }
+
+    public static func unknownProduct(_ id: ProductID) -> HeraldError {
+        HeraldError(.unknownProduct, "product '\(id)' does not exist; create it with `herald product create \(id)`")
+    }
+
+    public static func unknownChannel(_ id: ChannelID, of product: ProductID) -> HeraldError {
+        HeraldError(.unknownChannel, "product '\(product)' has no channel '\(id)'")
+    }
+
+    public static func unknownBuild(_ reference: String) -> HeraldError {
+        HeraldError(.unknownBuild, "no build has the hash \(quoted(reference))")
+    }
+
+    public static func ambiguousBuild(_ prefix: String) -> HeraldError {
+        HeraldError(.ambiguousBuild, "the hash prefix \(quoted(prefix)) matches more than one build; give more characters")
+    }
+
+    public static func productExists(_ id: ProductID) -> HeraldError {
+        HeraldError(.productExists, "product '\(id)' already exists")
+    }
+
+    public static func buildOfOtherProduct(_ hash: BuildHash, owner: ProductID) -> HeraldError {
+        HeraldError(.buildOfOtherProduct, "the file \(hash) is already a build of product '\(owner)'")
+    }
+
+    public static func channelIsAlias(_ id: ChannelID, target: ChannelID) -> HeraldError {
+        HeraldError(.channelIsAlias, "channel '\(id)' is an alias for '\(target)'; upload to '\(target)' instead")
+    }
+
+    public static func aliasCycle(_ id: ChannelID, path: [ChannelID]) -> HeraldError {
+        let chain = path.map(\.rawValue).joined(separator: " -> ")
+        return HeraldError(.aliasCycle, "channel '\(id)' cannot be an alias here: \(chain) would be a cycle")
+    }
+
+    public static let unauthorized = HeraldError(.unauthorized, "this request needs a valid API token (Authorization: Bearer ...)")
+
+    public static func forbidden(_ message: String) -> HeraldError {
+        HeraldError(.forbidden, message)
+    }
+
+    public static func tooLarge(limit: Int64) -> HeraldError {
+        HeraldError(.tooLarge, "the body is larger than the limit of \(limit) bytes")
+    }
+
+    public static func databaseUnavailable(_ detail: String) -> HeraldError {
+        HeraldError(.databaseUnavailable, "the database cannot be reached: \(detail)")
+    }
+
+    public static func schemaTooNew(found: Int, known: Int) -> HeraldError {
+        HeraldError(.schemaTooNew, "the database has schema version \(found) but this Herald knows only up to \(known); run a newer Herald")
+    }
+}
+
+/// Quotes a value from outside for a message, cut short so a huge value cannot flood a log line.
+func quoted(_ value: String) -> String {
+    let limit = 80
+    let shown = value.count > limit ? String(value.prefix(limit)) + "..." : value
+    return "'" + shown + "'"
+}

@@ -1,0 +1,60 @@
+/// Something a vendor ships: a WordPress plugin, a WordPress theme or a desktop app.
+public struct Product: Hashable, Sendable {
+    /// What kind of software this is; it decides which update APIs describe the product.
+    public enum Kind: String, Hashable, Sendable, CaseIterable, Codable {
+        case plugin
+        case theme
+        case app
+
+        /// The kind named `value`, or an error that lists the kinds.
+        public init(validating value: String) throws(HeraldError) {
+            guard let kind = Kind(rawValue: value) else {
+                let kinds = Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalidInput("kind \(quoted(value)) is invalid: one of \(kinds)")
+            }
+            self = kind
+        }
+    }
+
+    public var id: ProductID
+    public var name: String
+    public var kind: Kind
+    /// Hidden products are left out of listings but still answer update checks.
+    public var hidden: Bool
+    public var homepage: String?
+    public var description: String?
+    /// Milliseconds since 1970.
+    public var createdAt: Int64
+
+    public init(
+        id: ProductID, name: String, kind: Kind, hidden: Bool = false, homepage: String? = nil,
+        description: String? = nil, createdAt: Int64
+    ) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.hidden = hidden
+        self.homepage = homepage
+        self.description = description
+        self.createdAt = createdAt
+    }
+
+    /// A product's display name: 1 to 200 characters, not blank, no control characters.
+    public static func validateName(_ name: String, field: String = "name") throws(HeraldError) {
+        let trimmed = name.trimmingWhitespace()
+        guard !trimmed.isEmpty, name.count <= 200, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalidInput("\(field) \(quoted(name)) is invalid: 1 to 200 characters, not blank, no control characters")
+        }
+    }
+}
+
+extension String {
+    /// The string without leading and trailing spaces, tabs and newlines.
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+            let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[start...end])
+    }
+}

@@ -1,0 +1,50 @@
+import HeraldCore
+import HeraldStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// What `herald serve` and the server tests configure.
+public struct ServerSettings: Sendable {
+    public var host: String
+    /// 0 picks a free port; the address actually bound is logged and reported to `onListening`.
+    public var port: Int
+    public var dataDirectory: String
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+    }
+}
+
+/// Builds the Herald application on an opened store; the executable and the tests both call it.
+///
+/// The store runs as a service of the application, and its migrations run before the server
+/// accepts connections. `onListening` is called with the port once the server listens.
+public func buildApplication(
+    settings: ServerSettings,
+    store: any Store,
+    logger: Logger,
+    onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorEnvelopeMiddleware())
+    HealthRoutes(store: store).register(on: router)
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Herald"),
+        services: [store],
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? settings.port
+            logger.notice("Herald listening on http://\(settings.host):\(port)")
+            await onListening(port)
+        },
+        logger: logger
+    )
+    app.beforeServerStarts {
+        try await store.migrate()
+    }
+    return app
+}

@@ -1,0 +1,37 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import Hummingbird
+
+/// The one place where an error becomes an HTTP answer: the JSON envelope with a `type:
+/// error` message carrying a stable code, never an HTML page or a stack trace.
+extension HeraldError: HTTPResponseError {
+    public var status: HTTPResponse.Status {
+        switch kind {
+        case .invalidInput: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooLarge: .contentTooLarge
+        case .unavailable: .serviceUnavailable
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        if kind == .unauthorized {
+            headers[.wwwAuthenticate] = "Bearer"
+        }
+        return errorEnvelopeResponse(status: status, code: code, message: message, headers: headers)
+    }
+}
+
+/// An error envelope as a complete response.
+func errorEnvelopeResponse(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
+    var headers = headers
+    headers[.contentType] = "application/json; charset=utf-8"
+    let envelope = Envelope<NoResponse>(messages: [Message(type: .error, code: code, message: message)], response: nil)
+    let body = (try? JSONEncoder().encode(envelope)) ?? Data(#"{"messages":[],"response":null}"#.utf8)
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+}

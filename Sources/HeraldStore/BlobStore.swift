@@ -1,0 +1,251 @@
+import Crypto
+import Foundation
+import HeraldCore
+import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file stored by the blob store, with the digests computed while it streamed in.
+public struct StoredBlob: Sendable, Hashable {
+    public let hash: BuildHash
+    /// Lowercase hex MD5.
+    public let md5: String
+    public let size: Int64
+}
+
+/// Build files, stored once each under their SHA-256: `blobs/ab/cd/abcd...`.
+///
+/// A blob is streamed into a temporary file in `blobs/tmp` (the same file system), fsynced,
+/// then renamed into place and its folder fsynced: a crash leaves either the whole blob or a
+/// temporary file, which the next start removes. The same bytes stored twice are one blob.
+/// Nothing is ever held whole in memory; blocking file calls run on NIO's thread pool.
+public final class BlobStore: Sendable {
+    /// The `blobs` folder inside the data folder.
+    public let root: String
+    private let temporaryDirectory: String
+    private let threadPool: NIOThreadPool
+
+    /// How many bytes are gathered before one `write` call.
+    private static let writeBatchSize = 1 << 20
+
+    /// Opens the blob store in `dataDirectory`, creating its folders, and removes the
+    /// temporary files an earlier crash left behind.
+    public init(dataDirectory: String, threadPool: NIOThreadPool = .singleton) throws {
+        root = (dataDirectory as NSString).appendingPathComponent("blobs")
+        temporaryDirectory = (root as NSString).appendingPathComponent("tmp")
+        self.threadPool = threadPool
+        let files = FileManager.default
+        try files.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: true)
+        for leftover in try files.contentsOfDirectory(atPath: temporaryDirectory) {
+            try files.removeItem(atPath: (temporaryDirectory as NSString).appendingPathComponent(leftover))
+        }
+    }
+
+    /// Where the blob with this hash lives (whether or not it exists).
+    public func path(of hash: BuildHash) -> String {
+        let value = hash.rawValue
+        let first = value.prefix(2)
+        let second = value.dropFirst(2).prefix(2)
+        return "\(root)/\(first)/\(second)/\(value)"
+    }
+
+    /// True when the blob is stored.
+    public func contains(_ hash: BuildHash) -> Bool {
+        FileManager.default.fileExists(atPath: path(of: hash))
+    }
+
+    /// Streams `chunks` into the store and returns the blob's hash, MD5 and size.
+    ///
+    /// Throws `too_large` as soon as more than `limit` bytes arrive; then, as on any other
+    /// failure or cancellation, nothing is stored.
+    public func write<Chunks: AsyncSequence>(_ chunks: Chunks, limit: Int64? = nil) async throws -> StoredBlob
+    where Chunks.Element == ByteBuffer {
+        let temporaryPath = "\(temporaryDirectory)/\(UUID().uuidString)"
+        let descriptor = try await threadPool.runIfActive {
+            try Self.check(open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644), "create", temporaryPath)
+        }
+        var isOpen = true
+        do {
+            var sha256 = SHA256()
+            var md5 = Insecure.MD5()
+            var size: Int64 = 0
+            var batch = ByteBuffer()
+            for try await chunk in chunks {
+                size += Int64(chunk.readableBytes)
+                if let limit, size > limit {
+                    throw HeraldError.tooLarge(limit: limit)
+                }
+                chunk.withUnsafeReadableBytes { bytes in
+                    sha256.update(bufferPointer: bytes)
+                    md5.update(bufferPointer: bytes)
+                }
+                batch.writeImmutableBuffer(chunk)
+                if batch.readableBytes >= Self.writeBatchSize {
+                    try await writeAll(batch, to: descriptor, path: temporaryPath)
+                    batch.clear()
+                }
+            }
+            try await writeAll(batch, to: descriptor, path: temporaryPath)
+            let hash = try BuildHash(validating: sha256.finalize().hexString)
+            let destination = path(of: hash)
+            isOpen = false
+            try await threadPool.runIfActive {
+                do {
+                    try Self.check(fsync(descriptor), "fsync", temporaryPath)
+                } catch {
+                    close(descriptor)
+                    throw error
+                }
+                try Self.check(close(descriptor), "close", temporaryPath)
+                let folder = (destination as NSString).deletingLastPathComponent
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                if FileManager.default.fileExists(atPath: destination) {
+                    unlink(temporaryPath)
+                } else {
+                    try Self.check(rename(temporaryPath, destination), "rename", destination)
+                    try Self.synchronizeDirectory(folder)
+                }
+            }
+            return StoredBlob(hash: hash, md5: md5.finalize().hexString, size: size)
+        } catch {
+            if isOpen { close(descriptor) }
+            unlink(temporaryPath)
+            throw error
+        }
+    }
+
+    /// The blob's bytes in chunks, read as the consumer asks for them.
+    public func contents(of hash: BuildHash, chunkSize: Int = 64 * 1024) -> BlobContents {
+        BlobContents(path: path(of: hash), chunkSize: chunkSize, threadPool: threadPool)
+    }
+
+    /// Deletes the blob; nothing happens if it is not there.
+    public func remove(_ hash: BuildHash) async throws {
+        let path = path(of: hash)
+        try await threadPool.runIfActive {
+            if unlink(path) != 0 && errno != ENOENT {
+                throw BlobStoreError(operation: "unlink", path: path, code: errno)
+            }
+        }
+    }
+
+    private func writeAll(_ buffer: ByteBuffer, to descriptor: CInt, path: String) async throws {
+        guard buffer.readableBytes > 0 else { return }
+        try await threadPool.runIfActive {
+            try buffer.withUnsafeReadableBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw BlobStoreError(operation: "write", path: path, code: errno)
+                    }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    private static func synchronizeDirectory(_ path: String) throws {
+        let descriptor = try check(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path)
+        defer { close(descriptor) }
+        try check(fsync(descriptor), "fsync", path)
+    }
+
+    @discardableResult
+    private static func check(_ result: CInt, _ operation: String, _ path: String) throws -> CInt {
+        guard result >= 0 else { throw BlobStoreError(operation: operation, path: path, code: errno) }
+        return result
+    }
+}
+
+/// A failed file system call of the blob store: which call, on which file, and why.
+public struct BlobStoreError: Error, CustomStringConvertible {
+    public let operation: String
+    public let path: String
+    public let code: CInt
+
+    public var description: String {
+        "\(operation) \(path): \(String(cString: strerror(code)))"
+    }
+}
+
+/// A blob's bytes as an async sequence of chunks; the file is opened on the first read and
+/// closed at its end, or when the iterator is dropped.
+public struct BlobContents: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+
+    let path: String
+    let chunkSize: Int
+    let threadPool: NIOThreadPool
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(path: path, chunkSize: chunkSize, threadPool: threadPool)
+    }
+
+    public final class Iterator: AsyncIteratorProtocol {
+        private let path: String
+        private let chunkSize: Int
+        private let threadPool: NIOThreadPool
+        private var descriptor: CInt?
+        private var finished = false
+
+        init(path: String, chunkSize: Int, threadPool: NIOThreadPool) {
+            self.path = path
+            self.chunkSize = chunkSize
+            self.threadPool = threadPool
+        }
+
+        public func next() async throws -> ByteBuffer? {
+            guard !finished else { return nil }
+            let path = path
+            let descriptor: CInt
+            if let open = self.descriptor {
+                descriptor = open
+            } else {
+                descriptor = try await threadPool.runIfActive {
+                    let result = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                    guard result >= 0 else { throw BlobStoreError(operation: "open", path: path, code: errno) }
+                    return result
+                }
+                self.descriptor = descriptor
+            }
+            let chunkSize = chunkSize
+            let chunk = try await threadPool.runIfActive {
+                var buffer = ByteBuffer()
+                while true {
+                    var failure: CInt = 0
+                    buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: chunkSize) { bytes in
+                        let count = read(descriptor, bytes.baseAddress, chunkSize)
+                        if count < 0 { failure = errno }
+                        return Swift.max(count, 0)
+                    }
+                    if failure == 0 { return buffer }
+                    if failure != EINTR { throw BlobStoreError(operation: "read", path: path, code: failure) }
+                }
+            }
+            if chunk.readableBytes == 0 {
+                finish()
+                return nil
+            }
+            return chunk
+        }
+
+        private func finish() {
+            finished = true
+            if let descriptor {
+                close(descriptor)
+                self.descriptor = nil
+            }
+        }
+
+        deinit {
+            if let descriptor { close(descriptor) }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import HeraldCore
+import Logging
+import SQLKit
+import SQLiteKit
+import ServiceLifecycle
+
+/// The embedded default: one SQLite file in WAL mode, on one connection.
+///
+/// Every use of the connection goes through one ``AsyncLock``, so a transaction's statements
+/// never interleave with another task's. SQLite runs one statement at a time on a connection
+/// anyway, so the lock costs little.
+public final class SQLiteStore: Store {
+    public let logger: Logger
+    private let connection: SQLiteConnection
+    private let lock = AsyncLock()
+
+    /// Opens (creating if needed) the database file at `path`.
+    public static func open(path: String, logger: Logger) async throws -> SQLiteStore {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        do {
+            let database = connection.sql()
+            // WAL lets readers in other processes (a CLI next to a running server) work during
+            // writes; busy_timeout makes a second process wait for the write lock, not fail.
+            try await database.raw("PRAGMA journal_mode = WAL").run()
+            try await database.raw("PRAGMA busy_timeout = 10000").run()
+            try await database.raw("PRAGMA foreign_keys = ON").run()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return SQLiteStore(connection: connection, logger: logger)
+    }
+
+    private init(connection: SQLiteConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    public func withDatabase<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await lock.withLock {
+            try await body(connection.sql())
+        }
+    }
+
+    public func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await lock.withLock {
+            let database = connection.sql()
+            try await database.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(database)
+                try await database.raw("COMMIT").run()
+                return result
+            } catch {
+                do {
+                    try await database.raw("ROLLBACK").run()
+                } catch let rollbackError {
+                    logger.error("ROLLBACK failed", metadata: ["error": "\(String(reflecting: rollbackError))"])
+                }
+                throw error
+            }
+        }
+    }
+
+    /// BEGIN IMMEDIATE already takes SQLite's one write lock.
+    public var migrationLockStatement: SQLQueryString? { nil }
+
+    /// Waits until the service is asked to stop or cancelled, then closes the connection.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        // The future-based close runs to the end even though this task is cancelled.
+        try await lock.withLock {
+            try await connection.close().get()
+        }
+    }
+}

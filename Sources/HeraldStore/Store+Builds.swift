@@ -1,0 +1,122 @@
+import HeraldCore
+import SQLKit
+
+extension Store {
+    /// Publishes `build` to its channel in one transaction, and returns it as stored.
+    ///
+    /// Creates the channel if the product lacks it; refuses an alias (`channel_is_alias`) and
+    /// an unknown product (`unknown_product`). The build becomes the newest upload of its
+    /// version (`is_latest`), and the channel's `latest_build` moves to it unless the channel
+    /// is pinned; the move is recorded as done by `actor`. The same file published again is the
+    /// same build: its record is kept and the channel moves to it.
+    ///
+    /// > Warning: Store the file in the ``BlobStore`` first; a build whose blob is missing cannot be downloaded.
+    @discardableResult
+    public func publish(_ build: Build, actor: String) async throws -> Build {
+        try await withTransaction { database in
+            guard
+                try await database.select().column("id").from("products")
+                    .where("id", .equal, build.product.rawValue).first() != nil
+            else {
+                throw HeraldError.unknownProduct(build.product)
+            }
+            try await insertChannel(.createdByUpload(of: build.product, id: build.channel, at: build.timestamp), into: database)
+            guard let channel = try await lockChannel(build.channel, of: build.product, in: database) else {
+                throw HeraldError.unknownChannel(build.channel, of: build.product)
+            }
+            try channel.ensureAcceptsUploads()
+
+            var published = build
+            if let existing = try await database.select().column("*").from("builds")
+                .where("hash", .equal, build.hash.rawValue).first().map(Build.init(row:))
+            {
+                guard existing.product == build.product else {
+                    throw HeraldError.buildOfOtherProduct(build.hash, owner: existing.product)
+                }
+                published = existing
+            } else {
+                try await insertBuild(build, into: database)
+            }
+            published.isLatest = true
+            try await database.update("builds")
+                .set("is_latest", to: SQLLiteral.boolean(false))
+                .where("product_id", .equal, build.product.rawValue)
+                .where("version", .equal, published.version.rawValue)
+                .where("hash", .notEqual, build.hash.rawValue)
+                .run()
+            try await database.update("builds")
+                .set("is_latest", to: SQLLiteral.boolean(true))
+                .where("hash", .equal, build.hash.rawValue)
+                .run()
+
+            if !channel.isPinned, channel.latestBuild != build.hash {
+                try await database.update("channels")
+                    .set("latest_build", to: build.hash.rawValue)
+                    .where("product_id", .equal, build.product.rawValue)
+                    .where("id", .equal, build.channel.rawValue)
+                    .run()
+                try await recordMove(
+                    of: channel, pointer: .latest, from: channel.latestBuild, to: build.hash, reason: .upload,
+                    actor: actor, at: build.timestamp, in: database)
+            }
+            return published
+        }
+    }
+
+    private func insertBuild(_ build: Build, into database: any SQLDatabase) async throws {
+        try await database.insert(into: "builds")
+            .columns(
+                "hash", "md5", "product_id", "version", "channel_id", "uploaded_at", "builder_name", "builder_version",
+                "uploaded_by", "size", "file_name", "is_latest", "requires", "tested", "requires_php", "changelog")
+            .values(
+                SQLBind(build.hash.rawValue), SQLBind(build.md5), SQLBind(build.product.rawValue),
+                SQLBind(build.version.rawValue), SQLBind(build.channel.rawValue), SQLBind(build.timestamp),
+                SQLBind(build.builder.name), SQLBind(build.builder.version), SQLBind(build.uploadedBy),
+                SQLBind(build.size), SQLBind(build.fileName.rawValue), SQLBind(true), SQLBind(build.requires),
+                SQLBind(build.tested), SQLBind(build.requiresPHP), SQLBind(build.changelog))
+            .run()
+    }
+
+    /// The build with exactly this hash, or nil.
+    public func build(_ hash: BuildHash) async throws -> Build? {
+        try await withDatabase { database in
+            try await database.select().column("*").from("builds")
+                .where("hash", .equal, hash.rawValue)
+                .first()
+                .map(Build.init(row:))
+        }
+    }
+
+    /// The one build whose hash starts with `reference`; `unknown_build` when none does and
+    /// `ambiguous_build` when several do.
+    public func build(matching reference: BuildReference) async throws -> Build {
+        if let hash = reference.fullHash {
+            guard let build = try await build(hash) else { throw HeraldError.unknownBuild(reference.rawValue) }
+            return build
+        }
+        // A reference is validated as lowercase hex, so it cannot carry LIKE wildcards.
+        let matches = try await withDatabase { database in
+            try await database.select().column("*").from("builds")
+                .where("hash", .like, reference.rawValue + "%")
+                .limit(2)
+                .all()
+                .map(Build.init(row:))
+        }
+        guard let first = matches.first else { throw HeraldError.unknownBuild(reference.rawValue) }
+        guard matches.count == 1 else { throw HeraldError.ambiguousBuild(reference.rawValue) }
+        return first
+    }
+
+    /// Builds uploaded to `channel` of `product`, newest first.
+    public func builds(uploadedTo channel: ChannelID, of product: ProductID) async throws -> [Build] {
+        try await withDatabase { database in
+            try await database.select().column("*").from("builds")
+                .where("product_id", .equal, product.rawValue)
+                .where("channel_id", .equal, channel.rawValue)
+                .orderBy("uploaded_at", .descending)
+                .orderBy("hash", .descending)
+                .all()
+                .map(Build.init(row:))
+        }
+    }
+}

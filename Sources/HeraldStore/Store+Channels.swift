@@ -1,0 +1,96 @@
+import HeraldCore
+import SQLKit
+
+extension Store {
+    /// The product's channels, by id.
+    public func channels(of product: ProductID) async throws -> [Channel] {
+        try await withDatabase { database in
+            try await database.select().column("*").from("channels")
+                .where("product_id", .equal, product.rawValue)
+                .orderBy("id")
+                .all()
+                .map(Channel.init(row:))
+        }
+    }
+
+    /// One channel of a product, or nil.
+    public func channel(_ id: ChannelID, of product: ProductID) async throws -> Channel? {
+        try await withDatabase { database in
+            try await database.select().column("*").from("channels")
+                .where("product_id", .equal, product.rawValue)
+                .where("id", .equal, id.rawValue)
+                .first()
+                .map(Channel.init(row:))
+        }
+    }
+
+    /// The build a site on `channel` is offered, aliases and pins resolved; nil while the
+    /// channel has none. Throws `unknown_channel` for a channel the product lacks.
+    public func servedBuild(for channel: ChannelID, of product: ProductID) async throws -> Build? {
+        let resolution = ChannelResolution(channels: try await channels(of: product))
+        guard let hash = try resolution.resolveServedBuild(for: channel, of: product) else {
+            return nil
+        }
+        return try await build(hash)
+    }
+
+    func insertChannel(_ channel: Channel, into database: any SQLDatabase) async throws {
+        try await database.insert(into: "channels")
+            .columns(
+                "product_id", "id", "name", "description", "alias_for", "is_core", "is_custom", "is_favourite",
+                "latest_build", "active_build", "created_at")
+            .values(
+                SQLBind(channel.product.rawValue), SQLBind(channel.id.rawValue), SQLBind(channel.name),
+                SQLBind(channel.description), SQLBind(channel.aliasFor?.rawValue), SQLBind(channel.isCore),
+                SQLBind(channel.isCustom), SQLBind(channel.isFavourite), SQLBind(channel.latestBuild?.rawValue),
+                SQLBind(channel.activeBuild?.rawValue), SQLBind(channel.createdAt))
+            .ignoringConflicts()
+            .run()
+    }
+
+    /// Reads a channel and, on PostgreSQL, locks its row until the transaction ends, so that
+    /// concurrent moves of the same channel happen one after another. (SQLite's
+    /// `BEGIN IMMEDIATE` already serialises all writers; sql-kit leaves the clause out there.)
+    func lockChannel(_ id: ChannelID, of product: ProductID, in database: any SQLDatabase) async throws -> Channel? {
+        try await database.select().column("*").from("channels")
+            .where("product_id", .equal, product.rawValue)
+            .where("id", .equal, id.rawValue)
+            .for(.update)
+            .first()
+            .map(Channel.init(row:))
+    }
+
+    /// Records one move of a channel pointer as the next entry of its history.
+    func recordMove(
+        of channel: Channel, pointer: ChannelMove.Pointer, from: BuildHash?, to: BuildHash?,
+        reason: ChannelMove.Reason, actor: String, at time: Int64, in database: any SQLDatabase
+    ) async throws {
+        let last = try await database.select()
+            .column(SQLFunction("MAX", args: SQLColumn("sequence")), as: "last")
+            .from("channel_moves")
+            .where("product_id", .equal, channel.product.rawValue)
+            .where("channel_id", .equal, channel.id.rawValue)
+            .first()?
+            .decode(column: "last", as: Int64?.self)
+        try await database.insert(into: "channel_moves")
+            .columns(
+                "product_id", "channel_id", "sequence", "pointer", "from_build", "to_build", "reason", "actor", "moved_at")
+            .values(
+                SQLBind(channel.product.rawValue), SQLBind(channel.id.rawValue), SQLBind((last ?? 0) + 1),
+                SQLBind(pointer.rawValue), SQLBind(from?.rawValue), SQLBind(to?.rawValue), SQLBind(reason.rawValue),
+                SQLBind(actor), SQLBind(time))
+            .run()
+    }
+
+    /// Every move of the channel's latest or active build, oldest first.
+    public func history(of channel: ChannelID, of product: ProductID) async throws -> [ChannelMove] {
+        try await withDatabase { database in
+            try await database.select().column("*").from("channel_moves")
+                .where("product_id", .equal, product.rawValue)
+                .where("channel_id", .equal, channel.rawValue)
+                .orderBy("sequence")
+                .all()
+                .map(ChannelMove.init(row:))
+        }
+    }
+}

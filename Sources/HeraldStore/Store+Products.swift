@@ -1,0 +1,49 @@
+import HeraldCore
+import SQLKit
+
+extension Store {
+    /// Creates `product` with its core channels (stable, beta, development) in one transaction.
+    ///
+    /// Throws `product_exists` if the id is taken, also when two instances race for it.
+    public func createProduct(_ product: Product) async throws {
+        try Product.validateName(product.name)
+        try await withTransaction { database in
+            let inserted = try await database.insert(into: "products")
+                .columns("id", "name", "kind", "hidden", "homepage", "description", "created_at")
+                .values(
+                    SQLBind(product.id.rawValue), SQLBind(product.name), SQLBind(product.kind.rawValue),
+                    SQLBind(product.hidden), SQLBind(product.homepage), SQLBind(product.description),
+                    SQLBind(product.createdAt))
+                .ignoringConflicts()
+                .returning("id")
+                .all()
+            guard !inserted.isEmpty else {
+                throw HeraldError.productExists(product.id)
+            }
+            for channel in Channel.coreChannels(of: product.id, at: product.createdAt) {
+                try await insertChannel(channel, into: database)
+            }
+        }
+    }
+
+    /// The product with this id, hidden or not.
+    public func product(_ id: ProductID) async throws -> Product? {
+        try await withDatabase { database in
+            try await database.select().column("*").from("products")
+                .where("id", .equal, id.rawValue)
+                .first()
+                .map(Product.init(row:))
+        }
+    }
+
+    /// Products by id; hidden ones only when asked for.
+    public func products(includeHidden: Bool = false) async throws -> [Product] {
+        try await withDatabase { database in
+            var query = database.select().column("*").from("products")
+            if !includeHidden {
+                query = query.where("hidden", .equal, false)
+            }
+            return try await query.orderBy("id").all().map(Product.init(row:))
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import HeraldCore
+import Logging
+import SQLKit
+import ServiceLifecycle
+
+/// Herald's persistence: products, channels, builds, channel history and API tokens.
+///
+/// There are two implementations because there are two real databases: ``SQLiteStore``, the
+/// embedded default, and ``PostgresStore``, for several instances sharing one database. They
+/// differ only in how they hand out a connection and a transaction; every query is written
+/// once, with sql-kit, in the extensions of this protocol (`Store+Products.swift`, ...).
+///
+/// A store is a ServiceLifecycle `Service`: ``run()`` must be running (in a `ServiceGroup`, or
+/// through ``withRunningStore(_:_:)``) while the store is used, and the store closes its
+/// connections when `run()` returns.
+public protocol Store: Service {
+    var logger: Logger { get }
+
+    /// Runs `body` with a database connection, outside any transaction.
+    func withDatabase<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+
+    /// Runs `body` in one transaction on one connection: committed when `body` returns, rolled
+    /// back when it throws. The error `body` threw comes out unwrapped.
+    ///
+    /// > Warning: Do not start another transaction inside `body`; on SQLite it would wait for itself.
+    func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+
+    /// The statement that makes a migration wait for other instances migrating the same database, if any.
+    var migrationLockStatement: SQLQueryString? { get }
+}
+
+/// Runs the store's service while `body` uses it, after bringing the schema up to date.
+///
+/// For command-line tools and tests, which have no `ServiceGroup`.
+public func withRunningStore<T: Sendable>(
+    _ store: any Store,
+    _ body: (any Store) async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await store.run() }
+        do {
+            try await store.migrate()
+            let result = try await body(store)
+            group.cancelAll()
+            try await group.waitForAll()
+            return result
+        } catch {
+            group.cancelAll()
+            try? await group.waitForAll()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import HeraldCore
+import HeraldStore
+import Logging
+
+/// `--data-dir` and `--database`, which every command that touches the data takes.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "The folder for the database file and the build files.")
+    var dataDirectory = "./herald-data"
+
+    @Option(help: "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, or sqlite:PATH (default: herald.sqlite in the data folder).")
+    var database: String?
+
+    /// Creates the data folder if needed and says where the database is.
+    func prepare() throws -> DatabaseLocation {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        } catch {
+            throw CommandFailure(message: "cannot create the data folder \(dataDirectory): \(error.localizedDescription)")
+        }
+        guard let database else { return .defaultSQLite(in: dataDirectory) }
+        return try DatabaseLocation(parsing: database)
+    }
+
+    /// Opens the store, brings its schema up to date, runs `body`, and closes it.
+    func withStore<T: Sendable>(logger: Logger, _ body: (any Store) async throws -> T) async throws -> T {
+        let location = try prepare()
+        let store: any Store
+        do {
+            store = try await location.openStore(logger: logger)
+        } catch {
+            throw CommandFailure(message: "cannot open the database: \(error)")
+        }
+        return try await withRunningStore(store, body)
+    }
+}
+
+/// A logger for commands other than `serve`: only warnings and errors, on stderr.
+func quietLogger() -> Logger {
+    var logger = Logger(label: "herald") { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = .warning
+    return logger
+}

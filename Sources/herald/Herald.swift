@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import HeraldCore
+
+/// The `herald` command: the update server and the tools to run it.
+@main
+struct Herald: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald",
+        abstract: "A self-hosted update server for WordPress plugins, themes and desktop apps.",
+        subcommands: [Serve.self, ProductCommand.self, TokenCommand.self]
+    )
+
+    /// Runs the command line; a user error is one line on stderr and a non-zero exit, never a trace.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as HeraldError {
+            exitWithMessage("error: \(error.message)")
+        } catch let error as CommandFailure {
+            exitWithMessage("error: \(error.message)")
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            // Parse errors: the one line that says what is wrong; `--help` shows the usage.
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            exitWithMessage("error: \(message.replacingOccurrences(of: "Error: ", with: "")) (see herald --help)", code: code.rawValue)
+        }
+    }
+
+    private static func exitWithMessage(_ message: String, code: Int32 = 1) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Foundation.exit(code == 0 ? 1 : code)
+    }
+}
+
+/// A failure of a command that is the user's to fix, with a message that says how.
+struct CommandFailure: Error {
+    let message: String
+}
