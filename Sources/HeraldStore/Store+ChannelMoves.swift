@@ -1,0 +1,77 @@
+import HeraldCore
+import SQLKit
+
+extension Store {
+    /// Makes `channel` an alias for `target`, or a channel of its own again when `target` is nil.
+    ///
+    /// Refuses an alias to the channel itself, to a missing channel, or one that would close a
+    /// cycle; the check and the write are one transaction, so two concurrent changes cannot
+    /// together make a cycle that each alone would not.
+    public func setAlias(of channel: ChannelID, of product: ProductID, to target: ChannelID?) async throws {
+        try await withTransaction { database in
+            let channels = try await lockChannels(of: product, in: database)
+            guard channels.contains(where: { $0.id == channel }) else {
+                throw HeraldError.unknownChannel(channel, of: product)
+            }
+            if let target {
+                try ChannelResolution(channels: channels).validateAlias(of: channel, to: target, product: product)
+            }
+            try await database.update("channels")
+                .set("alias_for", to: SQLBind(target?.rawValue))
+                .where("product_id", .equal, product.rawValue)
+                .where("id", .equal, channel.rawValue)
+                .run()
+        }
+    }
+
+    /// Pins `channel` to `build` (its `active_build`), so that it serves that build whatever is uploaded next.
+    public func pin(_ channel: ChannelID, of product: ProductID, to build: BuildHash, actor: String) async throws {
+        try await withTransaction { database in
+            guard let current = try await lockChannel(channel, of: product, in: database) else {
+                throw HeraldError.unknownChannel(channel, of: product)
+            }
+            guard
+                let row = try await database.select().column("product_id").from("builds")
+                    .where("hash", .equal, build.rawValue).first(),
+                try row.decode(column: "product_id", as: String.self) == product.rawValue
+            else {
+                throw HeraldError.unknownBuild(build.rawValue)
+            }
+            try await moveActiveBuild(of: current, to: build, reason: .pin, actor: actor, in: database)
+        }
+    }
+
+    /// Removes the pin; the channel serves its latest build again.
+    public func unpin(_ channel: ChannelID, of product: ProductID, actor: String) async throws {
+        try await withTransaction { database in
+            guard let current = try await lockChannel(channel, of: product, in: database) else {
+                throw HeraldError.unknownChannel(channel, of: product)
+            }
+            try await moveActiveBuild(of: current, to: nil, reason: .unpin, actor: actor, in: database)
+        }
+    }
+
+    private func moveActiveBuild(
+        of channel: Channel, to build: BuildHash?, reason: ChannelMove.Reason, actor: String, in database: any SQLDatabase
+    ) async throws {
+        guard channel.activeBuild != build else { return }
+        try await database.update("channels")
+            .set("active_build", to: SQLBind(build?.rawValue))
+            .where("product_id", .equal, channel.product.rawValue)
+            .where("id", .equal, channel.id.rawValue)
+            .run()
+        try await recordMove(
+            of: channel, pointer: .active, from: channel.activeBuild, to: build, reason: reason, actor: actor,
+            at: currentTimeMillis(), in: database)
+    }
+
+    /// All of a product's channels, locked on PostgreSQL until the transaction ends.
+    private func lockChannels(of product: ProductID, in database: any SQLDatabase) async throws -> [Channel] {
+        try await database.select().column("*").from("channels")
+            .where("product_id", .equal, product.rawValue)
+            .orderBy("id")
+            .for(.update)
+            .all()
+            .map(Channel.init(row:))
+    }
+}
