@@ -68,6 +68,8 @@ let package = Package(
                 "HeraldCore",
                 "HeraldStore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ]
         ),
         .testTarget(
@@ -79,7 +81,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "heraldTests", dependencies: ["herald"]),
+        .testTarget(name: "heraldTests", dependencies: ["herald", "HeraldCore", "HeraldStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -44,6 +44,7 @@ public func buildApplication(
         logger: logger
     )
     app.beforeServerStarts {
+        try await store.checkReachable(timeout: .seconds(15))
         try await store.migrate()
     }
     return app

@@ -31,14 +31,17 @@ public protocol Store: Service {
 
 /// Runs the store's service while `body` uses it, after bringing the schema up to date.
 ///
-/// For command-line tools and tests, which have no `ServiceGroup`.
+/// For command-line tools and tests, which have no `ServiceGroup`. Throws
+/// `database_unavailable` if the database does not answer within `timeout`.
 public func withRunningStore<T: Sendable>(
     _ store: any Store,
+    timeout: Duration = .seconds(15),
     _ body: (any Store) async throws -> T
 ) async throws -> T {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await store.run() }
         do {
+            try await store.checkReachable(timeout: timeout)
             try await store.migrate()
             let result = try await body(store)
             group.cancelAll()

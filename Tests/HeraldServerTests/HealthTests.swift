@@ -1,0 +1,83 @@
+import Foundation
+import HeraldCore
+import HeraldServer
+import HeraldStore
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import SQLKit
+import Testing
+
+@Suite("Health and errors over HTTP")
+struct HealthTests {
+    static let logger: Logger = {
+        var logger = Logger(label: "herald-server-test")
+        logger.logLevel = .warning
+        return logger
+    }()
+
+    /// The application on a fresh SQLite data folder, served on a real loopback port.
+    func withLiveApp(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-server-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: Self.logger)
+        let app = buildApplication(
+            settings: ServerSettings(port: 0, dataDirectory: folder), store: store, logger: Self.logger)
+        try await app.test(.live, test)
+    }
+
+    @Test("/healthz answers 200 while the database is reachable")
+    func healthy() async throws {
+        try await withLiveApp { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains(#""database":"reachable""#))
+            }
+        }
+    }
+
+    @Test("An unknown address answers a JSON error envelope, not an HTML page")
+    func notFoundEnvelope() async throws {
+        try await withLiveApp { client in
+            try await client.execute(uri: "/no/such/place", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(body?["response"] is NSNull)
+                let messages = body?["messages"] as? [[String: Any]]
+                #expect(messages?.first?["type"] as? String == "error")
+                #expect(messages?.first?["code"] as? String == "not_found")
+            }
+        }
+    }
+
+    @Test(
+        "/healthz answers 503 when the PostgreSQL database is gone",
+        .enabled(if: ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"] != nil))
+    func unhealthy() async throws {
+        let adminURL = try #require(ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"])
+        guard case .postgres(let host, let port, let user, let password, _, let tls) = try DatabaseLocation(parsing: adminURL) else {
+            Issue.record("HERALD_TEST_POSTGRES_URL is not a postgres:// URL")
+            return
+        }
+        let name = "herald_health_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = try await DatabaseLocation(parsing: adminURL).openStore(logger: Self.logger)
+        try await withRunningStore(admin) { admin in
+            try await admin.withDatabase { try await $0.raw("CREATE DATABASE \(ident: name)").run() }
+            let store = try await DatabaseLocation.postgres(
+                host: host, port: port, username: user, password: password, database: name, tlsMode: tls
+            ).openStore(logger: Self.logger)
+            let app = buildApplication(
+                settings: ServerSettings(port: 0, dataDirectory: NSTemporaryDirectory()), store: store, logger: Self.logger)
+            try await app.test(.live) { client in
+                try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+                try await admin.withDatabase { try await $0.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() }
+                try await client.execute(uri: "/healthz", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(String(buffer: response.body).contains(#""code":"database_unavailable""#))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Crypto
+import Foundation
+import HeraldCore
+import HeraldStore
+import NIOCore
+import Testing
+
+@Suite("Blob store")
+struct BlobStoreTests {
+    /// A fresh data folder for one test.
+    func withDataFolder(_ body: (String) async throws -> Void) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-blobs-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await body(folder)
+    }
+
+    /// `count` chunks of `size` bytes, each made on demand: the whole is never in memory here either.
+    struct Chunks: AsyncSequence, Sendable {
+        let count: Int
+        let size: Int
+
+        func makeAsyncIterator() -> Iterator { Iterator(count: count, size: size) }
+
+        struct Iterator: AsyncIteratorProtocol {
+            let count: Int
+            let size: Int
+            var index = 0
+
+            mutating func next() async -> ByteBuffer? {
+                guard index < count else { return nil }
+                defer { index += 1 }
+                return ByteBuffer(repeating: UInt8(truncatingIfNeeded: index), count: size)
+            }
+        }
+
+        var expectedSHA256: String {
+            var hasher = SHA256()
+            for index in 0..<count {
+                hasher.update(data: [UInt8](repeating: UInt8(truncatingIfNeeded: index), count: size))
+            }
+            return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
+    @Test("A blob is stored under its SHA-256, fanned out, with its MD5 and size")
+    func storesByHash() async throws {
+        try await withDataFolder { folder in
+            let blobs = try BlobStore(dataDirectory: folder)
+            let bytes = Array("hello herald".utf8)
+            let blob = try await blobs.write(Chunks1(bytes: bytes))
+            let expected = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            #expect(blob.hash.rawValue == expected)
+            #expect(blob.md5 == Insecure.MD5.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+            #expect(blob.size == Int64(bytes.count))
+            let path = blobs.path(of: blob.hash)
+            #expect(path.hasSuffix("/blobs/\(expected.prefix(2))/\(expected.dropFirst(2).prefix(2))/\(expected)"))
+            #expect(FileManager.default.contents(atPath: path) == Data(bytes))
+            var read: [UInt8] = []
+            for try await chunk in blobs.contents(of: blob.hash, chunkSize: 5) {
+                #expect(chunk.readableBytes <= 5)
+                read += chunk.readableBytesView
+            }
+            #expect(read == bytes)
+        }
+    }
+
+    @Test("The same bytes twice make one blob, and no temporary file is left")
+    func sameBytesOnce() async throws {
+        try await withDataFolder { folder in
+            let blobs = try BlobStore(dataDirectory: folder)
+            let first = try await blobs.write(Chunks(count: 3, size: 1000))
+            let second = try await blobs.write(Chunks(count: 3, size: 1000))
+            #expect(first == second)
+            let files = try FileManager.default.subpathsOfDirectory(atPath: blobs.root).filter {
+                var isDirectory: ObjCBool = false
+                FileManager.default.fileExists(atPath: blobs.root + "/" + $0, isDirectory: &isDirectory)
+                return !isDirectory.boolValue
+            }
+            #expect(files == [String(blobs.path(of: first.hash).dropFirst(blobs.root.count + 1))])
+        }
+    }
+
+    @Test("A 64 MiB file streams in and out in chunks")
+    func streamsLargeFile() async throws {
+        try await withDataFolder { folder in
+            let blobs = try BlobStore(dataDirectory: folder)
+            let source = Chunks(count: 1024, size: 64 * 1024)
+            let blob = try await blobs.write(source)
+            #expect(blob.size == 64 << 20)
+            #expect(blob.hash.rawValue == source.expectedSHA256)
+            var hasher = SHA256()
+            var largest = 0
+            for try await chunk in blobs.contents(of: blob.hash) {
+                largest = max(largest, chunk.readableBytes)
+                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+            }
+            #expect(hasher.finalize().map { String(format: "%02x", $0) }.joined() == blob.hash.rawValue)
+            #expect(largest <= 64 * 1024)
+        }
+    }
+
+    @Test("A body over the limit is refused and nothing is stored")
+    func limit() async throws {
+        try await withDataFolder { folder in
+            let blobs = try BlobStore(dataDirectory: folder)
+            await #expect { try await blobs.write(Chunks(count: 10, size: 1000), limit: 9_999) } throws: {
+                ($0 as? HeraldError)?.code == "too_large"
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.root) == ["tmp"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.root + "/tmp").isEmpty)
+            let exact = try await blobs.write(Chunks(count: 10, size: 1000), limit: 10_000)
+            #expect(blobs.contains(exact.hash))
+        }
+    }
+
+    @Test("Temporary files left by a crash are removed at start; blobs stay")
+    func leftoversRemoved() async throws {
+        try await withDataFolder { folder in
+            let blob = try await BlobStore(dataDirectory: folder).write(Chunks(count: 1, size: 10))
+            let leftover = folder + "/blobs/tmp/crashed-upload"
+            #expect(FileManager.default.createFile(atPath: leftover, contents: Data(count: 100)))
+            let reopened = try BlobStore(dataDirectory: folder)
+            #expect(!FileManager.default.fileExists(atPath: leftover))
+            #expect(reopened.contains(blob.hash))
+        }
+    }
+
+    @Test("Removing a blob deletes its file; removing a missing one is fine")
+    func remove() async throws {
+        try await withDataFolder { folder in
+            let blobs = try BlobStore(dataDirectory: folder)
+            let blob = try await blobs.write(Chunks(count: 1, size: 10))
+            try await blobs.remove(blob.hash)
+            #expect(!blobs.contains(blob.hash))
+            try await blobs.remove(blob.hash)
+        }
+    }
+}
+
+/// One chunk of given bytes.
+struct Chunks1: AsyncSequence, Sendable {
+    let bytes: [UInt8]
+
+    func makeAsyncIterator() -> AsyncStream<ByteBuffer>.Iterator {
+        AsyncStream { continuation in
+            continuation.yield(ByteBuffer(bytes: bytes))
+            continuation.finish()
+        }.makeAsyncIterator()
+    }
+}
