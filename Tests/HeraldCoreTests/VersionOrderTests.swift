@@ -42,6 +42,10 @@ struct VersionOrderTests {
         let pairs = (0..<24_000).map { _ in generator.nextPair() }
         let php = try PHP.versionCompare(pairs)
         try #require(php.count == pairs.count, "php answered \(php.count) of \(pairs.count) pairs")
+        // The pairs exercise every outcome, not just one side.
+        for outcome in [-1, 0, 1] {
+            #expect(php.filter { $0 == outcome }.count > 1_000, "too few pairs where PHP answers \(outcome)")
+        }
         var disagreements: [String] = []
         for (index, (lhs, rhs)) in pairs.enumerated() {
             let herald = VersionOrder.compare(lhs, rhs)
@@ -144,10 +148,29 @@ struct VersionPairGenerator {
         return text
     }
 
+    /// The same version spelled another way, which PHP usually finds equal: other separators,
+    /// leading zeros on numbers.
+    private mutating func respelled(_ version: String) -> String {
+        var out = ""
+        var previousWasDigit = false
+        for character in version {
+            if "-_+.".contains(character) {
+                out += pick([".", "-", "_", "+"])
+            } else {
+                if character.isNumber && !previousWasDigit && below(4) == 0 { out += "0" }
+                out.append(character)
+            }
+            previousWasDigit = character.isNumber
+        }
+        return out
+    }
+
     /// A pair that is often close: the second version is the first, changed a little.
     mutating func nextPair() -> (String, String) {
         let first = version()
-        switch below(3) {
+        switch below(4) {
+        case 3:
+            return (first, respelled(first))
         case 0:
             return (first, version())
         case 1:

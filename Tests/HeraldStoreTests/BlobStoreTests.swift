@@ -73,8 +73,8 @@ struct BlobStoreTests {
             #expect(first == second)
             let files = try FileManager.default.subpathsOfDirectory(atPath: blobs.root).filter {
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: blobs.root + "/" + $0, isDirectory: &isDirectory)
-                return !isDirectory.boolValue
+                let exists = FileManager.default.fileExists(atPath: blobs.root + "/" + $0, isDirectory: &isDirectory)
+                return exists && !isDirectory.boolValue
             }
             #expect(files == [String(blobs.path(of: first.hash).dropFirst(blobs.root.count + 1))])
         }

@@ -65,7 +65,7 @@ struct CommandLineTests {
     func serve() async throws {
         try await withDataFolder { data in
             let log = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("herald-serve-\(UUID().uuidString).log")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
+            try #require(FileManager.default.createFile(atPath: log.path, contents: nil))
             defer { try? FileManager.default.removeItem(at: log) }
             let process = Process()
             process.executableURL = HeraldBinary.url
