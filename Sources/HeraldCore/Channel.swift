@@ -52,6 +52,20 @@ public struct Channel: Hashable, Sendable {
         }
     }
 
+    /// Refuses to pin an alias: it serves its target, so a pin on it would never be served.
+    public func ensureCanBePinned() throws(HeraldError) {
+        if let target = aliasFor {
+            throw .channelIsAlias(id, target: target, action: "pin")
+        }
+    }
+
+    /// Refuses to make a pinned channel an alias, which would silently stop serving its pin.
+    public func ensureCanBecomeAlias() throws(HeraldError) {
+        if isPinned {
+            throw .channelIsPinned(id)
+        }
+    }
+
     /// The core channels every new product gets, with the names and descriptions of seed 000.
     public static func coreChannels(of product: ProductID, at time: Int64) -> [Channel] {
         [

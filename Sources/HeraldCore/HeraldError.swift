@@ -37,6 +37,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case productExists = "product_exists"
         case buildOfOtherProduct = "build_of_other_product"
         case channelIsAlias = "channel_is_alias"
+        case channelIsPinned = "channel_is_pinned"
         case aliasCycle = "alias_cycle"
         case unauthorized = "unauthorized"
         case forbidden = "forbidden"
@@ -61,7 +62,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind {
         switch codeValue {
         case .invalidProduct, .invalidChannel, .invalidVersion, .invalidHash, .invalidFileName,
-            .invalidInput, .channelIsAlias, .aliasCycle, .ambiguousBuild:
+            .invalidInput, .channelIsAlias, .channelIsPinned, .aliasCycle, .ambiguousBuild:
             return .invalidInput
         case .unknownProduct, .unknownChannel, .unknownBuild:
             return .notFound
@@ -125,8 +126,13 @@ extension HeraldError {
         HeraldError(.buildOfOtherProduct, "the file \(hash) is already a build of product '\(owner)'")
     }
 
-    public static func channelIsAlias(_ id: ChannelID, target: ChannelID) -> HeraldError {
-        HeraldError(.channelIsAlias, "channel '\(id)' is an alias for '\(target)'; upload to '\(target)' instead")
+    /// `action` says what was refused, e.g. "upload to" or "pin".
+    public static func channelIsAlias(_ id: ChannelID, target: ChannelID, action: String = "upload to") -> HeraldError {
+        HeraldError(.channelIsAlias, "channel '\(id)' is an alias for '\(target)' and serves what it serves; \(action) '\(target)' instead")
+    }
+
+    public static func channelIsPinned(_ id: ChannelID) -> HeraldError {
+        HeraldError(.channelIsPinned, "channel '\(id)' is pinned to a build; unpin it before making it an alias")
     }
 
     public static func aliasCycle(_ id: ChannelID, path: [ChannelID]) -> HeraldError {
@@ -153,9 +159,18 @@ extension HeraldError {
     }
 }
 
-/// Quotes a value from outside for a message, cut short so a huge value cannot flood a log line.
-func quoted(_ value: String) -> String {
+/// Quotes a value from outside for a message: cut short, so a huge value cannot flood a log
+/// line, and with control characters escaped, so a value cannot start a line of its own.
+public func quoted(_ value: String) -> String {
     let limit = 80
     let shown = value.count > limit ? String(value.prefix(limit)) + "..." : value
-    return "'" + shown + "'"
+    var out = "'"
+    for scalar in shown.unicodeScalars {
+        if scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}" {
+            out += scalar.escaped(asASCII: true)
+        } else {
+            out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "'"
 }

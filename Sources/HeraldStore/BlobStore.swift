@@ -20,14 +20,19 @@ public struct StoredBlob: Sendable, Hashable {
 
 /// Build files, stored once each under their SHA-256: `blobs/ab/cd/abcd...`.
 ///
-/// A blob is streamed into a temporary file in `blobs/tmp` (the same file system), fsynced,
-/// then renamed into place and its folder fsynced: a crash leaves either the whole blob or a
+/// A blob is streamed into a temporary file (in `blobs/tmp`, the same file system), fsynced,
+/// then renamed into place and its folders fsynced: a crash leaves either the whole blob or a
 /// temporary file, which the next start removes. The same bytes stored twice are one blob.
 /// Nothing is ever held whole in memory; blocking file calls run on NIO's thread pool.
+///
+/// Several instances may share one blob folder: each writes its temporary files in a folder
+/// of its own, `tmp/ID`, and holds an exclusive `flock` on `tmp/ID.lock` while it lives. At
+/// start, only folders whose lock nobody holds any more are removed.
 public final class BlobStore: Sendable {
     /// The `blobs` folder inside the data folder.
     public let root: String
     private let temporaryDirectory: String
+    private let lockDescriptor: CInt
     private let threadPool: NIOThreadPool
 
     /// How many bytes are gathered before one `write` call.
@@ -37,12 +42,49 @@ public final class BlobStore: Sendable {
     /// temporary files an earlier crash left behind.
     public init(dataDirectory: String, threadPool: NIOThreadPool = .singleton) throws {
         root = (dataDirectory as NSString).appendingPathComponent("blobs")
-        temporaryDirectory = (root as NSString).appendingPathComponent("tmp")
+        let temporaryRoot = (root as NSString).appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(atPath: temporaryRoot, withIntermediateDirectories: true)
+        try Self.removeLeftovers(in: temporaryRoot)
+        let id = UUID().uuidString.lowercased()
+        let lockPath = "\(temporaryRoot)/\(id).lock"
+        lockDescriptor = try Self.check(open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644), "create", lockPath)
+        guard flock(lockDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(lockDescriptor)
+            throw BlobStoreError(operation: "flock", path: lockPath, code: code)
+        }
+        temporaryDirectory = "\(temporaryRoot)/\(id)"
+        try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: false)
         self.threadPool = threadPool
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: temporaryDirectory)
+        unlink(temporaryDirectory + ".lock")
+        close(lockDescriptor)
+    }
+
+    /// Removes what crashed instances left in `tmp`: the folders of locks that nobody holds,
+    /// and anything else that is not a live instance's.
+    private static func removeLeftovers(in temporaryRoot: String) throws {
         let files = FileManager.default
-        try files.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: true)
-        for leftover in try files.contentsOfDirectory(atPath: temporaryDirectory) {
-            try files.removeItem(atPath: (temporaryDirectory as NSString).appendingPathComponent(leftover))
+        let entries = try files.contentsOfDirectory(atPath: temporaryRoot)
+        var live: Set<String> = []
+        for entry in entries where entry.hasSuffix(".lock") {
+            let lockPath = "\(temporaryRoot)/\(entry)"
+            let descriptor = open(lockPath, O_RDWR | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            let id = String(entry.dropLast(".lock".count))
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+                try? files.removeItem(atPath: "\(temporaryRoot)/\(id)")
+                unlink(lockPath)
+            } else {
+                live.insert(id)
+            }
+        }
+        for entry in entries where !entry.hasSuffix(".lock") && !live.contains(entry) {
+            try? files.removeItem(atPath: "\(temporaryRoot)/\(entry)")
         }
     }
 
@@ -93,17 +135,15 @@ public final class BlobStore: Sendable {
             try await writeAll(batch, to: descriptor, path: temporaryPath)
             let hash = try BuildHash(validating: sha256.finalize().hexString)
             let destination = path(of: hash)
+            let root = root
+            try await threadPool.runIfActive {
+                try Self.check(fsync(descriptor), "fsync", temporaryPath)
+            }
             isOpen = false
             try await threadPool.runIfActive {
-                do {
-                    try Self.check(fsync(descriptor), "fsync", temporaryPath)
-                } catch {
-                    close(descriptor)
-                    throw error
-                }
                 try Self.check(close(descriptor), "close", temporaryPath)
                 let folder = (destination as NSString).deletingLastPathComponent
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try Self.makeFolders(folder, below: root)
                 if FileManager.default.fileExists(atPath: destination) {
                     unlink(temporaryPath)
                 } else {
@@ -148,6 +188,21 @@ public final class BlobStore: Sendable {
                     offset += written
                 }
             }
+        }
+    }
+
+    /// Creates the fan-out folders of `folder` under `root` that are missing, fsyncing each
+    /// parent, so that a blob's path survives a power loss once its rename does.
+    private static func makeFolders(_ folder: String, below root: String) throws {
+        var parent = root
+        for component in folder.dropFirst(root.count).split(separator: "/") {
+            let path = "\(parent)/\(component)"
+            if mkdir(path, 0o755) == 0 {
+                try synchronizeDirectory(parent)
+            } else if errno != EEXIST {
+                throw BlobStoreError(operation: "mkdir", path: path, code: errno)
+            }
+            parent = path
         }
     }
 

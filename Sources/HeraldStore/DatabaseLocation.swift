@@ -29,7 +29,7 @@ public enum DatabaseLocation: Sendable, Equatable {
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path.removeFirst(2) }
             guard !path.isEmpty else {
-                throw .invalidInput("database URL '\(url)' has no file path (sqlite:PATH)")
+                throw .invalidInput("database URL \(quoted(url)) has no file path (sqlite:PATH)")
             }
             self = .sqlite(path: path)
             return
@@ -49,7 +49,7 @@ public enum DatabaseLocation: Sendable, Equatable {
         var tlsMode = TLSMode.disable
         if let mode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value {
             guard let parsed = TLSMode(rawValue: mode) else {
-                throw .invalidInput("database URL has sslmode '\(mode)': expected disable, prefer or require")
+                throw .invalidInput("database URL has sslmode \(quoted(mode)): expected disable, prefer or require")
             }
             tlsMode = parsed
         }

@@ -14,9 +14,12 @@ extension Store {
     @discardableResult
     public func publish(_ build: Build, actor: String) async throws -> Build {
         try await withTransaction { database in
+            // Locking the product row (on PostgreSQL) runs one product's publishes one after
+            // another, whatever their channels: `is_latest` and a file uploaded to two channels
+            // at once stay consistent. SQLite's BEGIN IMMEDIATE already serialises every writer.
             guard
                 try await database.select().column("id").from("products")
-                    .where("id", .equal, build.product.rawValue).first() != nil
+                    .where("id", .equal, build.product.rawValue).for(.update).first() != nil
             else {
                 throw HeraldError.unknownProduct(build.product)
             }
@@ -26,16 +29,17 @@ extension Store {
             }
             try channel.ensureAcceptsUploads()
 
-            var published = build
-            if let existing = try await database.select().column("*").from("builds")
-                .where("hash", .equal, build.hash.rawValue).first().map(Build.init(row:))
-            {
-                guard existing.product == build.product else {
-                    throw HeraldError.buildOfOtherProduct(build.hash, owner: existing.product)
-                }
-                published = existing
-            } else {
-                try await insertBuild(build, into: database)
+            // The same file may be a build already, possibly of another product being
+            // published right now: insert if new, then read back whichever row won.
+            try await insertBuild(build, into: database)
+            guard
+                var published = try await database.select().column("*").from("builds")
+                    .where("hash", .equal, build.hash.rawValue).first().map(Build.init(row:))
+            else {
+                throw HeraldError.unknownBuild(build.hash.rawValue)
+            }
+            guard published.product == build.product else {
+                throw HeraldError.buildOfOtherProduct(build.hash, owner: published.product)
             }
             published.isLatest = true
             try await database.update("builds")
@@ -74,6 +78,7 @@ extension Store {
                 SQLBind(build.builder.name), SQLBind(build.builder.version), SQLBind(build.uploadedBy),
                 SQLBind(build.size), SQLBind(build.fileName.rawValue), SQLBind(true), SQLBind(build.requires),
                 SQLBind(build.tested), SQLBind(build.requiresPHP), SQLBind(build.changelog))
+            .ignoringConflicts()
             .run()
     }
 

@@ -10,10 +10,11 @@ extension Store {
     public func setAlias(of channel: ChannelID, of product: ProductID, to target: ChannelID?) async throws {
         try await withTransaction { database in
             let channels = try await lockChannels(of: product, in: database)
-            guard channels.contains(where: { $0.id == channel }) else {
+            guard let current = channels.first(where: { $0.id == channel }) else {
                 throw HeraldError.unknownChannel(channel, of: product)
             }
             if let target {
+                try current.ensureCanBecomeAlias()
                 try ChannelResolution(channels: channels).validateAlias(of: channel, to: target, product: product)
             }
             try await database.update("channels")
@@ -30,6 +31,7 @@ extension Store {
             guard let current = try await lockChannel(channel, of: product, in: database) else {
                 throw HeraldError.unknownChannel(channel, of: product)
             }
+            try current.ensureCanBePinned()
             guard
                 let row = try await database.select().column("product_id").from("builds")
                     .where("hash", .equal, build.rawValue).first(),

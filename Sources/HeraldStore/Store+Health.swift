@@ -4,29 +4,15 @@ import SQLKit
 extension Store {
     /// Throws `database_unavailable` unless the database answers a trivial query within `timeout`.
     ///
-    /// The timeout matters on PostgreSQL: while the server is down the pool keeps trying to
-    /// connect, and a lease would otherwise wait for it for ever.
+    /// The deadline holds even when the query cannot be cancelled: while a PostgreSQL server
+    /// is down the pool keeps trying to connect, and a lease would otherwise wait for ever.
     public func checkReachable(timeout: Duration) async throws {
-        let answered: Result<Void, any Error>? = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
-            group.addTask {
-                do {
-                    _ = try await self.withDatabase { try await $0.raw("SELECT 1 AS one").first() }
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+        let answer = await outcome(within: timeout) {
+            _ = try await self.withDatabase { try await $0.raw("SELECT 1 AS one").first() }
         }
-        switch answered {
+        switch answer {
         case .success: return
-        case .failure(let error): throw HeraldError.databaseUnavailable(String(describing: error))
+        case .failure(let error): throw HeraldError.databaseUnavailable(String(reflecting: error))
         case nil: throw HeraldError.databaseUnavailable("no answer within \(timeout)")
         }
     }

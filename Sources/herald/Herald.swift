@@ -13,9 +13,21 @@ struct Herald: AsyncParsableCommand {
 
     /// Runs the command line; a user error is one line on stderr and a non-zero exit, never a trace.
     static func main() async {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
-            if var asyncCommand = command as? AsyncParsableCommand {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            // The one line that says what is wrong; `--help` shows the usage.
+            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+            exitWithMessage("error: \(message.replacingOccurrences(of: "Error: ", with: "")) (see herald --help)", code: code.rawValue)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
@@ -24,20 +36,18 @@ struct Herald: AsyncParsableCommand {
             exitWithMessage("error: \(error.message)")
         } catch let error as CommandFailure {
             exitWithMessage("error: \(error.message)")
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Foundation.exit(0)
-            }
-            // Parse errors: the one line that says what is wrong; `--help` shows the usage.
-            let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            exitWithMessage("error: \(message.replacingOccurrences(of: "Error: ", with: "")) (see herald --help)", code: code.rawValue)
+            // Not expected: say what it was, on one line, without a trace.
+            let detail = String(reflecting: error).split(whereSeparator: \.isNewline).joined(separator: " ")
+            exitWithMessage("error: \(detail)")
         }
     }
 
     private static func exitWithMessage(_ message: String, code: Int32 = 1) -> Never {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        let oneLine = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        FileHandle.standardError.write(Data((oneLine + "\n").utf8))
         Foundation.exit(code == 0 ? 1 : code)
     }
 }

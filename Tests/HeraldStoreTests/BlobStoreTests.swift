@@ -76,7 +76,10 @@ struct BlobStoreTests {
                 let exists = FileManager.default.fileExists(atPath: blobs.root + "/" + $0, isDirectory: &isDirectory)
                 return exists && !isDirectory.boolValue
             }
-            #expect(files == [String(blobs.path(of: first.hash).dropFirst(blobs.root.count + 1))])
+            let stored = files.filter { !$0.hasPrefix("tmp/") }
+            let temporary = files.filter { $0.hasPrefix("tmp/") && !$0.hasSuffix(".lock") }
+            #expect(stored == [String(blobs.path(of: first.hash).dropFirst(blobs.root.count + 1))])
+            #expect(temporary.isEmpty, "temporary files left: \(temporary)")
         }
     }
 
@@ -107,21 +110,35 @@ struct BlobStoreTests {
                 ($0 as? HeraldError)?.code == "too_large"
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.root) == ["tmp"])
-            #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.root + "/tmp").isEmpty)
+            let instanceFolders = try FileManager.default.contentsOfDirectory(atPath: blobs.root + "/tmp").filter { !$0.hasSuffix(".lock") }
+            #expect(instanceFolders.count == 1)
+            for folder in instanceFolders {
+                #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.root + "/tmp/" + folder).isEmpty)
+            }
             let exact = try await blobs.write(Chunks(count: 10, size: 1000), limit: 10_000)
             #expect(blobs.contains(exact.hash))
         }
     }
 
-    @Test("Temporary files left by a crash are removed at start; blobs stay")
+    @Test("Temporary files left by a crash are removed at start; a live instance's and the blobs stay")
     func leftoversRemoved() async throws {
         try await withDataFolder { folder in
             let blob = try await BlobStore(dataDirectory: folder).write(Chunks(count: 1, size: 10))
-            let leftover = folder + "/blobs/tmp/crashed-upload"
-            #expect(FileManager.default.createFile(atPath: leftover, contents: Data(count: 100)))
+            let tmp = folder + "/blobs/tmp"
+            // An instance that crashed mid-upload: its lock file is no longer held.
+            try FileManager.default.createDirectory(atPath: tmp + "/crashed", withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: tmp + "/crashed/upload", contents: Data(count: 100)))
+            #expect(FileManager.default.createFile(atPath: tmp + "/crashed.lock", contents: nil))
+            #expect(FileManager.default.createFile(atPath: tmp + "/stray-file", contents: Data(count: 10)))
+            let running = try BlobStore(dataDirectory: folder)
+            let before = try Set(FileManager.default.contentsOfDirectory(atPath: tmp))
+            #expect(before.count == 2, "only the running instance's folder and lock: \(before)")
+
             let reopened = try BlobStore(dataDirectory: folder)
-            #expect(!FileManager.default.fileExists(atPath: leftover))
-            #expect(reopened.contains(blob.hash))
+            let after = try Set(FileManager.default.contentsOfDirectory(atPath: tmp))
+            #expect(after.isSuperset(of: before), "a live instance's temporary folder was removed")
+            #expect(!after.contains("crashed") && !after.contains("crashed.lock") && !after.contains("stray-file"))
+            #expect(reopened.contains(blob.hash) && running.contains(blob.hash))
         }
     }
 

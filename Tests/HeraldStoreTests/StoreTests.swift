@@ -117,6 +117,49 @@ struct StoreTests {
         }
     }
 
+    @Test("An alias cannot be pinned, and a pinned channel cannot become an alias", arguments: DatabaseKind.available)
+    func pinsAndAliasesExclude(kind: DatabaseKind) async throws {
+        try await TestDatabase.with(kind) { store in
+            try await store.createProduct(Fixture.makeProduct())
+            let first = try Fixture.build(1)
+            try await store.publish(first, actor: "ci")
+            try await store.setAlias(of: .beta, of: Fixture.product, to: .stable)
+            await #expect { try await store.pin(.beta, of: Fixture.product, to: first.hash, actor: "daniel") } throws: {
+                ($0 as? HeraldError)?.code == "channel_is_alias"
+            }
+            try await store.pin(.stable, of: Fixture.product, to: first.hash, actor: "daniel")
+            await #expect { try await store.setAlias(of: .stable, of: Fixture.product, to: .development) } throws: {
+                ($0 as? HeraldError)?.code == "channel_is_pinned"
+            }
+            #expect(try await store.channel(.beta, of: Fixture.product)?.activeBuild == nil)
+        }
+    }
+
+    @Test("Concurrent uploads of one file and one version to several channels stay consistent", arguments: DatabaseKind.available)
+    func concurrentChannels(kind: DatabaseKind) async throws {
+        try await TestDatabase.with(kind) { store in
+            try await store.createProduct(Fixture.makeProduct())
+            let channels = try (1...8).map { try ChannelID(validating: "custom-\($0)") }
+            // The same file to eight channels at once, and eight rebuilds of version 2.0.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, channel) in channels.enumerated() {
+                    group.addTask { try await store.publish(try Fixture.build(1, channel: channel), actor: "ci") }
+                    group.addTask {
+                        try await store.publish(try Fixture.build(100 + index, channel: .beta, version: "2.0"), actor: "ci")
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let shared = try Fixture.build(1).hash
+            for channel in channels {
+                #expect(try await store.channel(channel, of: Fixture.product)?.latestBuild == shared)
+            }
+            let rebuilds = try await store.builds(uploadedTo: .beta, of: Fixture.product)
+            #expect(rebuilds.count == 8)
+            #expect(rebuilds.filter(\.isLatest).count == 1)
+        }
+    }
+
     @Test("A pinned channel serves its pin; uploads do not move it", arguments: DatabaseKind.available)
     func pinnedChannel(kind: DatabaseKind) async throws {
         try await TestDatabase.with(kind) { store in

@@ -26,6 +26,8 @@ struct CommandLineTests {
             ["product", "create", "Private Blog", "--name", "x", "--kind", "plugin"],
             ["product", "create", "blog", "--name", "x", "--kind", "widget"],
             ["product", "create", "blog", "--name", "   ", "--kind", "plugin"],
+            ["product", "create", "blog", "--name", "two\nlines", "--kind", "plugin"],
+            ["product", "create", "bad\nid", "--name", "x", "--kind", "plugin"],
             ["product", "create", "blog", "--kind", "plugin"],
             ["product", "create", "blog", "--name", "x", "--kind", "app", "--database", "mysql://db/herald"],
             ["token", "create", "--name", "ci", "--product", "missing"],
