@@ -140,12 +140,13 @@ struct StoreTests {
         try await TestDatabase.with(kind) { store in
             try await store.createProduct(Fixture.makeProduct())
             let channels = try (1...8).map { try ChannelID(validating: "custom-\($0)") }
-            // The same file to eight channels at once, and eight rebuilds of version 2.0.
+            // The same file to eight channels at once, and eight rebuilds of version 2.0 to eight others.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (index, channel) in channels.enumerated() {
                     group.addTask { try await store.publish(try Fixture.build(1, channel: channel), actor: "ci") }
                     group.addTask {
-                        try await store.publish(try Fixture.build(100 + index, channel: .beta, version: "2.0"), actor: "ci")
+                        let other = try ChannelID(validating: "rebuild-\(index)")
+                        try await store.publish(try Fixture.build(100 + index, channel: other, version: "2.0"), actor: "ci")
                     }
                 }
                 try await group.waitForAll()
@@ -154,9 +155,12 @@ struct StoreTests {
             for channel in channels {
                 #expect(try await store.channel(channel, of: Fixture.product)?.latestBuild == shared)
             }
-            let rebuilds = try await store.builds(uploadedTo: .beta, of: Fixture.product)
+            var rebuilds: [Build] = []
+            for index in 0..<8 {
+                rebuilds += try await store.builds(uploadedTo: ChannelID(validating: "rebuild-\(index)"), of: Fixture.product)
+            }
             #expect(rebuilds.count == 8)
-            #expect(rebuilds.filter(\.isLatest).count == 1)
+            #expect(rebuilds.filter(\.isLatest).count == 1, "the newest upload of 2.0 is one build")
         }
     }
 
