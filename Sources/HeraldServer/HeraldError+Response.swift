@@ -32,6 +32,8 @@ func errorEnvelopeResponse(status: HTTPResponse.Status, code: String, message: S
     var headers = headers
     headers[.contentType] = "application/json; charset=utf-8"
     let envelope = Envelope<NoResponse>(messages: [Message(type: .error, code: code, message: message)], response: nil)
-    let body = (try? JSONEncoder().encode(envelope)) ?? Data(#"{"messages":[],"response":null}"#.utf8)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let body = (try? encoder.encode(envelope)) ?? Data(#"{"messages":[],"response":null}"#.utf8)
     return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
 }

@@ -23,10 +23,12 @@ public enum DatabaseLocation: Sendable, Equatable {
         .sqlite(path: (dataDirectory as NSString).appendingPathComponent("herald.sqlite"))
     }
 
-    /// Reads `postgres://...`, `postgresql://...`, `sqlite:PATH` or `sqlite://PATH`.
+    /// Reads `postgres://...`, `postgresql://...`, `sqlite:PATH`, `sqlite://PATH`, or a plain
+    /// file path (no scheme), which is an SQLite file.
     public init(parsing url: String) throws(HeraldError) {
-        if url.hasPrefix("sqlite:") {
-            var path = String(url.dropFirst("sqlite:".count))
+        let hasScheme = url.contains("://") || url.hasPrefix("postgres:") || url.hasPrefix("postgresql:")
+        if url.hasPrefix("sqlite:") || !hasScheme {
+            var path = url.hasPrefix("sqlite:") ? String(url.dropFirst("sqlite:".count)) : url
             if path.hasPrefix("//") { path.removeFirst(2) }
             guard !path.isEmpty else {
                 throw .invalidInput("database URL \(quoted(url)) has no file path (sqlite:PATH)")

@@ -2,57 +2,80 @@ import HeraldCore
 import SQLKit
 
 /// Turning stored rows back into domain values. Identifiers are validated again on the way
-/// out, so a row edited by hand into something invalid fails loudly instead of leaking.
+/// out, so a row edited by hand into something invalid fails loudly instead of leaking; it
+/// fails as a ``CorruptRowError`` (a 500), since the request is not to blame.
+
+/// A stored row that breaks the rules it was written by.
+public struct CorruptRowError: Error, CustomStringConvertible {
+    public let table: String
+    public let detail: String
+
+    public var description: String { "a row of \(table) is invalid: \(detail)" }
+}
+
+private func decodingStored<T>(_ table: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as HeraldError {
+        throw CorruptRowError(table: table, detail: error.description)
+    }
+}
 extension Product {
     init(row: any SQLRow) throws {
-        self.init(
-            id: try ProductID(validating: try row.decode(column: "id", as: String.self)),
-            name: try row.decode(column: "name", as: String.self),
-            kind: try Kind(validating: try row.decode(column: "kind", as: String.self)),
-            hidden: try row.decode(column: "hidden", as: Bool.self),
-            homepage: try row.decode(column: "homepage", as: String?.self),
-            description: try row.decode(column: "description", as: String?.self),
-            createdAt: try row.decode(column: "created_at", as: Int64.self))
+        self = try decodingStored("products") {
+            Product(
+                id: try ProductID(validating: try row.decode(column: "id", as: String.self)),
+                name: try row.decode(column: "name", as: String.self),
+                kind: try Kind(validating: try row.decode(column: "kind", as: String.self)),
+                hidden: try row.decode(column: "hidden", as: Bool.self),
+                homepage: try row.decode(column: "homepage", as: String?.self),
+                description: try row.decode(column: "description", as: String?.self),
+                createdAt: try row.decode(column: "created_at", as: Int64.self))
+        }
     }
 }
 
 extension Channel {
     init(row: any SQLRow) throws {
-        self.init(
-            product: try ProductID(validating: try row.decode(column: "product_id", as: String.self)),
-            id: try ChannelID(validating: try row.decode(column: "id", as: String.self)),
-            name: try row.decode(column: "name", as: String.self),
-            description: try row.decode(column: "description", as: String.self),
-            aliasFor: try row.decode(column: "alias_for", as: String?.self).map { try ChannelID(validating: $0) },
-            isCore: try row.decode(column: "is_core", as: Bool.self),
-            isCustom: try row.decode(column: "is_custom", as: Bool.self),
-            isFavourite: try row.decode(column: "is_favourite", as: Bool.self),
-            latestBuild: try row.decode(column: "latest_build", as: String?.self).map { try BuildHash(validating: $0) },
-            activeBuild: try row.decode(column: "active_build", as: String?.self).map { try BuildHash(validating: $0) },
-            createdAt: try row.decode(column: "created_at", as: Int64.self))
+        self = try decodingStored("channels") {
+            Channel(
+                product: try ProductID(validating: try row.decode(column: "product_id", as: String.self)),
+                id: try ChannelID(validating: try row.decode(column: "id", as: String.self)),
+                name: try row.decode(column: "name", as: String.self),
+                description: try row.decode(column: "description", as: String.self),
+                aliasFor: try row.decode(column: "alias_for", as: String?.self).map { try ChannelID(validating: $0) },
+                isCore: try row.decode(column: "is_core", as: Bool.self),
+                isCustom: try row.decode(column: "is_custom", as: Bool.self),
+                isFavourite: try row.decode(column: "is_favourite", as: Bool.self),
+                latestBuild: try row.decode(column: "latest_build", as: String?.self).map { try BuildHash(validating: $0) },
+                activeBuild: try row.decode(column: "active_build", as: String?.self).map { try BuildHash(validating: $0) },
+                createdAt: try row.decode(column: "created_at", as: Int64.self))
+        }
     }
 }
 
 extension Build {
     init(row: any SQLRow) throws {
-        self.init(
-            hash: try BuildHash(validating: try row.decode(column: "hash", as: String.self)),
-            md5: try row.decode(column: "md5", as: String.self),
-            product: try ProductID(validating: try row.decode(column: "product_id", as: String.self)),
-            version: try Version(validating: try row.decode(column: "version", as: String.self)),
-            channel: try ChannelID(validating: try row.decode(column: "channel_id", as: String.self)),
-            timestamp: try row.decode(column: "uploaded_at", as: Int64.self),
-            builder: Builder(
-                name: try row.decode(column: "builder_name", as: String?.self),
-                version: try row.decode(column: "builder_version", as: String?.self)),
-            uploadedBy: try row.decode(column: "uploaded_by", as: String?.self),
-            size: try row.decode(column: "size", as: Int64.self),
-            fileName: try FileName(validating: try row.decode(column: "file_name", as: String.self)),
-            isLatest: try row.decode(column: "is_latest", as: Bool.self),
-            requires: try row.decode(column: "requires", as: String?.self),
-            tested: try row.decode(column: "tested", as: String?.self),
-            requiresPHP: try row.decode(column: "requires_php", as: String?.self),
-            changelog: try row.decode(column: "changelog", as: String?.self))
+        self = try decodingStored("builds") {
+            Build(
+                hash: try BuildHash(validating: try row.decode(column: "hash", as: String.self)),
+                md5: try row.decode(column: "md5", as: String.self),
+                product: try ProductID(validating: try row.decode(column: "product_id", as: String.self)),
+                version: try Version(validating: try row.decode(column: "version", as: String.self)),
+                channel: try ChannelID(validating: try row.decode(column: "channel_id", as: String.self)),
+                timestamp: try row.decode(column: "uploaded_at", as: Int64.self),
+                builder: Builder(
+                    name: try row.decode(column: "builder_name", as: String?.self),
+                    version: try row.decode(column: "builder_version", as: String?.self)),
+                uploadedBy: try row.decode(column: "uploaded_by", as: String?.self),
+                size: try row.decode(column: "size", as: Int64.self),
+                fileName: try FileName(validating: try row.decode(column: "file_name", as: String.self)),
+                isLatest: try row.decode(column: "is_latest", as: Bool.self),
+                requires: try row.decode(column: "requires", as: String?.self),
+                tested: try row.decode(column: "tested", as: String?.self),
+                requiresPHP: try row.decode(column: "requires_php", as: String?.self),
+                changelog: try row.decode(column: "changelog", as: String?.self))
+        }
     }
 }
 
@@ -61,17 +84,19 @@ extension ChannelMove {
         guard let pointer = Pointer(rawValue: try row.decode(column: "pointer", as: String.self)),
             let reason = Reason(rawValue: try row.decode(column: "reason", as: String.self))
         else {
-            throw HeraldError.invalidInput("a stored channel move has an unknown pointer or reason")
+            throw CorruptRowError(table: "channel_moves", detail: "unknown pointer or reason")
         }
-        self.init(
-            product: try ProductID(validating: try row.decode(column: "product_id", as: String.self)),
-            channel: try ChannelID(validating: try row.decode(column: "channel_id", as: String.self)),
-            sequence: try row.decode(column: "sequence", as: Int64.self),
-            pointer: pointer,
-            from: try row.decode(column: "from_build", as: String?.self).map { try BuildHash(validating: $0) },
-            to: try row.decode(column: "to_build", as: String?.self).map { try BuildHash(validating: $0) },
-            reason: reason,
-            actor: try row.decode(column: "actor", as: String.self),
-            at: try row.decode(column: "moved_at", as: Int64.self))
+        self = try decodingStored("channel_moves") {
+            ChannelMove(
+                product: try ProductID(validating: try row.decode(column: "product_id", as: String.self)),
+                channel: try ChannelID(validating: try row.decode(column: "channel_id", as: String.self)),
+                sequence: try row.decode(column: "sequence", as: Int64.self),
+                pointer: pointer,
+                from: try row.decode(column: "from_build", as: String?.self).map { try BuildHash(validating: $0) },
+                to: try row.decode(column: "to_build", as: String?.self).map { try BuildHash(validating: $0) },
+                reason: reason,
+                actor: try row.decode(column: "actor", as: String.self),
+                at: try row.decode(column: "moved_at", as: Int64.self))
+        }
     }
 }

@@ -26,6 +26,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "herald")
         logger.logLevel = .info
         let location = try data.prepare()
+        // Opening the blob store removes the temporary files a crashed run left behind.
         _ = try BlobStore(dataDirectory: data.dataDirectory)
         let store = try await location.openStore(logger: logger)
         let app = buildApplication(
