@@ -83,16 +83,20 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension HeraldError {
+    /// Which identifier rule a value broke; it picks the error code.
+    enum IdentifierKind {
+        case product, channel, version, hash, fileName
+    }
+
     /// A field's value broke its identifier rule; the message names the field, the value and the rule.
-    static func invalidIdentifier(field: String, value: String, rule: String) -> HeraldError {
+    static func invalidIdentifier(_ kind: IdentifierKind, field: String, value: String, rule: String) -> HeraldError {
         let code: Code
-        switch field {
-        case "product": code = .invalidProduct
-        case "channel", "alias_for": code = .invalidChannel
-        case "version": code = .invalidVersion
-        case "hash": code = .invalidHash
-        case "file_name": code = .invalidFileName
-        default: code = .invalidInput
+        switch kind {
+        case .product: code = .invalidProduct
+        case .channel: code = .invalidChannel
+        case .version: code = .invalidVersion
+        case .hash: code = .invalidHash
+        case .fileName: code = .invalidFileName
         }
         return HeraldError(code, "\(field) \(quoted(value)) is invalid: \(rule)")
     }

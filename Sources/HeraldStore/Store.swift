@@ -54,3 +54,25 @@ public func withRunningStore<T: Sendable>(
         }
     }
 }
+
+/// Runs `body` between `begin` and `COMMIT` on one connection, or rolls back if it throws; the
+/// error `body` threw comes out unwrapped. Both stores' transactions go through here.
+func runTransaction<T: Sendable>(
+    isolation: isolated (any Actor)? = #isolation,
+    on database: any SQLDatabase, begin: SQLQueryString, logger: Logger,
+    _ body: (any SQLDatabase) async throws -> T
+) async throws -> T {
+    try await database.raw(begin).run()
+    do {
+        let result = try await body(database)
+        try await database.raw("COMMIT").run()
+        return result
+    } catch {
+        do {
+            try await database.raw("ROLLBACK").run()
+        } catch let rollbackError {
+            logger.error("ROLLBACK failed", metadata: ["error": "\(String(reflecting: rollbackError))"])
+        }
+        throw error
+    }
+}

@@ -28,7 +28,7 @@ struct IdentifierTests {
             try ChannelID(validating: "Stable", field: "release_channel")
         } throws: { error in
             guard let error = error as? HeraldError else { return false }
-            return error.code == "invalid_input" && error.message.hasPrefix("release_channel 'Stable' is invalid")
+            return error.code == "invalid_channel" && error.message.hasPrefix("release_channel 'Stable' is invalid")
         }
         #expect {
             try ChannelID(validating: "Stable")
