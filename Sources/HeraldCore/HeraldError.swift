@@ -33,6 +33,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownProduct = "unknown_product"
         case unknownChannel = "unknown_channel"
         case unknownBuild = "unknown_build"
+        case noBuild = "no_build"
         case ambiguousBuild = "ambiguous_build"
         case productExists = "product_exists"
         case buildOfOtherProduct = "build_of_other_product"
@@ -44,6 +45,12 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooLarge = "too_large"
         case databaseUnavailable = "database_unavailable"
         case schemaTooNew = "schema_too_new"
+        case versionMismatch = "version_mismatch"
+        case missingVersion = "missing_version"
+        case invalidArchive = "invalid_archive"
+        case invalidMultipart = "invalid_multipart"
+        case channelInUse = "channel_in_use"
+        case nothingToRollBack = "nothing_to_roll_back"
     }
 
     private let codeValue: Code
@@ -62,11 +69,12 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind {
         switch codeValue {
         case .invalidProduct, .invalidChannel, .invalidVersion, .invalidHash, .invalidFileName,
-            .invalidInput, .channelIsAlias, .channelIsPinned, .aliasCycle, .ambiguousBuild:
+            .invalidInput, .channelIsAlias, .channelIsPinned, .aliasCycle, .ambiguousBuild, .versionMismatch,
+            .missingVersion, .invalidArchive, .invalidMultipart:
             return .invalidInput
-        case .unknownProduct, .unknownChannel, .unknownBuild:
+        case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild:
             return .notFound
-        case .productExists, .buildOfOtherProduct:
+        case .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack:
             return .conflict
         case .unauthorized:
             return .unauthorized
@@ -118,6 +126,10 @@ extension HeraldError {
         HeraldError(.unknownBuild, "no build has the hash \(quoted(reference))")
     }
 
+    public static func noBuild(_ channel: ChannelID, of product: ProductID) -> HeraldError {
+        HeraldError(.noBuild, "channel '\(channel)' of product '\(product)' has no build yet")
+    }
+
     public static func ambiguousBuild(_ prefix: String) -> HeraldError {
         HeraldError(.ambiguousBuild, "the hash prefix \(quoted(prefix)) matches more than one build; give more characters")
     }
@@ -152,6 +164,31 @@ extension HeraldError {
 
     public static func tooLarge(limit: Int64) -> HeraldError {
         HeraldError(.tooLarge, "the body is larger than the limit of \(limit) bytes")
+    }
+
+    public static func versionMismatch(requested: String, found: String, source: String) -> HeraldError {
+        HeraldError(.versionMismatch, "the request says version \(quoted(requested)) but \(source) says \(quoted(found))")
+    }
+
+    public static let missingVersion = HeraldError(
+        .missingVersion,
+        "no version given: pass `version`, or put one in the zip (plugin.yaml, the plugin header, style.css or readme.txt's Stable tag)")
+
+    public static func invalidArchive(_ detail: String) -> HeraldError {
+        HeraldError(.invalidArchive, "the file is not a readable zip archive: \(detail)")
+    }
+
+    public static func invalidMultipart(_ detail: String) -> HeraldError {
+        HeraldError(.invalidMultipart, "the multipart body is invalid: \(detail)")
+    }
+
+    public static func channelInUse(_ id: ChannelID, aliases: [ChannelID]) -> HeraldError {
+        let names = aliases.map { "'\($0)'" }.joined(separator: ", ")
+        return HeraldError(.channelInUse, "channel '\(id)' cannot be deleted: \(names) \(aliases.count == 1 ? "is an alias" : "are aliases") for it")
+    }
+
+    public static func nothingToRollBack(_ id: ChannelID) -> HeraldError {
+        HeraldError(.nothingToRollBack, "channel '\(id)' has no earlier build to roll back to")
     }
 
     public static func databaseUnavailable(_ detail: String) -> HeraldError {

@@ -10,11 +10,20 @@ public struct ServerSettings: Sendable {
     /// 0 picks a free port; the address actually bound is logged and reported to `onListening`.
     public var port: Int
     public var dataDirectory: String
+    /// The base of the URLs in answers, e.g. `https://updates.example.com`; nil: from each request.
+    public var publicURL: String?
+    /// The largest build file accepted, in bytes.
+    public var maxUpload: Int64
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
+        maxUpload: Int64 = 512 << 20
+    ) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
+        self.publicURL = publicURL
+        self.maxUpload = maxUpload
     }
 }
 
@@ -25,12 +34,15 @@ public struct ServerSettings: Sendable {
 public func buildApplication(
     settings: ServerSettings,
     store: any Store,
+    blobs: BlobStore,
     logger: Logger,
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorEnvelopeMiddleware())
     HealthRoutes(store: store).register(on: router)
+    CatalogRoutes(store: store, publicURL: settings.publicURL).register(on: router)
+    PublishingRoutes(store: store, blobs: blobs, settings: settings).register(on: router)
 
     var app = Application(
         router: router,

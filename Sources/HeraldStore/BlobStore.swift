@@ -107,55 +107,66 @@ public final class BlobStore: Sendable {
     /// failure or cancellation, nothing is stored.
     public func write<Chunks: AsyncSequence>(_ chunks: Chunks, limit: Int64? = nil) async throws -> StoredBlob
     where Chunks.Element == ByteBuffer {
+        let writer = try await makeWriter(limit: limit)
+        do {
+            for try await chunk in chunks {
+                try await writer.write(chunk)
+            }
+            let blob = try await writer.complete()
+            try await writer.commit()
+            return blob
+        } catch {
+            writer.discard()
+            throw error
+        }
+    }
+
+    /// A writer for a blob whose bytes arrive piece by piece (a multipart part, say).
+    /// Call ``BlobWriter/complete()`` then ``BlobWriter/commit()`` to store it, or
+    /// ``BlobWriter/discard()`` to drop it.
+    public func makeWriter(limit: Int64? = nil) async throws -> BlobWriter {
         let temporaryPath = "\(temporaryDirectory)/\(UUID().uuidString)"
         let descriptor = try await threadPool.runIfActive {
             try Self.check(open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644), "create", temporaryPath)
         }
-        var isOpen = true
-        do {
-            var sha256 = SHA256()
-            var md5 = Insecure.MD5()
-            var size: Int64 = 0
-            var batch = ByteBuffer()
-            for try await chunk in chunks {
-                size += Int64(chunk.readableBytes)
-                if let limit, size > limit {
-                    throw HeraldError.tooLarge(limit: limit)
-                }
-                chunk.withUnsafeReadableBytes { bytes in
-                    sha256.update(bufferPointer: bytes)
-                    md5.update(bufferPointer: bytes)
-                }
-                batch.writeImmutableBuffer(chunk)
-                if batch.readableBytes >= Self.writeBatchSize {
-                    try await writeAll(batch, to: descriptor, path: temporaryPath)
-                    batch.clear()
+        return BlobWriter(store: self, descriptor: descriptor, temporaryPath: temporaryPath, limit: limit)
+    }
+
+    /// Moves a finished temporary file into place under its hash; true when the blob is new.
+    fileprivate func commit(temporaryPath: String, descriptor: CInt, hash: BuildHash) async throws -> Bool {
+        let destination = path(of: hash)
+        try await threadPool.runIfActive {
+            _ = try Self.check(fsync(descriptor), "fsync", temporaryPath)
+        }
+        let root = root
+        return try await threadPool.runIfActive {
+            try Self.check(close(descriptor), "close", temporaryPath)
+            let folder = (destination as NSString).deletingLastPathComponent
+            try Self.makeFolders(folder, below: root)
+            if FileManager.default.fileExists(atPath: destination) {
+                unlink(temporaryPath)
+                return false
+            }
+            try Self.check(rename(temporaryPath, destination), "rename", destination)
+            try Self.synchronizeDirectory(folder)
+            return true
+        }
+    }
+
+    fileprivate func writeAll(_ buffer: ByteBuffer, to descriptor: CInt, path: String) async throws {
+        guard buffer.readableBytes > 0 else { return }
+        try await threadPool.runIfActive {
+            try buffer.withUnsafeReadableBytes { bytes in
+                var offset = 0
+                while offset < bytes.count, let base = bytes.baseAddress {
+                    let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw BlobStoreError(operation: "write", path: path, code: errno)
+                    }
+                    offset += written
                 }
             }
-            try await writeAll(batch, to: descriptor, path: temporaryPath)
-            let hash = try BuildHash(validating: sha256.finalize().hexString)
-            let destination = path(of: hash)
-            let root = root
-            try await threadPool.runIfActive {
-                try Self.check(fsync(descriptor), "fsync", temporaryPath)
-            }
-            isOpen = false
-            try await threadPool.runIfActive {
-                try Self.check(close(descriptor), "close", temporaryPath)
-                let folder = (destination as NSString).deletingLastPathComponent
-                try Self.makeFolders(folder, below: root)
-                if FileManager.default.fileExists(atPath: destination) {
-                    unlink(temporaryPath)
-                } else {
-                    try Self.check(rename(temporaryPath, destination), "rename", destination)
-                    try Self.synchronizeDirectory(folder)
-                }
-            }
-            return StoredBlob(hash: hash, md5: md5.finalize().hexString, size: size)
-        } catch {
-            if isOpen { close(descriptor) }
-            unlink(temporaryPath)
-            throw error
         }
     }
 
@@ -174,26 +185,9 @@ public final class BlobStore: Sendable {
         }
     }
 
-    private func writeAll(_ buffer: ByteBuffer, to descriptor: CInt, path: String) async throws {
-        guard buffer.readableBytes > 0 else { return }
-        try await threadPool.runIfActive {
-            try buffer.withUnsafeReadableBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw BlobStoreError(operation: "write", path: path, code: errno)
-                    }
-                    offset += written
-                }
-            }
-        }
-    }
-
     /// Creates the fan-out folders of `folder` under `root` that are missing, fsyncing each
     /// parent, so that a blob's path survives a power loss once its rename does.
-    private static func makeFolders(_ folder: String, below root: String) throws {
+    fileprivate static func makeFolders(_ folder: String, below root: String) throws {
         var parent = root
         for component in folder.dropFirst(root.count).split(separator: "/") {
             let path = "\(parent)/\(component)"
@@ -206,14 +200,14 @@ public final class BlobStore: Sendable {
         }
     }
 
-    private static func synchronizeDirectory(_ path: String) throws {
+    fileprivate static func synchronizeDirectory(_ path: String) throws {
         let descriptor = try check(open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", path)
         defer { close(descriptor) }
         try check(fsync(descriptor), "fsync", path)
     }
 
     @discardableResult
-    private static func check(_ result: CInt, _ operation: String, _ path: String) throws -> CInt {
+    fileprivate static func check(_ result: CInt, _ operation: String, _ path: String) throws -> CInt {
         guard result >= 0 else { throw BlobStoreError(operation: operation, path: path, code: errno) }
         return result
     }
@@ -301,6 +295,94 @@ public struct BlobContents: AsyncSequence, Sendable {
 
         deinit {
             if let descriptor { close(descriptor) }
+        }
+    }
+}
+
+/// One blob being written: bytes go to a temporary file while SHA-256 and MD5 are computed.
+///
+/// Used by one task at a time. Dropped without ``finish()``, it deletes its temporary file.
+public final class BlobWriter {
+    private let store: BlobStore
+    private let descriptor: CInt
+    private let temporaryPath: String
+    private let limit: Int64?
+    private var sha256 = SHA256()
+    private var md5 = Insecure.MD5()
+    private var batch = ByteBuffer()
+    private var isOpen = true
+    private var completed: StoredBlob?
+    /// Bytes received so far.
+    public private(set) var size: Int64 = 0
+
+    /// How many bytes are gathered before one `write` call.
+    private static let batchSize = 1 << 20
+
+    fileprivate init(store: BlobStore, descriptor: CInt, temporaryPath: String, limit: Int64?) {
+        self.store = store
+        self.descriptor = descriptor
+        self.temporaryPath = temporaryPath
+        self.limit = limit
+    }
+
+    /// Appends `chunk`; throws `too_large` once the limit is passed.
+    public func write(_ chunk: ByteBuffer) async throws {
+        size += Int64(chunk.readableBytes)
+        if let limit, size > limit {
+            throw HeraldError.tooLarge(limit: limit)
+        }
+        chunk.withUnsafeReadableBytes { bytes in
+            sha256.update(bufferPointer: bytes)
+            md5.update(bufferPointer: bytes)
+        }
+        batch.writeImmutableBuffer(chunk)
+        if batch.readableBytes >= Self.batchSize {
+            try await store.writeAll(batch, to: descriptor, path: temporaryPath)
+            batch.clear()
+        }
+    }
+
+    /// Writes out what is buffered and returns the blob's digests; the file stays temporary,
+    /// at ``path``, so that it can be checked before ``commit()``.
+    public func complete() async throws -> StoredBlob {
+        if let completed { return completed }
+        try await store.writeAll(batch, to: descriptor, path: temporaryPath)
+        batch.clear()
+        let blob = StoredBlob(
+            hash: try BuildHash(validating: sha256.finalize().hexString), md5: md5.finalize().hexString, size: size)
+        completed = blob
+        return blob
+    }
+
+    /// Stores the completed blob under its hash; true when no blob had those bytes before.
+    @discardableResult
+    public func commit() async throws -> Bool {
+        let blob = try await complete()
+        isOpen = false
+        do {
+            return try await store.commit(temporaryPath: temporaryPath, descriptor: descriptor, hash: blob.hash)
+        } catch {
+            unlink(temporaryPath)
+            throw error
+        }
+    }
+
+    /// Drops what was written.
+    public func discard() {
+        if isOpen {
+            isOpen = false
+            close(descriptor)
+        }
+        unlink(temporaryPath)
+    }
+
+    /// The temporary file, for reading the upload (its zip metadata) before it is stored.
+    public var path: String { temporaryPath }
+
+    deinit {
+        if isOpen {
+            close(descriptor)
+            unlink(temporaryPath)
         }
     }
 }

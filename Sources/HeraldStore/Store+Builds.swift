@@ -112,16 +112,70 @@ extension Store {
         return first
     }
 
-    /// Builds uploaded to `channel` of `product`, newest first.
-    public func builds(uploadedTo channel: ChannelID, of product: ProductID) async throws -> [Build] {
+    /// Builds uploaded to `channel` of `product`, newest first: at most `limit`, starting after
+    /// `cursor` (the last build of the page before).
+    public func builds(
+        uploadedTo channel: ChannelID, of product: ProductID, limit: Int = 1000, after cursor: BuildCursor? = nil
+    ) async throws -> [Build] {
         try await withDatabase { database in
-            try await database.select().column("*").from("builds")
+            var query = database.select().column("*").from("builds")
                 .where("product_id", .equal, product.rawValue)
                 .where("channel_id", .equal, channel.rawValue)
+            if let cursor {
+                query = query.where { group in
+                    group.where("uploaded_at", .lessThan, cursor.timestamp)
+                        .orWhere { inner in
+                            inner.where("uploaded_at", .equal, cursor.timestamp).where("hash", .lessThan, cursor.hash.rawValue)
+                        }
+                }
+            }
+            return try await query
                 .orderBy("uploaded_at", .descending)
                 .orderBy("hash", .descending)
+                .limit(limit)
                 .all()
                 .map(Build.init(row:))
         }
+    }
+
+    /// The newest upload of `version` of `product` (the build that `is_latest`), or nil.
+    public func build(of product: ProductID, version: Version) async throws -> Build? {
+        try await withDatabase { database in
+            try await database.select().column("*").from("builds")
+                .where("product_id", .equal, product.rawValue)
+                .where("version", .equal, version.rawValue)
+                .orderBy("is_latest", .descending)
+                .orderBy("uploaded_at", .descending)
+                .first()
+                .map(Build.init(row:))
+        }
+    }
+}
+
+/// Where a page of builds ends: the newest-first order is (upload time, hash), both descending.
+public struct BuildCursor: Sendable, Equatable {
+    public var timestamp: Int64
+    public var hash: BuildHash
+
+    public init(timestamp: Int64, hash: BuildHash) {
+        self.timestamp = timestamp
+        self.hash = hash
+    }
+
+    /// The cursor after `build`.
+    public init(after build: Build) {
+        self.init(timestamp: build.timestamp, hash: build.hash)
+    }
+
+    /// The opaque text a client passes back: `TIMESTAMP-HASH`.
+    public var token: String { "\(timestamp)-\(hash.rawValue)" }
+
+    /// Reads a cursor from a request; `invalid_input` when it is not one Herald made.
+    public init(token: String) throws(HeraldError) {
+        let parts = token.split(separator: "-", maxSplits: 1)
+        guard parts.count == 2, let timestamp = Int64(parts[0]), let hash = try? BuildHash(validating: String(parts[1])) else {
+            throw HeraldError.invalidInput("cursor \(quoted(token)) is invalid: pass back the next_cursor of the page before")
+        }
+        self.init(timestamp: timestamp, hash: hash)
     }
 }

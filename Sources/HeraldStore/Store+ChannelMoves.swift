@@ -53,22 +53,71 @@ extension Store {
         }
     }
 
+    /// Moves the channel back to what it served before its last move that was not undone
+    /// (``ChannelHistory/moveToUndo(in:)``); rolling back twice goes back two steps.
+    /// Returns the build the channel serves now (aliases of it follow).
+    @discardableResult
+    public func rollBack(_ channel: ChannelID, of product: ProductID, actor: String) async throws -> BuildHash? {
+        try await withTransaction { database in
+            guard let current = try await lockChannel(channel, of: product, in: database) else {
+                throw HeraldError.unknownChannel(channel, of: product)
+            }
+            try current.ensureCanBePinned()
+            guard let undo = ChannelHistory.moveToUndo(in: try await history(of: current, in: database)) else {
+                throw HeraldError.nothingToRollBack(channel)
+            }
+            if let target = undo.from,
+                try await database.select().column("hash").from("builds").where("hash", .equal, target.rawValue).first() == nil
+            {
+                throw HeraldError.nothingToRollBack(channel)
+            }
+            if undo.pointer == .latest, undo.from == nil {
+                throw HeraldError.nothingToRollBack(channel)
+            }
+            let from = undo.pointer == .latest ? current.latestBuild : current.activeBuild
+            try await movePointer(
+                undo.pointer, of: current, from: from, to: undo.from, reason: .rollback, actor: actor, at: currentTimeMillis(),
+                in: database)
+            var moved = current
+            if undo.pointer == .latest { moved.latestBuild = undo.from } else { moved.activeBuild = undo.from }
+            return moved.ownServedBuild
+        }
+    }
+
     private func moveActiveBuild(
         of channel: Channel, to build: BuildHash?, reason: ChannelMove.Reason, actor: String, in database: any SQLDatabase
     ) async throws {
         guard channel.activeBuild != build else { return }
+        try await movePointer(
+            .active, of: channel, from: channel.activeBuild, to: build, reason: reason, actor: actor, at: currentTimeMillis(),
+            in: database)
+    }
+
+    /// Sets one pointer of the channel and records the move.
+    func movePointer(
+        _ pointer: ChannelMove.Pointer, of channel: Channel, from: BuildHash?, to: BuildHash?, reason: ChannelMove.Reason,
+        actor: String, at time: Int64, in database: any SQLDatabase
+    ) async throws {
         try await database.update("channels")
-            .set("active_build", to: SQLBind(build?.rawValue))
+            .set(pointer == .latest ? "latest_build" : "active_build", to: SQLBind(to?.rawValue))
             .where("product_id", .equal, channel.product.rawValue)
             .where("id", .equal, channel.id.rawValue)
             .run()
-        try await recordMove(
-            of: channel, pointer: .active, from: channel.activeBuild, to: build, reason: reason, actor: actor,
-            at: currentTimeMillis(), in: database)
+        try await recordMove(of: channel, pointer: pointer, from: from, to: to, reason: reason, actor: actor, at: time, in: database)
+    }
+
+    /// The channel's history inside a transaction, oldest first.
+    func history(of channel: Channel, in database: any SQLDatabase) async throws -> [ChannelMove] {
+        try await database.select().column("*").from("channel_moves")
+            .where("product_id", .equal, channel.product.rawValue)
+            .where("channel_id", .equal, channel.id.rawValue)
+            .orderBy("sequence")
+            .all()
+            .map(ChannelMove.init(row:))
     }
 
     /// All of a product's channels, locked on PostgreSQL until the transaction ends.
-    private func lockChannels(of product: ProductID, in database: any SQLDatabase) async throws -> [Channel] {
+    func lockChannels(of product: ProductID, in database: any SQLDatabase) async throws -> [Channel] {
         try await database.select().column("*").from("channels")
             .where("product_id", .equal, product.rawValue)
             .orderBy("id")

@@ -48,7 +48,8 @@ extension Store {
         return try await withDatabase { database in
             guard
                 let row = try await database.select().column("*").from("api_tokens")
-                    .where("secret_sha256", .equal, digest).first()
+                    .where("secret_sha256", .equal, digest).first(),
+                constantTimeEqual(try row.decode(column: "secret_sha256", as: String.self), digest)
             else { return nil }
             let id = try row.decode(column: "id", as: String.self)
             let products = try await database.select().column("product_id").from("api_token_products")
@@ -81,4 +82,11 @@ extension Sequence<UInt8> {
         }
         return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// Compares two digests in time that does not depend on where they differ.
+private func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+    let (a, b) = (Array(lhs.utf8), Array(rhs.utf8))
+    guard a.count == b.count else { return false }
+    return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
 }

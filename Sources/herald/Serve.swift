@@ -14,11 +14,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on (0 picks a free one).")
     var port = 8080
 
+    @Option(name: .customLong("public-url"), help: "The address clients reach Herald at, e.g. https://updates.example.com (default: from each request's Host).")
+    var publicURL: String?
+
+    @Option(name: .customLong("max-upload"), help: "The largest build file accepted, in bytes; K, M and G suffixes allowed.")
+    var maxUpload = "512M"
+
     @OptionGroup var data: DataOptions
 
     func validate() throws {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be between 0 and 65535")
+        }
+        guard byteSize(maxUpload) != nil else {
+            throw ValidationError("--max-upload must be a number of bytes, e.g. 536870912 or 512M")
+        }
+        if let publicURL, !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
+            throw ValidationError("--public-url must start with http:// or https://")
         }
     }
 
@@ -26,12 +38,26 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "herald")
         logger.logLevel = .info
         let location = try data.prepare()
-        // Opening the blob store removes the temporary files a crashed run left behind.
-        _ = try BlobStore(dataDirectory: data.dataDirectory)
+        let blobs = try BlobStore(dataDirectory: data.dataDirectory)
         let store = try await location.openStore(logger: logger)
         let app = buildApplication(
-            settings: ServerSettings(host: host, port: port, dataDirectory: data.dataDirectory),
-            store: store, logger: logger)
+            settings: ServerSettings(
+                host: host, port: port, dataDirectory: data.dataDirectory, publicURL: publicURL,
+                maxUpload: byteSize(maxUpload) ?? 512 << 20),
+            store: store, blobs: blobs, logger: logger)
         try await app.runService()
     }
+}
+
+/// A size such as `536870912`, `512M` or `1G`.
+func byteSize(_ text: String) -> Int64? {
+    let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+    let upper = text.uppercased()
+    if let last = upper.last, let unit = units[last] {
+        guard let number = Int64(upper.dropLast()), number > 0 else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : product
+    }
+    guard let number = Int64(upper), number > 0 else { return nil }
+    return number
 }

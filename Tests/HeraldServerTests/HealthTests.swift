@@ -23,7 +23,8 @@ struct HealthTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: Self.logger)
         let app = buildApplication(
-            settings: ServerSettings(port: 0, dataDirectory: folder), store: store, logger: Self.logger)
+            settings: ServerSettings(port: 0, dataDirectory: folder), store: store, blobs: try BlobStore(dataDirectory: folder),
+            logger: Self.logger)
         try await app.test(.live, test)
     }
 
@@ -69,7 +70,8 @@ struct HealthTests {
                 host: host, port: port, username: user, password: password, database: name, tlsMode: tls
             ).openStore(logger: Self.logger)
             let app = buildApplication(
-                settings: ServerSettings(port: 0, dataDirectory: NSTemporaryDirectory()), store: store, logger: Self.logger)
+                settings: ServerSettings(port: 0, dataDirectory: NSTemporaryDirectory()), store: store,
+                blobs: try BlobStore(dataDirectory: NSTemporaryDirectory() + "/herald-health-\(name)"), logger: Self.logger)
             try await app.test(.live) { client in
                 try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
                 try await admin.withDatabase { try await $0.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() }

@@ -1,0 +1,168 @@
+import Foundation
+import HeraldCore
+
+/// A product as the API shows it (seed 000's product_id, product_name).
+struct ProductResource: Encodable, Sendable {
+    let product: Product
+
+    enum CodingKeys: String, CodingKey {
+        case productID = "product_id", productName = "product_name", kind, hidden, homepage, description
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(product.id, forKey: .productID)
+        try container.encode(product.name, forKey: .productName)
+        try container.encode(product.kind, forKey: .kind)
+        try container.encode(product.hidden, forKey: .hidden)
+        try container.encode(product.homepage, forKey: .homepage)
+        try container.encode(product.description, forKey: .description)
+    }
+}
+
+/// A channel with seed 000's field names, and the build it serves with aliases resolved.
+struct ChannelResource: Encodable, Sendable {
+    let channel: Channel
+    let servedBuild: BuildHash?
+
+    enum CodingKeys: String, CodingKey {
+        case channelID = "channel_id", channelName = "channel_name", channelDescription = "channel_description"
+        case aliasFor = "alias_for", isCore = "is_core", isCustom = "is_custom", isFavourite = "is_favourite"
+        case latestBuild = "latest_build", activeBuild = "active_build", servedBuild = "served_build"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(channel.id, forKey: .channelID)
+        try container.encode(channel.name, forKey: .channelName)
+        try container.encode(channel.description, forKey: .channelDescription)
+        try container.encode(channel.aliasFor, forKey: .aliasFor)
+        try container.encode(channel.isCore, forKey: .isCore)
+        try container.encode(channel.isCustom, forKey: .isCustom)
+        try container.encode(channel.isFavourite, forKey: .isFavourite)
+        try container.encode(channel.latestBuild, forKey: .latestBuild)
+        try container.encode(channel.activeBuild, forKey: .activeBuild)
+        try container.encode(servedBuild, forKey: .servedBuild)
+    }
+}
+
+/// `{name, version}` of the tool that made a build.
+struct BuilderResource: Encodable, Sendable {
+    let name: String?
+    let version: String?
+}
+
+/// A build object (seed 000's build model) with its download URLs.
+struct BuildResource: Encodable, Sendable {
+    let build: Build
+    let urls: PublicURL
+
+    enum CodingKeys: String, CodingKey {
+        case buildHash = "build_hash", md5, product, version, channel, timestamp, builder, uploadedBy = "uploaded_by"
+        case size, fileName = "file_name", isLatest = "is_latest", requires, tested, requiresPHP = "requires_php"
+        case changelog, downloadURL = "download_url", persistentDownloadURL = "persistent_download_url"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(build.hash, forKey: .buildHash)
+        try container.encode(build.md5, forKey: .md5)
+        try container.encode(build.product, forKey: .product)
+        try container.encode(build.version, forKey: .version)
+        try container.encode(build.channel, forKey: .channel)
+        try container.encode(build.timestamp, forKey: .timestamp)
+        try container.encode(BuilderResource(name: build.builder.name, version: build.builder.version), forKey: .builder)
+        try container.encode(build.uploadedBy, forKey: .uploadedBy)
+        try container.encode(build.size, forKey: .size)
+        try container.encode(build.fileName, forKey: .fileName)
+        try container.encode(build.isLatest, forKey: .isLatest)
+        try container.encode(build.requires, forKey: .requires)
+        try container.encode(build.tested, forKey: .tested)
+        try container.encode(build.requiresPHP, forKey: .requiresPHP)
+        try container.encode(build.changelog, forKey: .changelog)
+        try container.encode(urls.download(of: build), forKey: .downloadURL)
+        try container.encode(urls.persistentDownload(of: build), forKey: .persistentDownloadURL)
+    }
+}
+
+/// The get_latest answer of seed 000: every field of its example, plus the build's hash,
+/// size and requirements.
+struct LatestResource: Encodable, Sendable {
+    let product: Product
+    let channel: ChannelID
+    let build: Build
+    let urls: PublicURL
+
+    enum CodingKeys: String, CodingKey {
+        case productName = "product_name", productID = "product_id", productVersion = "product_version"
+        case builtOn = "built_on", builtBy = "built_by", downloadURL = "download_url"
+        case persistentDownloadURL = "persistent_download_url", secureDownloadURL = "secure_download_url"
+        case authenticatedDownloadURL = "authenticated_download_url", builder, channel, buildHash = "build_hash"
+        case md5, size, fileName = "file_name", requires, tested, requiresPHP = "requires_php", changelog
+    }
+
+    /// seed 000's `built_by`: a nickname, and an email when `uploaded_by` is one.
+    struct BuiltBy: Encodable, Sendable {
+        let nickname: String?
+        let email: String?
+
+        init(uploadedBy: String?) {
+            guard let uploadedBy else {
+                nickname = nil
+                email = nil
+                return
+            }
+            if uploadedBy.contains("@"), !uploadedBy.contains(" ") {
+                email = uploadedBy
+                nickname = String(uploadedBy.prefix { $0 != "@" })
+            } else {
+                email = nil
+                nickname = uploadedBy
+            }
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(product.name, forKey: .productName)
+        try container.encode(product.id, forKey: .productID)
+        try container.encode(build.version, forKey: .productVersion)
+        // Seed 000 writes built_on as a string of digits: seconds since 1970.
+        try container.encode(String(build.timestamp / 1000), forKey: .builtOn)
+        try container.encode(BuiltBy(uploadedBy: build.uploadedBy), forKey: .builtBy)
+        try container.encode(urls.download(of: build), forKey: .downloadURL)
+        try container.encode(urls.persistentDownload(of: build), forKey: .persistentDownloadURL)
+        try container.encode(urls.persistentDownload(of: build), forKey: .secureDownloadURL)
+        try container.encode(urls.persistentDownload(of: build), forKey: .authenticatedDownloadURL)
+        try container.encode(BuilderResource(name: build.builder.name, version: build.builder.version), forKey: .builder)
+        try container.encode(channel, forKey: .channel)
+        try container.encode(build.hash, forKey: .buildHash)
+        try container.encode(build.md5, forKey: .md5)
+        try container.encode(build.size, forKey: .size)
+        try container.encode(build.fileName, forKey: .fileName)
+        try container.encode(build.requires, forKey: .requires)
+        try container.encode(build.tested, forKey: .tested)
+        try container.encode(build.requiresPHP, forKey: .requiresPHP)
+        try container.encode(build.changelog, forKey: .changelog)
+    }
+}
+
+/// A channel move for `/history/`.
+struct MoveResource: Encodable, Sendable {
+    let move: ChannelMove
+
+    enum CodingKeys: String, CodingKey {
+        case sequence, pointer, from, to, reason, actor, at
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(move.sequence, forKey: .sequence)
+        try container.encode(move.pointer, forKey: .pointer)
+        try container.encode(move.from, forKey: .from)
+        try container.encode(move.to, forKey: .to)
+        try container.encode(move.reason, forKey: .reason)
+        try container.encode(move.actor, forKey: .actor)
+        try container.encode(move.at, forKey: .at)
+    }
+}

@@ -1,0 +1,53 @@
+import HTTPTypes
+import HeraldCore
+import Hummingbird
+
+/// The address clients use to reach Herald, for the URLs inside answers.
+///
+/// `--public-url` wins; otherwise it is built from the request's `X-Forwarded-Proto`,
+/// `X-Forwarded-Host` or `Host`, each checked so a forged header cannot inject text into a URL.
+struct PublicURL: Sendable {
+    let base: String
+
+    init(configured: String?, request: Request) {
+        if let configured, !configured.isEmpty {
+            base = configured.hasSuffix("/") ? String(configured.dropLast()) : configured
+            return
+        }
+        let forwardedProto = request.headers[.init("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingWhitespace().lowercased() }
+        let scheme = forwardedProto == "https" ? "https" : "http"
+        let forwardedHost = request.headers[.init("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingWhitespace() }
+        let host = [forwardedHost, request.head.authority]
+            .compactMap { $0 }
+            .first(where: Self.isPlausibleHost) ?? "localhost"
+        base = "\(scheme)://\(host)"
+    }
+
+    /// Letters, digits, dots, dashes, a port and IPv6 brackets; nothing that could end a URL's host.
+    private static func isPlausibleHost(_ host: String) -> Bool {
+        !host.isEmpty && host.count <= 255
+            && host.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-:[]".unicodeScalars.contains(scalar))
+            }
+    }
+
+    /// Immutable: by the file's hash.
+    func persistentDownload(of build: Build) -> String {
+        "\(base)/download/\(build.hash)/\(build.fileName)"
+    }
+
+    /// By product and version: the newest upload of that version.
+    func download(of build: Build) -> String {
+        "\(base)/download/\(build.product)/\(build.version)/\(build.fileName)"
+    }
+}
+
+extension String {
+    fileprivate func trimmingWhitespace() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingWhitespace() -> String { String(self).trimmingWhitespace() }
+}

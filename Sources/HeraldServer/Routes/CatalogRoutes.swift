@@ -1,0 +1,129 @@
+import HeraldCore
+import HeraldStore
+import Hummingbird
+
+/// Reading the catalogue: the REST v1 tree and seed 000's list_* / get_latest methods.
+struct CatalogRoutes<Context: RequestContext> {
+    let store: any Store
+    let publicURL: String?
+
+    /// How many builds a page holds unless `limit` says otherwise, and at most.
+    static var defaultPageSize: Int { 50 }
+    static var maximumPageSize: Int { 500 }
+
+    func register(on router: Router<Context>) {
+        router.get("/api/v1") { _, _ in try await listProducts() }
+        router.get("/api/list_products") { _, _ in try await listProducts() }
+
+        router.get("/api/v1/{product}") { _, context in try await listChannels(of: context.parameters.product()) }
+        router.get("/api/list_channels") { request, _ in
+            try await listChannels(of: ProductID(validating: RequestFields(query: request)["product_name"] ?? "", field: "product_name"))
+        }
+
+        router.get("/api/v1/{product}/{channel}") { request, context in
+            try await listBuilds(request, product: context.parameters.product(), channel: context.parameters.channel())
+        }
+        router.get("/api/list_builds") { request, _ in
+            let fields = RequestFields(query: request)
+            return try await listBuilds(
+                request, product: ProductID(validating: fields["product_name"] ?? "", field: "product_name"),
+                channel: ChannelID(validating: fields["channel"] ?? "", field: "channel"))
+        }
+
+        router.get("/api/v1/{product}/{channel}/latest") { request, context in
+            try await latest(request, product: context.parameters.product(), channel: context.parameters.channel(), messages: [])
+        }
+        router.get("/api/get_latest") { request, _ in
+            let fields = RequestFields(query: request)
+            let product = try ProductID(validating: fields["product_name"] ?? "", field: "product_name")
+            guard let named = fields["channel"] else {
+                return try await latest(request, product: product, channel: .stable, messages: [Message(.noChannel)])
+            }
+            return try await latest(request, product: product, channel: ChannelID(validating: named, field: "channel"), messages: [])
+        }
+
+        router.get("/api/v1/{product}/{channel}/history") { _, context in
+            let product = try context.parameters.product()
+            let channel = try context.parameters.channel()
+            try await requireChannel(channel, of: product)
+            let moves = try await store.history(of: channel, of: product)
+            return try envelopeResponse(["history": moves.map(MoveResource.init)])
+        }
+
+        router.get("/api/v1/{product}/{channel}/{build}") { request, context in
+            let product = try context.parameters.product()
+            let channel = try context.parameters.channel()
+            let reference = try BuildReference(validating: context.parameters.get("build") ?? "", field: "build")
+            try await requireChannel(channel, of: product)
+            let build = try await store.build(matching: reference)
+            guard build.product == product else { throw HeraldError.unknownBuild(reference.rawValue) }
+            return try envelopeResponse(BuildResource(build: build, urls: PublicURL(configured: publicURL, request: request)))
+        }
+    }
+
+    private func listProducts() async throws -> Response {
+        try envelopeResponse(["products": try await store.products().map(ProductResource.init)])
+    }
+
+    private func listChannels(of product: ProductID) async throws -> Response {
+        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+        let channels = try await store.channels(of: product)
+        let resolution = ChannelResolution(channels: channels)
+        let resources = channels.map { channel in
+            ChannelResource(channel: channel, servedBuild: try? resolution.resolveServedBuild(for: channel.id, of: product))
+        }
+        return try envelopeResponse(["channels": resources])
+    }
+
+    private struct BuildPage: Encodable, Sendable {
+        let builds: [BuildResource]
+        let nextCursor: String?
+
+        enum CodingKeys: String, CodingKey {
+            case builds
+            case nextCursor = "next_cursor"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(builds, forKey: .builds)
+            try container.encode(nextCursor, forKey: .nextCursor)
+        }
+    }
+
+    private func listBuilds(_ request: Request, product: ProductID, channel: ChannelID) async throws -> Response {
+        try await requireChannel(channel, of: product)
+        let fields = RequestFields(query: request)
+        var limit = Self.defaultPageSize
+        if let text = fields["limit"] {
+            guard let value = Int(text), (1...Self.maximumPageSize).contains(value) else {
+                throw HeraldError.invalidInput("limit \(quoted(text)) is invalid: a number from 1 to \(Self.maximumPageSize)")
+            }
+            limit = value
+        }
+        let cursor = try fields["cursor"].map { try BuildCursor(token: $0) }
+        // One more than asked for tells whether a next page exists.
+        let builds = try await store.builds(uploadedTo: channel, of: product, limit: limit + 1, after: cursor)
+        let page = Array(builds.prefix(limit))
+        let urls = PublicURL(configured: publicURL, request: request)
+        return try envelopeResponse(
+            BuildPage(
+                builds: page.map { BuildResource(build: $0, urls: urls) },
+                nextCursor: builds.count > limit ? page.last.map { BuildCursor(after: $0).token } : nil))
+    }
+
+    private func latest(_ request: Request, product: ProductID, channel: ChannelID, messages: [Message]) async throws -> Response {
+        guard let productRecord = try await store.product(product) else { throw HeraldError.unknownProduct(product) }
+        guard let build = try await store.servedBuild(for: channel, of: product) else {
+            throw HeraldError.noBuild(channel, of: product)
+        }
+        return try envelopeResponse(
+            LatestResource(product: productRecord, channel: channel, build: build, urls: PublicURL(configured: publicURL, request: request)),
+            messages: messages)
+    }
+
+    private func requireChannel(_ channel: ChannelID, of product: ProductID) async throws {
+        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+        guard try await store.channel(channel, of: product) != nil else { throw HeraldError.unknownChannel(channel, of: product) }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+import Hummingbird
+
+/// Publishing: products, uploads and removals (seed 000's upload_build and remove_build).
+struct PublishingRoutes<Context: RequestContext> {
+    let store: any Store
+    let blobs: BlobStore
+    let settings: ServerSettings
+
+    private var authorization: Authorization { Authorization(store: store) }
+
+    func register(on router: Router<Context>) {
+        router.put("/api/v1/{product}") { request, context in
+            var request = request
+            let product = try context.parameters.product()
+            _ = try await authorization.token(for: request, writing: product)
+            let fields = try await RequestFields.read(&request, context: context)
+            return try await createProduct(product, fields: fields)
+        }
+
+        router.post("/api/v1/{product}/{channel}/builds") { request, context in
+            try await upload(request, product: context.parameters.product(), channel: context.parameters.channel())
+        }
+        router.post("/api/upload_build") { request, _ in
+            try await upload(request, product: nil, channel: nil)
+        }
+
+        router.delete("/api/v1/builds/{hash}") { request, context in
+            try await remove(request, hash: context.parameters.get("hash") ?? "")
+        }
+        router.post("/api/remove_build") { request, context in
+            var request = request
+            let fields = try await RequestFields.read(&request, context: context)
+            return try await remove(request, hash: fields["build_hash"] ?? fields["hash"] ?? "")
+        }
+    }
+
+    private func createProduct(_ id: ProductID, fields: RequestFields) async throws -> Response {
+        if let existing = try await store.product(id) {
+            return try envelopeResponse(ProductResource(product: existing))
+        }
+        guard let name = fields["product_name"] ?? fields["name"] else {
+            throw HeraldError.invalidInput("product_name is missing: the name people see, e.g. \"Private Blog\"")
+        }
+        let kind = try Product.Kind(validating: fields["kind"] ?? "plugin")
+        let hidden = fields["hidden"].map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
+        let product = Product(
+            id: id, name: name, kind: kind, hidden: hidden, homepage: fields["homepage"], description: fields["description"],
+            createdAt: currentTimeMillis())
+        try await store.createProduct(product)
+        return try envelopeResponse(ProductResource(product: product), status: .created)
+    }
+
+    /// Streams the body into the blob store, reads the zip's metadata, and publishes.
+    /// `product` and `channel` come from the path, or else from the fields (seed 000's names).
+    private func upload(_ request: Request, product pathProduct: ProductID?, channel pathChannel: ChannelID?) async throws -> Response {
+        var token = try await authorization.token(for: request)
+        let query = RequestFields(query: request)
+        var product = try pathProduct ?? query["product_id"].map { try ProductID(validating: $0, field: "product_id") }
+        var channel = try pathChannel ?? query["channel"].map { try ChannelID(validating: $0, field: "channel") }
+        // Refuse what can be refused before the body is read.
+        if let product {
+            token = try await authorization.token(for: request, writing: product)
+            try await checkUploadTarget(product: product, channel: channel)
+        }
+
+        let body = try await UploadBody.read(request, blobs: blobs, limit: settings.maxUpload)
+        do {
+            let field: (String) -> String? = { body.fields[$0].flatMap { $0.isEmpty ? nil : $0 } ?? query[$0] }
+            product = try product ?? ProductID(validating: field("product_id") ?? "", field: "product_id")
+            channel = try channel ?? field("channel").map { try ChannelID(validating: $0, field: "channel") } ?? .stable
+            guard let product, let channel else { throw HeraldError.invalidInput("product_id is missing") }
+            if pathProduct == nil {
+                token = try await authorization.token(for: request, writing: product)
+            }
+            guard let productRecord = try await store.product(product) else { throw HeraldError.unknownProduct(product) }
+
+            let metadata: BuildMetadata
+            do {
+                metadata = try BuildArchive.inspect(path: body.writer.path, kind: productRecord.kind)
+            } catch let error as HeraldError where error.code == "invalid_archive" && productRecord.kind == .app {
+                metadata = BuildMetadata()
+            }
+            let version = try BuildMetadata.resolveVersion(requested: field("version"), inArchive: metadata)
+            let fileName = try uploadFileName(field("file_name"), client: body.clientFileName, product: product, kind: productRecord.kind)
+            let build = Build(
+                hash: body.blob.hash, md5: body.blob.md5, product: product, version: version, channel: channel,
+                timestamp: currentTimeMillis(),
+                builder: .init(name: field("builder_name") ?? field("builder"), version: field("builder_version")),
+                uploadedBy: field("uploaded_by") ?? token.name, size: body.blob.size, fileName: fileName,
+                requires: field("requires") ?? metadata.requires, tested: field("tested") ?? metadata.tested,
+                requiresPHP: field("requires_php") ?? metadata.requiresPHP, changelog: field("changelog") ?? metadata.changelog)
+            try validateFreeText(build)
+
+            let isNewBlob = try await body.writer.commit()
+            do {
+                let published = try await store.publish(build, actor: token.name)
+                return try envelopeResponse(
+                    BuildResource(build: published, urls: PublicURL(configured: settings.publicURL, request: request)), status: .created)
+            } catch {
+                if isNewBlob { try? await blobs.remove(build.hash) }
+                throw error
+            }
+        } catch {
+            body.writer.discard()
+            throw error
+        }
+    }
+
+    private func checkUploadTarget(product: ProductID, channel: ChannelID?) async throws {
+        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+        if let channel, let existing = try await store.channel(channel, of: product) {
+            try existing.ensureAcceptsUploads()
+        }
+    }
+
+    /// The name the file is downloaded as: `file_name` if given (validated), else the client's
+    /// name for the file made safe, else `PRODUCT.zip`.
+    private func uploadFileName(_ requested: String?, client: String?, product: ProductID, kind: Product.Kind) throws -> FileName {
+        if let requested { return try FileName(validating: requested) }
+        if let client {
+            let last = client.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+            let safe = String(last.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" }.drop { $0 == "." }.prefix(128))
+            if let name = try? FileName(validating: safe) { return name }
+        }
+        return try FileName(validating: kind == .app ? "\(product).bin" : "\(product).zip")
+    }
+
+    /// Free-text fields are stored as given, but within reason.
+    private func validateFreeText(_ build: Build) throws {
+        let limits: [(String, String?, Int)] = [
+            ("builder_name", build.builder.name, 200), ("builder_version", build.builder.version, 64),
+            ("uploaded_by", build.uploadedBy, 320), ("requires", build.requires, 64), ("tested", build.tested, 64),
+            ("requires_php", build.requiresPHP, 64), ("changelog", build.changelog, 1 << 20),
+        ]
+        for (name, value, limit) in limits {
+            if let value, value.utf8.count > limit {
+                throw HeraldError.invalidInput("\(name) is longer than \(limit) bytes")
+            }
+        }
+    }
+
+    private func remove(_ request: Request, hash text: String) async throws -> Response {
+        let token = try await authorization.token(for: request)
+        let hash = try BuildHash(validating: text, field: "build_hash")
+        guard let build = try await store.build(hash) else { throw HeraldError.unknownBuild(hash.rawValue) }
+        guard token.mayWrite(to: build.product) else {
+            throw HeraldError.forbidden("token '\(token.name)' may not change product '\(build.product)'")
+        }
+        let removed = try await store.removeBuild(hash, actor: token.name)
+        try await blobs.remove(hash)
+        return try envelopeResponse(
+            ["removed": BuildResource(build: removed, urls: PublicURL(configured: settings.publicURL, request: request))])
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import HeraldCore
+import Yams
+import ZIPFoundation
+
+/// Reads what a build's zip says about itself, without unpacking it to disk.
+///
+/// Only small files near the top of the archive are read (a manifest, the main file's header,
+/// readme.txt), each up to a fixed size, so a zip bomb costs nothing.
+public enum BuildArchive {
+    private static let manifestLimit = 64 * 1024
+    private static let readmeLimit = 512 * 1024
+
+    /// The metadata inside the zip at `path`, for a product of `kind`.
+    ///
+    /// Throws `invalid_archive` when the file is not a zip.
+    public static func inspect(path: String, kind: Product.Kind) throws -> BuildMetadata {
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw HeraldError.invalidArchive("no zip directory found")
+        }
+        var manifest: Entry?
+        var readme: Entry?
+        var headerFiles: [Entry] = []
+        for entry in archive where entry.type == .file {
+            let components = entry.path.split(separator: "/")
+            guard let last = components.last, components.count <= 2 else { continue }
+            let name = last.lowercased()
+            let manifestName = kind == .theme ? "theme" : "plugin"
+            if name == "\(manifestName).yaml" || name == "\(manifestName).yml" {
+                manifest = manifest ?? entry
+            } else if name == "readme.txt" {
+                readme = readme ?? entry
+            } else if kind == .theme ? name == "style.css" : name.hasSuffix(".php") {
+                headerFiles.append(entry)
+            }
+        }
+
+        var metadata = BuildMetadata()
+        if let manifest {
+            metadata = try manifestMetadata(read(manifest, from: archive, limit: manifestLimit), path: manifest.path)
+        }
+        if let header = try mainHeader(in: headerFiles, of: archive, kind: kind) {
+            metadata = metadata.filled(from: header)
+        }
+        if let readme {
+            metadata = metadata.filled(from: BuildMetadata(readme: Readme(text: try read(readme, from: archive, limit: readmeLimit))))
+        }
+        return metadata
+    }
+
+    /// The header of the plugin's main PHP file (the one with a `Plugin Name`, preferring
+    /// `slug/slug.php`) or of the theme's `style.css` (with a `Theme Name`).
+    private static func mainHeader(in files: [Entry], of archive: Archive, kind: Product.Kind) throws -> BuildMetadata? {
+        let marker = kind == .theme ? "Theme Name" : "Plugin Name"
+        let ordered = files.sorted { lhs, rhs in
+            let (l, r) = (isConventionalMainFile(lhs.path), isConventionalMainFile(rhs.path))
+            return l != r ? l : lhs.path < rhs.path
+        }
+        for file in ordered {
+            let header = FileHeader(text: try read(file, from: archive, limit: FileHeader.readLimit))
+            if header[marker] != nil {
+                return BuildMetadata(header: header, source: kind == .theme ? "style.css" : "the plugin header of \(file.path)")
+            }
+        }
+        return nil
+    }
+
+    /// `slug/slug.php`, the file WordPress's own tools take as a plugin's main file.
+    private static func isConventionalMainFile(_ path: String) -> Bool {
+        let parts = path.split(separator: "/")
+        return parts.count == 2 && parts[1] == parts[0] + ".php"
+    }
+
+    private static func manifestMetadata(_ text: String, path: String) throws -> BuildMetadata {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw HeraldError.invalidInput("\(path) is not valid YAML: \(String(describing: error).prefix(200))")
+        }
+        func field(_ name: String) -> String? {
+            guard let value = node?[name]?.scalar?.string.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+                return nil
+            }
+            return value
+        }
+        return BuildMetadata(
+            name: field("name"), version: field("version"), versionSource: field("version") == nil ? nil : path,
+            requires: field("requires"), tested: field("tested"), requiresPHP: field("requires_php"),
+            changelog: field("changelog"), upgradeNotice: field("upgrade_notice"))
+    }
+
+    /// The first `limit` bytes of an entry, as text.
+    private static func read(_ entry: Entry, from archive: Archive, limit: Int) throws -> String {
+        var data = Data()
+        do {
+            _ = try archive.extract(entry, bufferSize: 16 * 1024, skipCRC32: true) { chunk in
+                data.append(chunk.prefix(limit - data.count))
+                if data.count >= limit { throw EnoughRead() }
+            }
+        } catch is EnoughRead {
+            // The rest of the entry does not matter.
+        } catch {
+            throw HeraldError.invalidArchive("\(quoted(entry.path)) cannot be read")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private struct EnoughRead: Error {}
+}
