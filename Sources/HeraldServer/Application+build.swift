@@ -43,6 +43,9 @@ public func buildApplication(
     HealthRoutes(store: store).register(on: router)
     CatalogRoutes(store: store, publicURL: settings.publicURL).register(on: router)
     PublishingRoutes(store: store, blobs: blobs, settings: settings).register(on: router)
+    DownloadRoutes(store: store, blobs: blobs).register(on: router)
+    UpdateCheckRoutes(store: store, publicURL: settings.publicURL).register(on: router)
+    ChannelRoutes(store: store).register(on: router)
 
     var app = Application(
         router: router,

@@ -33,7 +33,7 @@ struct PublicURL: Sendable {
 
     /// Immutable: by the file's hash.
     func persistentDownload(of build: Build) -> String {
-        "\(base)/download/\(build.hash)/\(build.fileName)"
+        "\(base)/file/\(build.hash)/\(build.fileName)"
     }
 
     /// By product and version: the newest upload of that version.

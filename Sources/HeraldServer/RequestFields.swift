@@ -7,6 +7,7 @@ import Hummingbird
 /// check_for_update accept all three.
 struct RequestFields: Sendable {
     private var values: [String: String] = [:]
+    private var present: Set<String> = []
 
     /// The largest form or JSON body read; these bodies hold a few short fields.
     static let bodyLimit = 64 * 1024
@@ -14,6 +15,7 @@ struct RequestFields: Sendable {
     init(query request: Request) {
         for (key, value) in request.uri.queryParameters {
             values[String(key)] = String(value)
+            present.insert(String(key))
         }
     }
 
@@ -37,6 +39,9 @@ struct RequestFields: Sendable {
         return fields
     }
 
+    /// True when the field was sent, even empty or `null`.
+    func contains(_ name: String) -> Bool { present.contains(name) }
+
     /// A field's value; empty counts as absent.
     subscript(_ name: String) -> String? {
         guard let value = values[name], !value.isEmpty else { return nil }
@@ -52,6 +57,7 @@ struct RequestFields: Sendable {
         }
         for (key, field) in object {
             values[key] = field.text
+            present.insert(key)
         }
     }
 
@@ -85,6 +91,7 @@ struct RequestFields: Sendable {
                 throw HeraldError.invalidInput("the form field \(quoted(key)) is badly encoded")
             }
             values[key] = value
+            present.insert(key)
         }
     }
 

@@ -1,0 +1,81 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+import Hummingbird
+
+/// Channel management (token needed): create or update, delete, pin, unpin, roll back.
+struct ChannelRoutes<Context: RequestContext> {
+    let store: any Store
+
+    private var authorization: Authorization { Authorization(store: store) }
+
+    func register(on router: Router<Context>) {
+        router.put("/api/v1/{product}/{channel}") { request, context in
+            var request = request
+            let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            _ = try await authorization.token(for: request, writing: product)
+            let fields = try await RequestFields.read(&request, context: context)
+            let settings = ChannelSettings(
+                name: fields["channel_name"], description: fields["channel_description"],
+                aliasFor: try aliasField(fields), isFavourite: try flag(fields, "is_favourite"), isCustom: try flag(fields, "is_custom"))
+            let saved = try await store.saveChannel(channel, of: product, settings: settings)
+            return try await channelResponse(saved.id, of: product)
+        }
+
+        router.delete("/api/v1/{product}/{channel}") { request, context in
+            let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            _ = try await authorization.token(for: request, writing: product)
+            try await store.deleteChannel(channel, of: product)
+            return try envelopeResponse(["deleted": channel])
+        }
+
+        router.post("/api/v1/{product}/{channel}/pin") { request, context in
+            var request = request
+            let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            let token = try await authorization.token(for: request, writing: product)
+            let fields = try await RequestFields.read(&request, context: context)
+            let reference = try BuildReference(validating: fields["build"] ?? fields["build_hash"] ?? "", field: "build")
+            let build = try await store.build(matching: reference)
+            guard build.product == product else { throw HeraldError.unknownBuild(reference.rawValue) }
+            try await store.pin(channel, of: product, to: build.hash, actor: token.name)
+            return try await channelResponse(channel, of: product)
+        }
+
+        router.post("/api/v1/{product}/{channel}/unpin") { request, context in
+            let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            let token = try await authorization.token(for: request, writing: product)
+            try await store.unpin(channel, of: product, actor: token.name)
+            return try await channelResponse(channel, of: product)
+        }
+
+        router.post("/api/v1/{product}/{channel}/rollback") { request, context in
+            let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            let token = try await authorization.token(for: request, writing: product)
+            try await store.rollBack(channel, of: product, actor: token.name)
+            return try await channelResponse(channel, of: product)
+        }
+    }
+
+    private func channelResponse(_ channel: ChannelID, of product: ProductID) async throws -> Response {
+        let channels = try await store.channels(of: product)
+        guard let saved = channels.first(where: { $0.id == channel }) else { throw HeraldError.unknownChannel(channel, of: product) }
+        let served = try? ChannelResolution(channels: channels).resolveServedBuild(for: channel, of: product)
+        return try envelopeResponse(ChannelResource(channel: saved, servedBuild: served))
+    }
+
+    /// `alias_for`: a channel id, or empty / `null` to make the channel stand alone again.
+    private func aliasField(_ fields: RequestFields) throws -> ChannelID?? {
+        guard fields.contains("alias_for") else { return nil }
+        guard let value = fields["alias_for"] else { return .some(nil) }
+        return .some(try ChannelID(validating: value, field: "alias_for"))
+    }
+
+    private func flag(_ fields: RequestFields, _ name: String) throws -> Bool? {
+        guard let value = fields[name] else { return nil }
+        switch value.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw HeraldError.invalidInput("\(name) \(quoted(value)) is invalid: true or false")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldStore
+import Hummingbird
+
+/// Build files: `/file/{hash}/{file}` (immutable, cached for a year) and
+/// `/download/{product}/{version}/{file}` (the newest upload of that version).
+///
+/// Both answer HEAD, one `Range` (206, or 416 when it cannot be met), `If-None-Match` (304),
+/// and stream the body from the blob file. The URL's file name is only for the client; the
+/// file is found by hash or by product and version, never by a path from the request.
+struct DownloadRoutes<Context: RequestContext> {
+    let store: any Store
+    let blobs: BlobStore
+
+    func register(on router: Router<Context>) {
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/file/{hash}/{file}", method: method) { request, context in
+                let hash = try BuildHash(validating: context.parameters.get("hash") ?? "", field: "hash")
+                _ = try FileName(validating: context.parameters.get("file") ?? "", field: "file_name")
+                guard let build = try await store.build(hash) else { throw HeraldError.unknownBuild(hash.rawValue) }
+                return try await serve(build, request: request, context: context, immutable: true)
+            }
+            router.on("/download/{product}/{version}/{file}", method: method) { request, context in
+                let product = try context.parameters.product()
+                let version = try Version(validating: context.parameters.get("version") ?? "", field: "version")
+                _ = try FileName(validating: context.parameters.get("file") ?? "", field: "file_name")
+                guard let build = try await store.build(of: product, version: version) else {
+                    throw HeraldError.unknownBuild("\(product) \(version)")
+                }
+                return try await serve(build, request: request, context: context, immutable: false)
+            }
+        }
+    }
+
+    private func serve(_ build: Build, request: Request, context: Context, immutable: Bool) async throws -> Response {
+        let etag = "\"\(build.hash)\""
+        var headers: HTTPFields = [
+            .eTag: etag,
+            .acceptRanges: "bytes",
+            .contentType: Self.contentType(of: build.fileName),
+            .contentDisposition: "attachment; filename=\"\(build.fileName)\"",
+            .cacheControl: immutable ? "public, max-age=31536000, immutable" : "public, no-cache",
+            .init("Content-MD5")!: Self.base64(hex: build.md5),
+        ]
+        if let match = request.headers[.ifNoneMatch], Self.matches(match, etag: etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        let size = build.size
+        var range: ClosedRange<Int64>?
+        if let header = request.headers[.range], size > 0 {
+            switch ByteRange.parse(header, size: size) {
+            case .satisfiable(let requested):
+                if let ifRange = request.headers[.ifRange], ifRange != etag {
+                    range = nil
+                } else {
+                    range = requested
+                }
+            case .unsatisfiable:
+                headers[.contentRange] = "bytes */\(size)"
+                headers[.contentLength] = "0"
+                return Response(status: .rangeNotSatisfiable, headers: headers)
+            case .ignored:
+                range = nil
+            }
+        }
+        let path = blobs.path(of: build.hash)
+        let status: HTTPResponse.Status
+        if let range {
+            status = .partialContent
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
+            headers[.contentLength] = String(range.upperBound - range.lowerBound + 1)
+        } else {
+            status = .ok
+            headers[.contentLength] = String(size)
+        }
+        if request.method == .head || size == 0 {
+            return Response(status: status, headers: headers)
+        }
+        let fileRange = range.map { Int($0.lowerBound)...Int($0.upperBound) } ?? 0...Int(size - 1)
+        let body = try await FileIO().loadFile(path: path, range: fileRange, context: context)
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// True when an `If-None-Match` list names `etag` (or is `*`).
+    private static func matches(_ header: String, etag: String) -> Bool {
+        header.split(separator: ",").contains { candidate in
+            let value = candidate.trimmingCharacters(in: .whitespaces)
+            return value == "*" || value == etag || value == "W/" + etag
+        }
+    }
+
+    private static func contentType(of name: FileName) -> String {
+        let lower = name.rawValue.lowercased()
+        if lower.hasSuffix(".zip") { return "application/zip" }
+        if lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") || lower.hasSuffix(".gz") { return "application/gzip" }
+        return "application/octet-stream"
+    }
+
+    /// `Content-MD5` is the base64 of the raw digest.
+    private static func base64(hex: String) -> String {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return "" }
+            bytes.append(byte)
+            index = next
+        }
+        return Data(bytes).base64EncodedString()
+    }
+}
+
+/// One range of an HTTP `Range: bytes=...` header, per RFC 9110.
+enum ByteRange: Equatable {
+    case satisfiable(ClosedRange<Int64>)
+    case unsatisfiable
+    /// Not a single byte range Herald serves (several ranges, another unit, bad syntax): send the whole file.
+    case ignored
+
+    static func parse(_ header: String, size: Int64) -> ByteRange {
+        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        guard trimmed.lowercased().hasPrefix("bytes=") else { return .ignored }
+        let spec = trimmed.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .ignored }
+        let first = spec[..<dash].trimmingCharacters(in: .whitespaces)
+        let last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
+        let digits = { (text: String) in !text.isEmpty && text.count <= 18 && text.allSatisfy(\.isASCII) && text.allSatisfy(\.isNumber) }
+        if first.isEmpty {
+            // The last N bytes.
+            guard digits(last), let count = Int64(last) else { return .ignored }
+            guard count > 0 else { return .unsatisfiable }
+            return .satisfiable(max(0, size - count)...(size - 1))
+        }
+        guard digits(first), let start = Int64(first) else { return .ignored }
+        guard start < size else { return .unsatisfiable }
+        if last.isEmpty { return .satisfiable(start...(size - 1)) }
+        guard digits(last), let end = Int64(last), end >= start else { return .ignored }
+        return .satisfiable(start...min(end, size - 1))
+    }
+}
