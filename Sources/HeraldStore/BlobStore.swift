@@ -233,6 +233,17 @@ public struct BlobContents: AsyncSequence, Sendable {
     let chunkSize: Int
     let threadPool: NIOThreadPool
 
+    init(path: String, chunkSize: Int, threadPool: NIOThreadPool) {
+        self.path = path
+        self.chunkSize = chunkSize
+        self.threadPool = threadPool
+    }
+
+    /// Any file's bytes in chunks, such as a build file about to be published.
+    public init(fileAt path: String, chunkSize: Int = 64 * 1024) {
+        self.init(path: path, chunkSize: chunkSize, threadPool: .singleton)
+    }
+
     public func makeAsyncIterator() -> Iterator {
         Iterator(path: path, chunkSize: chunkSize, threadPool: threadPool)
     }

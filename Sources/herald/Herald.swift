@@ -8,7 +8,10 @@ struct Herald: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "herald",
         abstract: "A self-hosted update server for WordPress plugins, themes and desktop apps.",
-        subcommands: [Serve.self, ProductCommand.self, TokenCommand.self]
+        subcommands: [
+            Serve.self, ProductCommand.self, TokenCommand.self, Publish.self, Channels.self, Builds.self, Pin.self, Unpin.self,
+            Rollback.self,
+        ]
     )
 
     /// Runs the command line; a user error is one line on stderr and a non-zero exit, never a trace.

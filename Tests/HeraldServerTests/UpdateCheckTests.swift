@@ -1,0 +1,136 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldStore
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite("check_for_update and channel management over HTTP")
+struct UpdateCheckTests {
+    @Test("An older site is offered the channel's build; query, form and JSON all work")
+    func offered() async throws {
+        try await TestServer.run { server in
+            #expect(try await server.upload(try PluginZip.make(version: "2.0", requires: "6.0", requiresPHP: "7.4")).0 == .created)
+            let (status, query) = try await server.get(
+                "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=1.9&wordpress_version=6.4&php_version=8.2")
+            #expect(status == .ok)
+            #expect(query.response["update_available"] as? Bool == true)
+            #expect(query.response["new_version"] as? String == "2.0")
+            #expect((query.response["persistent_download_url"] as? String)?.contains("/file/") == true)
+            #expect(query.messageCodes.isEmpty)
+
+            let form = try await server.client.execute(
+                uri: "/api/check_for_update/", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "product_name=private_blog&current_product_version=2.0")
+            ) { try envelope($0) }
+            #expect(form.response["update_available"] as? Bool == false)
+            #expect(form.messageCodes == ["no_channel"])
+
+            let json = try await server.client.execute(
+                uri: "/api/check_for_update/", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"product_name":"private_blog","release_channel":"stable","current_product_version":"2.0rc1"}"#)
+            ) { try envelope($0) }
+            #expect(json.response["update_available"] as? Bool == true, "2.0rc1 < 2.0 in version_compare")
+        }
+    }
+
+    @Test("A build that needs a newer WordPress or PHP is not offered, and a message says why")
+    func requirements() async throws {
+        try await TestServer.run { server in
+            #expect(try await server.upload(try PluginZip.make(version: "2.0", requires: "6.5", requiresPHP: "8.1")).0 == .created)
+            let (_, old) = try await server.get(
+                "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=1.0&wordpress_version=6.4&php_version=7.4")
+            #expect(old.response["update_available"] as? Bool == false)
+            #expect(old.response["new_version"] as? String == "2.0")
+            #expect(old.messageCodes == ["requires_wordpress", "requires_php"])
+        }
+    }
+
+    @Test("Aliases, pins, rollbacks and history through the API")
+    func channels() async throws {
+        try await TestServer.run { server in
+            let first = try PluginZip.make(version: "1.0")
+            let second = try PluginZip.make(version: "2.0")
+            #expect(try await server.upload(first).0 == .created)
+            #expect(try await server.upload(second).0 == .created)
+
+            try await server.client.execute(
+                uri: "/api/v1/private_blog/eric_pickles/", method: .put, headers: server.headers([.contentType: "application/json"]),
+                body: ByteBuffer(string: #"{"channel_name":"Eric Pickles channel","alias_for":"stable","is_favourite":true}"#)
+            ) { response in
+                let body = try envelope(response)
+                #expect(response.status == .ok, "\(body)")
+                #expect(body.response["alias_for"] as? String == "stable")
+                #expect(body.response["is_custom"] as? Bool == true)
+            }
+            let (_, custom) = try await server.get("/api/v1/private_blog/eric_pickles/latest/")
+            #expect(custom.response["product_version"] as? String == "2.0")
+
+            try await server.client.execute(
+                uri: "/api/v1/private_blog/stable/pin", method: .post, headers: server.headers([.contentType: "application/json"]),
+                body: ByteBuffer(string: #"{"build":"\#(PluginZip.sha256(first).prefix(16))"}"#)
+            ) { #expect($0.status == .ok) }
+            #expect(try await server.get("/api/v1/private_blog/eric_pickles/latest/").1.response["product_version"] as? String == "1.0")
+
+            try await server.client.execute(uri: "/api/v1/private_blog/stable/unpin", method: .post, headers: server.headers()) {
+                #expect($0.status == .ok)
+            }
+            try await server.client.execute(uri: "/api/v1/private_blog/stable/rollback", method: .post, headers: server.headers()) {
+                #expect($0.status == .ok)
+            }
+            // The unpin is undone: pinned to 1.0 again. A second rollback undoes the pin.
+            #expect(try await server.get("/api/v1/private_blog/stable/latest/").1.response["product_version"] as? String == "1.0")
+            try await server.client.execute(uri: "/api/v1/private_blog/stable/rollback", method: .post, headers: server.headers()) {
+                #expect($0.status == .ok)
+            }
+            #expect(try await server.get("/api/v1/private_blog/stable/latest/").1.response["product_version"] as? String == "2.0")
+            try await server.client.execute(uri: "/api/v1/private_blog/stable/rollback", method: .post, headers: server.headers()) {
+                #expect($0.status == .ok)
+            }
+            #expect(try await server.get("/api/v1/private_blog/stable/latest/").1.response["product_version"] as? String == "1.0")
+
+            let (_, history) = try await server.get("/api/v1/private_blog/stable/history/")
+            let reasons = (history.response["history"] as? [[String: Any]])?.compactMap { $0["reason"] as? String }
+            #expect(reasons == ["upload", "upload", "pin", "unpin", "rollback", "rollback", "rollback"])
+
+            try await server.client.execute(uri: "/api/v1/private_blog/eric_pickles/", method: .delete, headers: server.headers()) {
+                #expect($0.status == .ok)
+            }
+            #expect(try await server.get("/api/v1/private_blog/eric_pickles/").0 == .notFound)
+        }
+    }
+
+    @Test("Downloads answer HEAD, Range, If-None-Match")
+    func downloads() async throws {
+        try await TestServer.run { server in
+            let zip = try PluginZip.make(version: "1.0")
+            #expect(try await server.upload(zip).0 == .created)
+            let uri = "/file/\(PluginZip.sha256(zip))/private_blog.zip"
+            try await server.client.execute(uri: uri, method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentLength] == String(zip.count))
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                #expect(response.headers[.eTag] == "\"\(PluginZip.sha256(zip))\"")
+                #expect(response.body.readableBytes == 0)
+            }
+            try await server.client.execute(uri: uri, method: .get, headers: [.range: "bytes=-10"]) { response in
+                #expect(response.status == .partialContent)
+                #expect(Data(buffer: response.body) == zip.suffix(10))
+                #expect(response.headers[.contentRange] == "bytes \(zip.count - 10)-\(zip.count - 1)/\(zip.count)")
+            }
+            try await server.client.execute(uri: uri, method: .get, headers: [.range: "bytes=5-9"]) { response in
+                #expect(response.status == .partialContent)
+                #expect(Data(buffer: response.body) == zip.subdata(in: 5..<10))
+            }
+            try await server.client.execute(uri: uri, method: .get, headers: [.range: "bytes=\(zip.count)-"]) { response in
+                #expect(response.status == .rangeNotSatisfiable)
+                #expect(response.headers[.contentRange] == "bytes */\(zip.count)")
+            }
+            try await server.client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: "\"\(PluginZip.sha256(zip))\""]) {
+                #expect($0.status == .notModified)
+            }
+        }
+    }
+}
