@@ -95,7 +95,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "heraldTests", dependencies: ["herald", "HeraldCore", "HeraldStore"]),
+        .testTarget(
+            name: "heraldTests",
+            dependencies: [
+                "herald", "HeraldCore", "HeraldStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,10 @@ import FoundationNetworking
 
 /// The built `herald` executable, run as a user would run it.
 struct HeraldBinary {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     struct Result {
         let status: Int32
         let stdout: String
