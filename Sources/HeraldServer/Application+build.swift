@@ -42,10 +42,11 @@ public func buildApplication(
     router.add(middleware: ErrorEnvelopeMiddleware())
     HealthRoutes(store: store).register(on: router)
     CatalogRoutes(store: store, publicURL: settings.publicURL).register(on: router)
-    PublishingRoutes(store: store, blobs: blobs, settings: settings).register(on: router)
+    let answers = UpdateAnswerCache()
+    PublishingRoutes(store: store, blobs: blobs, settings: settings, answers: answers).register(on: router)
     DownloadRoutes(store: store, blobs: blobs).register(on: router)
-    UpdateCheckRoutes(store: store, publicURL: settings.publicURL).register(on: router)
-    ChannelRoutes(store: store).register(on: router)
+    UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers).register(on: router)
+    ChannelRoutes(store: store, answers: answers).register(on: router)
 
     var app = Application(
         router: router,

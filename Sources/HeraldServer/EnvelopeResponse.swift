@@ -13,10 +13,14 @@ extension Message {
 func envelopeResponse<T: Encodable & Sendable>(
     _ value: T, messages: [Message] = [], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
 ) throws -> Response {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let data = try encoder.encode(Envelope(messages: messages, response: value))
     var headers = headers
     headers[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(status: status, headers: headers, body: .init(byteBuffer: try encodeEnvelope(value, messages: messages)))
+}
+
+/// The envelope's JSON bytes: keys sorted, so the same answer is the same bytes.
+func encodeEnvelope<T: Encodable & Sendable>(_ value: T, messages: [Message] = []) throws -> ByteBuffer {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return ByteBuffer(bytes: try encoder.encode(Envelope(messages: messages, response: value)))
 }

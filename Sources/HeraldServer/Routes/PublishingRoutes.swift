@@ -8,6 +8,8 @@ struct PublishingRoutes<Context: RequestContext> {
     let store: any Store
     let blobs: BlobStore
     let settings: ServerSettings
+    /// Dropped for a product whenever one of its builds changes.
+    let answers: UpdateAnswerCache
 
     private var authorization: Authorization { Authorization(store: store) }
 
@@ -97,6 +99,7 @@ struct PublishingRoutes<Context: RequestContext> {
             let isNewBlob = try await body.writer.commit()
             do {
                 let published = try await store.publish(build, actor: token.name)
+                answers.invalidate(product)
                 return try envelopeResponse(
                     BuildResource(build: published, urls: PublicURL(configured: settings.publicURL, request: request)), status: .created)
             } catch {
@@ -150,6 +153,7 @@ struct PublishingRoutes<Context: RequestContext> {
             throw HeraldError.forbidden("token '\(token.name)' may not change product '\(build.product)'")
         }
         let removed = try await store.removeBuild(hash, actor: token.name)
+        answers.invalidate(removed.product)
         try await blobs.remove(hash)
         return try envelopeResponse(
             ["removed": BuildResource(build: removed, urls: PublicURL(configured: settings.publicURL, request: request))])

@@ -10,6 +10,7 @@ import Hummingbird
 struct UpdateCheckRoutes<Context: RequestContext> {
     let store: any Store
     let publicURL: String?
+    let cache: UpdateAnswerCache
 
     func register(on router: Router<Context>) {
         router.get("/api/check_for_update") { request, context in try await check(request, context: context) }
@@ -66,14 +67,19 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         let wordpress = try fields["wordpress_version"].map { try Version(validating: $0, field: "wordpress_version").rawValue }
         let php = try fields["php_version"].map { try Version(validating: $0, field: "php_version").rawValue }
 
-        guard let product = try await store.product(productID) else { throw HeraldError.unknownProduct(productID) }
-        let build = try await store.servedBuild(for: channel, of: productID)
-        let decision = UpdateDecision.decide(current: current, served: build, wordpressVersion: wordpress, phpVersion: php)
-        messages += decision.notices.map(Message.init)
-        return try envelopeResponse(
-            Answer(
-                product: product, channel: channel, currentVersion: current, decision: decision, build: build,
-                urls: PublicURL(configured: publicURL, request: request)),
-            messages: messages)
+        let urls = PublicURL(configured: publicURL, request: request)
+        let key = UpdateAnswerCache.Key(
+            product: productID, channel: channel, namedChannel: messages.isEmpty, current: current?.rawValue, wordpress: wordpress,
+            php: php, baseURL: urls.base)
+        let body = try await cache.answer(for: key) {
+            guard let product = try await store.product(productID) else { throw HeraldError.unknownProduct(productID) }
+            let build = try await store.servedBuild(for: channel, of: productID)
+            let decision = UpdateDecision.decide(current: current, served: build, wordpressVersion: wordpress, phpVersion: php)
+            messages += decision.notices.map(Message.init)
+            return try encodeEnvelope(
+                Answer(product: product, channel: channel, currentVersion: current, decision: decision, build: build, urls: urls),
+                messages: messages)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }

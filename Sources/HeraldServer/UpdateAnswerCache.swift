@@ -1,0 +1,58 @@
+import HeraldCore
+import NIOCore
+import Synchronization
+
+/// check_for_update answers, encoded once and served from memory for a short time.
+///
+/// The answer for a product, channel and site versions changes only when a build or channel
+/// changes, so computing it per request wastes the database. Writes through this instance
+/// drop the product's answers at once; writes through another instance sharing the database
+/// are seen after at most ``lifetime``, so several instances agree within a second.
+final class UpdateAnswerCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var product: ProductID
+        var channel: ChannelID
+        var namedChannel: Bool
+        var current: String?
+        var wordpress: String?
+        var php: String?
+        var baseURL: String
+    }
+
+    private struct Entry {
+        let body: ByteBuffer
+        let expires: ContinuousClock.Instant
+    }
+
+    /// How long an answer is reused.
+    let lifetime: Duration
+    /// Past this many answers the cache starts again, so odd queries cannot grow it for ever.
+    private let capacity: Int
+    private let entries = Mutex<[Key: Entry]>([:])
+
+    init(lifetime: Duration = .milliseconds(500), capacity: Int = 10_000) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    /// The cached answer for `key`, or the one `compute` makes, which is kept.
+    func answer(for key: Key, compute: () async throws -> ByteBuffer) async throws -> ByteBuffer {
+        let now = ContinuousClock.now
+        if let hit = entries.withLock({ $0[key] }), hit.expires > now {
+            return hit.body
+        }
+        let body = try await compute()
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = Entry(body: body, expires: now + lifetime)
+        }
+        return body
+    }
+
+    /// Drops every answer about `product`, after a write that may change them.
+    func invalidate(_ product: ProductID) {
+        entries.withLock { entries in
+            entries = entries.filter { $0.key.product != product }
+        }
+    }
+}
