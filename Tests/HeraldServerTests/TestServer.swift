@@ -30,7 +30,10 @@ struct TestServer: Sendable {
 
     static let product = try! ProductID(validating: "private_blog")
 
-    static func run(maxUpload: Int64 = 16 << 20, _ test: @escaping @Sendable (TestServer) async throws -> Void) async throws {
+    /// - Parameter framework: `.live` (a real port, the default) or `.router` (in process).
+    static func run(
+        maxUpload: Int64 = 16 << 20, framework: TestingSetup = .live, _ test: @escaping @Sendable (TestServer) async throws -> Void
+    ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-server-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -39,7 +42,7 @@ struct TestServer: Sendable {
         let app = buildApplication(
             settings: ServerSettings(port: 0, dataDirectory: folder, maxUpload: maxUpload), store: store, blobs: blobs,
             logger: logger)
-        try await app.test(.live) { client in
+        try await app.test(framework) { client in
             try await store.createProduct(Product(id: product, name: "Private Blog", kind: .plugin, createdAt: 0))
             let other = try ProductID(validating: "other_plugin")
             try await store.createProduct(Product(id: other, name: "Other", kind: .plugin, createdAt: 0))

@@ -36,9 +36,9 @@ struct UpdateCheckTests {
         }
     }
 
-    @Test("A build that needs a newer WordPress or PHP is not offered, and a message says why")
+    @Test("A build that needs a newer WordPress or PHP is not offered, and a message says why (in process)")
     func requirements() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(framework: .router) { server in
             #expect(try await server.upload(try PluginZip.make(version: "2.0", requires: "6.5", requiresPHP: "8.1")).0 == .created)
             let (_, old) = try await server.get(
                 "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=1.0&wordpress_version=6.4&php_version=7.4")
@@ -99,6 +99,21 @@ struct UpdateCheckTests {
                 #expect($0.status == .ok)
             }
             #expect(try await server.get("/api/v1/private_blog/eric_pickles/").0 == .notFound)
+        }
+    }
+
+    @Test("A write through this instance is answered at once, despite the answer cache")
+    func cacheInvalidation() async throws {
+        try await TestServer.run { server in
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            let uri = "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=0.1"
+            #expect(try await server.get(uri).1.response["new_version"] as? String == "1.0")
+            #expect(try await server.upload(try PluginZip.make(version: "2.0")).0 == .created)
+            #expect(try await server.get(uri).1.response["new_version"] as? String == "2.0")
+            try await server.client.execute(uri: "/api/v1/private_blog/stable/rollback", method: .post, headers: server.headers()) {
+                #expect($0.status == .ok)
+            }
+            #expect(try await server.get(uri).1.response["new_version"] as? String == "1.0")
         }
     }
 
