@@ -39,6 +39,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case buildOfOtherProduct = "build_of_other_product"
         case channelIsAlias = "channel_is_alias"
         case channelIsPinned = "channel_is_pinned"
+        case channelIsCore = "channel_is_core"
         case aliasCycle = "alias_cycle"
         case unauthorized = "unauthorized"
         case forbidden = "forbidden"
@@ -69,7 +70,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind {
         switch codeValue {
         case .invalidProduct, .invalidChannel, .invalidVersion, .invalidHash, .invalidFileName,
-            .invalidInput, .channelIsAlias, .channelIsPinned, .aliasCycle, .ambiguousBuild, .versionMismatch,
+            .invalidInput, .channelIsAlias, .channelIsPinned, .channelIsCore, .aliasCycle, .ambiguousBuild, .versionMismatch,
             .missingVersion, .invalidArchive, .invalidMultipart:
             return .invalidInput
         case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild:
@@ -145,6 +146,10 @@ extension HeraldError {
     /// `action` says what was refused, e.g. "upload to" or "pin".
     public static func channelIsAlias(_ id: ChannelID, target: ChannelID, action: String = "upload to") -> HeraldError {
         HeraldError(.channelIsAlias, "channel '\(id)' is an alias for '\(target)' and serves what it serves; \(action) '\(target)' instead")
+    }
+
+    public static func channelIsCore(_ id: ChannelID) -> HeraldError {
+        HeraldError(.channelIsCore, "channel '\(id)' is a core channel and cannot be deleted; sites that name no channel ask it")
     }
 
     public static func channelIsPinned(_ id: ChannelID) -> HeraldError {

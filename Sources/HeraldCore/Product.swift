@@ -39,6 +39,16 @@ public struct Product: Hashable, Sendable {
         self.createdAt = createdAt
     }
 
+    /// Ids the HTTP API uses for itself (`/api/v1/builds/{hash}`), which a product cannot have.
+    public static let reservedIDs: Set<String> = ["builds"]
+
+    /// Refuses an id the HTTP API needs for itself.
+    public static func ensureIDIsFree(_ id: ProductID) throws(HeraldError) {
+        if reservedIDs.contains(id.rawValue) {
+            throw .invalidInput("product id '\(id)' is reserved by the HTTP API; choose another")
+        }
+    }
+
     /// A product's display name: 1 to 200 characters, not blank, no control characters.
     public static func validateName(_ name: String, field: String = "name") throws(HeraldError) {
         let trimmed = name.trimmingWhitespace()

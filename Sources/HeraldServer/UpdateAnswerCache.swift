@@ -28,7 +28,14 @@ final class UpdateAnswerCache: Sendable {
     let lifetime: Duration
     /// Past this many answers the cache starts again, so odd queries cannot grow it for ever.
     private let capacity: Int
-    private let entries = Mutex<[Key: Entry]>([:])
+    private struct State {
+        var entries: [Key: Entry] = [:]
+        /// Bumped by every invalidation of a product, so that an answer computed before a
+        /// write and finished after it is not kept.
+        var generations: [ProductID: UInt64] = [:]
+    }
+
+    private let state = Mutex(State())
 
     init(lifetime: Duration = .milliseconds(500), capacity: Int = 10_000) {
         self.lifetime = lifetime
@@ -38,21 +45,24 @@ final class UpdateAnswerCache: Sendable {
     /// The cached answer for `key`, or the one `compute` makes, which is kept.
     func answer(for key: Key, compute: () async throws -> ByteBuffer) async throws -> ByteBuffer {
         let now = ContinuousClock.now
-        if let hit = entries.withLock({ $0[key] }), hit.expires > now {
+        let (hit, generation) = state.withLock { ($0.entries[key], $0.generations[key.product, default: 0]) }
+        if let hit, hit.expires > now {
             return hit.body
         }
         let body = try await compute()
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = Entry(body: body, expires: now + lifetime)
+        state.withLock { state in
+            guard state.generations[key.product, default: 0] == generation else { return }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[key] = Entry(body: body, expires: now + lifetime)
         }
         return body
     }
 
     /// Drops every answer about `product`, after a write that may change them.
     func invalidate(_ product: ProductID) {
-        entries.withLock { entries in
-            entries = entries.filter { $0.key.product != product }
+        state.withLock { state in
+            state.generations[product, default: 0] &+= 1
+            state.entries = state.entries.filter { $0.key.product != product }
         }
     }
 }

@@ -2,7 +2,6 @@ import Foundation
 import HeraldCore
 import HeraldStore
 import Hummingbird
-import MultipartKit
 
 /// An upload's body read into the blob store: the file (completed, not yet committed) and the
 /// text fields that came with it, from a raw body or from `multipart/form-data`.
@@ -57,21 +56,10 @@ struct UploadBody {
         throw HeraldError.invalidMultipart("the Content-Type has no boundary")
     }
 
-    private enum Event {
-        case header(String, String)
-        case body(ByteBuffer)
-        case partComplete
-    }
-
     private static func readMultipart(
         _ body: RequestBody, boundary: String, into writer: BlobWriter, limit: Int64
     ) async throws -> ([String: String], String?) {
-        let parser = MultipartParser(boundary: boundary)
-        var events: [Event] = []
-        parser.onHeader = { events.append(.header($0, $1)) }
-        parser.onBody = { events.append(.body($0)) }
-        parser.onPartComplete = { events.append(.partComplete) }
-
+        var reader = MultipartReader(boundary: boundary)
         var fields: [String: String] = [:]
         var headers: [String: String] = [:]
         var fieldBytes: [UInt8] = []
@@ -80,13 +68,12 @@ struct UploadBody {
         var fileDone = false
         var otherBytes: Int64 = 0
 
+        var total: Int64 = 0
         for try await chunk in body {
-            do {
-                try parser.execute(chunk)
-            } catch {
-                throw HeraldError.invalidMultipart("it does not follow the multipart format")
-            }
-            for event in events {
+            total += Int64(chunk.readableBytes)
+            guard total <= limit + fieldsAllowance else { throw HeraldError.tooLarge(limit: limit) }
+            if reader.isComplete { continue }
+            for event in try reader.read(chunk) {
                 switch event {
                 case .header(let name, let value):
                     headers[name.lowercased()] = value
@@ -122,7 +109,6 @@ struct UploadBody {
                     fieldBytes = []
                 }
             }
-            events.removeAll(keepingCapacity: true)
         }
         guard fileDone else {
             throw HeraldError.invalidMultipart(

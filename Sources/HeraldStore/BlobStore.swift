@@ -136,7 +136,12 @@ public final class BlobStore: Sendable {
     fileprivate func commit(temporaryPath: String, descriptor: CInt, hash: BuildHash) async throws -> Bool {
         let destination = path(of: hash)
         try await threadPool.runIfActive {
-            _ = try Self.check(fsync(descriptor), "fsync", temporaryPath)
+            do {
+                _ = try Self.check(fsync(descriptor), "fsync", temporaryPath)
+            } catch {
+                close(descriptor)
+                throw error
+            }
         }
         let root = root
         return try await threadPool.runIfActive {

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import NIOPosix
 import Yams
 import ZIPFoundation
 
@@ -14,7 +15,12 @@ public enum BuildArchive {
     /// The metadata inside the zip at `path`, for a product of `kind`.
     ///
     /// Throws `invalid_archive` when the file is not a zip.
-    public static func inspect(path: String, kind: Product.Kind) throws -> BuildMetadata {
+    public static func inspect(path: String, kind: Product.Kind) async throws -> BuildMetadata {
+        try await NIOThreadPool.singleton.runIfActive { try inspectNow(path: path, kind: kind) }
+    }
+
+    private static func inspectNow(path: String, kind: Product.Kind) throws -> BuildMetadata {
+        try ZipDirectoryCheck.validate(path: path)
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)

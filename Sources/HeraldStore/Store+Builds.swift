@@ -41,6 +41,10 @@ extension Store {
             guard published.product == build.product else {
                 throw HeraldError.buildOfOtherProduct(build.hash, owner: published.product)
             }
+            guard published.version == build.version else {
+                throw HeraldError.versionMismatch(
+                    requested: build.version.rawValue, found: published.version.rawValue, source: "the same file, published before,")
+            }
             published.isLatest = true
             try await database.update("builds")
                 .set("is_latest", to: SQLLiteral.boolean(false))

@@ -70,12 +70,16 @@ extension Store {
         }
     }
 
-    /// Deletes a channel and its history; refused while another channel is an alias for it.
+    /// Deletes a channel and its history; refused for the core channels and while another
+    /// channel is an alias for it.
     public func deleteChannel(_ id: ChannelID, of product: ProductID) async throws {
         try await withTransaction { database in
             let channels = try await lockChannels(of: product, in: database)
-            guard channels.contains(where: { $0.id == id }) else {
+            guard let channel = channels.first(where: { $0.id == id }) else {
                 throw HeraldError.unknownChannel(id, of: product)
+            }
+            guard !channel.isCore else {
+                throw HeraldError.channelIsCore(id)
             }
             let aliases = channels.filter { $0.aliasFor == id }.map(\.id)
             guard aliases.isEmpty else {

@@ -12,34 +12,52 @@ extension Store {
     /// > Warning: Delete the blob afterwards; the store does not know the blob store.
     public func removeBuild(_ hash: BuildHash, actor: String) async throws -> Build {
         try await withTransaction { database in
-            guard
-                let build = try await database.select().column("*").from("builds")
-                    .where("hash", .equal, hash.rawValue).for(.update).first().map(Build.init(row:))
-            else {
-                throw HeraldError.unknownBuild(hash.rawValue)
-            }
-            _ = try await database.select().column("id").from("products")
-                .where("id", .equal, build.product.rawValue).for(.update).first()
-            let existing = Set(
-                try await database.select().column("hash").from("builds")
-                    .where("product_id", .equal, build.product.rawValue)
-                    .where("hash", .notEqual, hash.rawValue)
-                    .all()
-                    .map { try BuildHash(validating: try $0.decode(column: "hash", as: String.self)) })
-            let now = currentTimeMillis()
-            for channel in try await lockChannels(of: build.product, in: database)
-            where channel.latestBuild == hash || channel.activeBuild == hash {
-                let moves = try await history(of: channel, in: database)
-                for pointer in [ChannelMove.Pointer.latest, .active] {
-                    let current = pointer == .latest ? channel.latestBuild : channel.activeBuild
-                    guard current == hash else { continue }
-                    let fallback = ChannelHistory.fallback(for: pointer, removing: hash, moves: moves, existing: existing)
-                    try await movePointer(
-                        pointer, of: channel, from: hash, to: fallback, reason: .removal, actor: actor, at: now, in: database)
-                }
-            }
-            try await database.delete(from: "builds").where("hash", .equal, hash.rawValue).run()
-            return build
+            try await removeBuild(hash, actor: actor, in: database)
+        }
+    }
+
+    private func removeBuild(_ hash: BuildHash, actor: String, in database: any SQLDatabase) async throws -> Build {
+        // The product row first, as publish takes it, so the two never wait on each other.
+        let ownerRow = try await database.select().column("product_id").from("builds")
+            .where("hash", .equal, hash.rawValue).first()
+        guard let ownerRow else { throw HeraldError.unknownBuild(hash.rawValue) }
+        let owner = try ownerRow.decode(column: "product_id", as: String.self)
+        _ = try await database.select().column("id").from("products")
+            .where("id", .equal, owner).for(.update).first()
+        let row = try await database.select().column("*").from("builds")
+            .where("hash", .equal, hash.rawValue).for(.update).first()
+        guard let row else { throw HeraldError.unknownBuild(hash.rawValue) }
+        let build = try Build(row: row)
+        let otherRows = try await database.select().column("hash").from("builds")
+            .where("product_id", .equal, build.product.rawValue)
+            .where("hash", .notEqual, hash.rawValue)
+            .all()
+        var existing: Set<BuildHash> = []
+        for other in otherRows {
+            existing.insert(try BuildHash(validating: try other.decode(column: "hash", as: String.self)))
+        }
+        let now = currentTimeMillis()
+        let channels = try await lockChannels(of: build.product, in: database)
+        for channel in channels where channel.latestBuild == hash || channel.activeBuild == hash {
+            try await fallBack(channel, removing: hash, existing: existing, actor: actor, at: now, in: database)
+        }
+        try await database.delete(from: "builds").where("hash", .equal, hash.rawValue).run()
+        return build
+    }
+
+    /// Points each of the channel's pointers that named `removed` at the build before it.
+    private func fallBack(
+        _ channel: Channel, removing removed: BuildHash, existing: Set<BuildHash>, actor: String, at time: Int64,
+        in database: any SQLDatabase
+    ) async throws {
+        let moves = try await history(of: channel, in: database)
+        if channel.latestBuild == removed {
+            let fallback = ChannelHistory.fallback(for: .latest, removing: removed, moves: moves, existing: existing)
+            try await movePointer(.latest, of: channel, from: removed, to: fallback, reason: .removal, actor: actor, at: time, in: database)
+        }
+        if channel.activeBuild == removed {
+            let fallback = ChannelHistory.fallback(for: .active, removing: removed, moves: moves, existing: existing)
+            try await movePointer(.active, of: channel, from: removed, to: fallback, reason: .removal, actor: actor, at: time, in: database)
         }
     }
 }

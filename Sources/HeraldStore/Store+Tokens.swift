@@ -52,9 +52,12 @@ extension Store {
                 constantTimeEqual(try row.decode(column: "secret_sha256", as: String.self), digest)
             else { return nil }
             let id = try row.decode(column: "id", as: String.self)
-            let products = try await database.select().column("product_id").from("api_token_products")
+            let productRows = try await database.select().column("product_id").from("api_token_products")
                 .where("token_id", .equal, id).all()
-                .map { try ProductID(validating: try $0.decode(column: "product_id", as: String.self)) }
+            var products: [ProductID] = []
+            for productRow in productRows {
+                products.append(try ProductID(validating: try productRow.decode(column: "product_id", as: String.self)))
+            }
             return APIToken(
                 id: id, name: try row.decode(column: "name", as: String.self), products: Set(products),
                 createdAt: try row.decode(column: "created_at", as: Int64.self))

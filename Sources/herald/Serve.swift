@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--port must be between 0 and 65535")
         }
         guard byteSize(maxUpload) != nil else {
-            throw ValidationError("--max-upload must be a number of bytes, e.g. 536870912 or 512M")
+            throw ValidationError("--max-upload must be a number of bytes up to 1T, e.g. 536870912 or 512M")
         }
         if let publicURL, !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
             throw ValidationError("--public-url must start with http:// or https://")
@@ -49,8 +49,13 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// A size such as `536870912`, `512M` or `1G`.
+/// A size such as `536870912`, `512M` or `1G`, at most 1 TiB.
 func byteSize(_ text: String) -> Int64? {
+    guard let size = parsedByteSize(text), size <= 1 << 40 else { return nil }
+    return size
+}
+
+private func parsedByteSize(_ text: String) -> Int64? {
     let units: [Character: Int64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
     let upper = text.uppercased()
     if let last = upper.last, let unit = units[last] {

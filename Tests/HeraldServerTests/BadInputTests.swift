@@ -19,6 +19,7 @@ struct BadInputTests {
         var auth: Auth = .none
         var contentType: String?
         var body: Data?
+        var range: String?
         let status: HTTPResponse.Status
         /// nil where NIO's HTTP parser answers before Herald sees the request (a request head
         /// over its 80 KB limit): a bare 400 that closes the connection.
@@ -107,11 +108,28 @@ struct BadInputTests {
         // Channel rules.
         Case(name: "alias to itself", method: .put, uri: "/api/v1/private_blog/stable/", auth: .full, contentType: "application/json", body: Data("{\"alias_for\":\"stable\"}".utf8), status: .badRequest, code: "alias_cycle"),
         Case(name: "alias to a missing channel", method: .put, uri: "/api/v1/private_blog/custom/", auth: .full, contentType: "application/json", body: Data("{\"alias_for\":\"missing\"}".utf8), status: .notFound, code: "unknown_channel"),
-        Case(name: "delete an aliased channel", method: .delete, uri: "/api/v1/private_blog/beta/", auth: .full, status: .conflict, code: "channel_in_use"),
+        Case(name: "delete an aliased channel", method: .delete, uri: "/api/v1/private_blog/base/", auth: .full, status: .conflict, code: "channel_in_use"),
+        Case(name: "delete a core channel", method: .delete, uri: "/api/v1/private_blog/stable/", auth: .full, status: .badRequest, code: "channel_is_core"),
+        Case(name: "a range past the end", method: .get, uri: "/file/\(ambiguousPrefix + String(repeating: "1", count: 52))/x.zip", range: "bytes=5-", status: .rangeNotSatisfiable, code: "range_not_satisfiable"),
+        Case(
+            name: "a byte over 0x7F in a part header", method: .post, uri: "/api/v1/private_blog/stable/builds", auth: .full,
+            contentType: "multipart/form-data; boundary=xyz",
+            body: Data("--xyz\r\n".utf8) + Data([0xFF, 0xFE]) + Data(": x\r\n\r\nabc\r\n--xyz--\r\n".utf8),
+            status: .badRequest, code: "invalid_multipart"),
+        Case(name: "a zip whose directory points past the file", method: .post, uri: "/api/v1/private_blog/stable/builds?version=1.0", auth: .full, body: zip64Bomb, status: .badRequest, code: "invalid_archive"),
+        Case(name: "a product id the API reserves", method: .put, uri: "/api/v1/builds/", auth: .full, contentType: "application/json", body: Data("{\"product_name\":\"B\"}".utf8), status: .notFound, code: "not_found"),
         Case(name: "pin an unknown build", method: .post, uri: "/api/v1/private_blog/stable/pin", auth: .full, contentType: "application/json", body: Data("{\"build\":\"ffffffffffff\"}".utf8), status: .notFound, code: "unknown_build"),
         Case(name: "roll back with nothing before", method: .post, uri: "/api/v1/private_blog/development/rollback", auth: .full, status: .conflict, code: "nothing_to_roll_back"),
         Case(name: "remove_build without a hash", method: .post, uri: "/api/remove_build", auth: .full, status: .badRequest, code: "invalid_hash"),
     ]
+
+    /// An end-of-directory record whose zip64 fields point far past the file.
+    static var zip64Bomb: Data {
+        var bytes: [UInt8] = [0x50, 0x4b, 0x06, 0x06] + [UInt8](repeating: 0xFF, count: 52)
+        bytes += [0x50, 0x4b, 0x06, 0x07, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 0] + [1, 0, 0, 0]
+        bytes += [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF] + [UInt8](repeating: 0xFF, count: 8) + [0, 0]
+        return Data(bytes)
+    }
 
     static var zipWithoutVersion: Data { (try? PluginZip.make(version: nil)) ?? Data() }
 
@@ -128,6 +146,7 @@ struct BadInputTests {
             case .huge: headers[.authorization] = "Bearer " + String(repeating: "x", count: 10_240)
             }
             if let contentType = testCase.contentType { headers[.contentType] = contentType }
+            if let range = testCase.range { headers[.range] = range }
             try await server.client.execute(
                 uri: testCase.uri, method: testCase.method, headers: headers, body: testCase.body.map { ByteBuffer(bytes: $0) }
             ) { response in
@@ -175,7 +194,9 @@ struct BadInputTests {
                 size: 1, fileName: try FileName(validating: "x.zip"))
             try await server.store.publish(build, actor: "test")
         }
+        let base = try ChannelID(validating: "base")
+        _ = try await server.store.saveChannel(base, of: TestServer.product, settings: ChannelSettings())
         _ = try await server.store.saveChannel(
-            try ChannelID(validating: "follower"), of: TestServer.product, settings: ChannelSettings(aliasFor: .some(.beta)))
+            try ChannelID(validating: "follower"), of: TestServer.product, settings: ChannelSettings(aliasFor: .some(base)))
     }
 }

@@ -44,23 +44,25 @@ struct DownloadRoutes<Context: RequestContext> {
             .cacheControl: immutable ? "public, max-age=31536000, immutable" : "public, no-cache",
             .init("Content-MD5")!: Self.base64(hex: build.md5),
         ]
+        let size = build.size
         if let match = request.headers[.ifNoneMatch], Self.matches(match, etag: etag) {
+            headers[.contentLength] = String(size)
             return Response(status: .notModified, headers: headers)
         }
-        let size = build.size
         var range: ClosedRange<Int64>?
-        if let header = request.headers[.range], size > 0 {
+        // Range applies to GET only, and only while If-Range (if sent) still names this file.
+        if request.method == .get, let header = request.headers[.range], size > 0,
+            request.headers[.ifRange].map({ $0 == etag }) ?? true
+        {
             switch ByteRange.parse(header, size: size) {
             case .satisfiable(let requested):
-                if let ifRange = request.headers[.ifRange], ifRange != etag {
-                    range = nil
-                } else {
-                    range = requested
-                }
+                range = requested
             case .unsatisfiable:
-                headers[.contentRange] = "bytes */\(size)"
-                headers[.contentLength] = "0"
-                return Response(status: .rangeNotSatisfiable, headers: headers)
+                var response = errorEnvelopeResponse(
+                    status: .rangeNotSatisfiable, code: "range_not_satisfiable",
+                    message: "the range \(quoted(header)) lies outside the file's \(size) bytes")
+                response.headers[.contentRange] = "bytes */\(size)"
+                return response
             case .ignored:
                 range = nil
             }

@@ -30,12 +30,12 @@ struct PublishingRoutes<Context: RequestContext> {
         }
 
         router.delete("/api/v1/builds/{hash}") { request, context in
-            try await remove(request, hash: context.parameters.get("hash") ?? "")
+            try await remove(request, context: context, hash: context.parameters.get("hash") ?? "")
         }
         router.post("/api/remove_build") { request, context in
             var request = request
             let fields = try await RequestFields.read(&request, context: context)
-            return try await remove(request, hash: fields["build_hash"] ?? fields["hash"] ?? "")
+            return try await remove(request, context: context, hash: fields["build_hash"] ?? fields["hash"] ?? "")
         }
     }
 
@@ -43,6 +43,7 @@ struct PublishingRoutes<Context: RequestContext> {
         if let existing = try await store.product(id) {
             return try envelopeResponse(ProductResource(product: existing))
         }
+        try Product.ensureIDIsFree(id)
         guard let name = fields["product_name"] ?? fields["name"] else {
             throw HeraldError.invalidInput("product_name is missing: the name people see, e.g. \"Private Blog\"")
         }
@@ -81,7 +82,7 @@ struct PublishingRoutes<Context: RequestContext> {
 
             let metadata: BuildMetadata
             do {
-                metadata = try BuildArchive.inspect(path: body.writer.path, kind: productRecord.kind)
+                metadata = try await BuildArchive.inspect(path: body.writer.path, kind: productRecord.kind)
             } catch let error as HeraldError where error.code == "invalid_archive" && productRecord.kind == .app {
                 metadata = BuildMetadata()
             }
@@ -145,7 +146,7 @@ struct PublishingRoutes<Context: RequestContext> {
         }
     }
 
-    private func remove(_ request: Request, hash text: String) async throws -> Response {
+    private func remove(_ request: Request, context: Context, hash text: String) async throws -> Response {
         let token = try await authorization.token(for: request)
         let hash = try BuildHash(validating: text, field: "build_hash")
         guard let build = try await store.build(hash) else { throw HeraldError.unknownBuild(hash.rawValue) }
@@ -154,7 +155,12 @@ struct PublishingRoutes<Context: RequestContext> {
         }
         let removed = try await store.removeBuild(hash, actor: token.name)
         answers.invalidate(removed.product)
-        try await blobs.remove(hash)
+        do {
+            try await blobs.remove(hash)
+        } catch {
+            // The build is gone; a file left behind wastes space but breaks nothing.
+            context.logger.error("Cannot delete the file of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
+        }
         return try envelopeResponse(
             ["removed": BuildResource(build: removed, urls: PublicURL(configured: settings.publicURL, request: request))])
     }
