@@ -9,17 +9,15 @@ import Synchronization
 /// drop the product's answers at once; writes through another instance sharing the database
 /// are seen after at most ``lifetime``, so several instances agree within a second.
 final class UpdateAnswerCache: Sendable {
+    /// What the answer depends on: the request's fields as sent (a GET's raw query string, so a
+    /// hit needs no parsing at all) and the base of the URLs in it.
     struct Key: Hashable, Sendable {
-        var product: ProductID
-        var channel: ChannelID
-        var namedChannel: Bool
-        var current: String?
-        var wordpress: String?
-        var php: String?
+        var fields: String
         var baseURL: String
     }
 
     private struct Entry {
+        let product: ProductID
         let body: ByteBuffer
         let expires: ContinuousClock.Instant
     }
@@ -42,18 +40,22 @@ final class UpdateAnswerCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The cached answer for `key`, or the one `compute` makes, which is kept.
-    func answer(for key: Key, compute: () async throws -> ByteBuffer) async throws -> ByteBuffer {
+    /// The answer kept for `key`, while it is fresh.
+    func cached(_ key: Key) -> ByteBuffer? {
         let now = ContinuousClock.now
-        let (hit, generation) = state.withLock { ($0.entries[key], $0.generations[key.product, default: 0]) }
-        if let hit, hit.expires > now {
-            return hit.body
-        }
+        guard let hit = state.withLock({ $0.entries[key] }), hit.expires > now else { return nil }
+        return hit.body
+    }
+
+    /// The answer `compute` makes about `product`, kept for `key` unless the product changed meanwhile.
+    func answer(for key: Key, product: ProductID, compute: () async throws -> ByteBuffer) async throws -> ByteBuffer {
+        let now = ContinuousClock.now
+        let generation = state.withLock { $0.generations[product, default: 0] }
         let body = try await compute()
         state.withLock { state in
-            guard state.generations[key.product, default: 0] == generation else { return }
+            guard state.generations[product, default: 0] == generation else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[key] = Entry(body: body, expires: now + lifetime)
+            state.entries[key] = Entry(product: product, body: body, expires: now + lifetime)
         }
         return body
     }
@@ -62,7 +64,7 @@ final class UpdateAnswerCache: Sendable {
     func invalidate(_ product: ProductID) {
         state.withLock { state in
             state.generations[product, default: 0] &+= 1
-            state.entries = state.entries.filter { $0.key.product != product }
+            state.entries = state.entries.filter { $0.value.product != product }
         }
     }
 }

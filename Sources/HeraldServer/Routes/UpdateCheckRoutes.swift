@@ -52,6 +52,11 @@ struct UpdateCheckRoutes<Context: RequestContext> {
     }
 
     private func check(_ request: Request, context: Context) async throws -> Response {
+        let urls = PublicURL(configured: publicURL, request: request)
+        let rawKey = request.method == .get ? UpdateAnswerCache.Key(fields: request.uri.query ?? "", baseURL: urls.base) : nil
+        if let rawKey, let body = cache.cached(rawKey) {
+            return answerResponse(body)
+        }
         var request = request
         let fields = try await RequestFields.read(&request, context: context)
         let productID = try ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? "", field: "product_name")
@@ -67,11 +72,11 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         let wordpress = try fields["wordpress_version"].map { try Version(validating: $0, field: "wordpress_version").rawValue }
         let php = try fields["php_version"].map { try Version(validating: $0, field: "php_version").rawValue }
 
-        let urls = PublicURL(configured: publicURL, request: request)
-        let key = UpdateAnswerCache.Key(
-            product: productID, channel: channel, namedChannel: messages.isEmpty, current: current?.rawValue, wordpress: wordpress,
-            php: php, baseURL: urls.base)
-        let body = try await cache.answer(for: key) {
+        let key = rawKey ?? UpdateAnswerCache.Key(
+            fields: [productID.rawValue, messages.isEmpty ? channel.rawValue : "", current?.rawValue ?? "", wordpress ?? "", php ?? ""]
+                .joined(separator: "\u{0}"),
+            baseURL: urls.base)
+        let body = try await cache.answer(for: key, product: productID) {
             guard let product = try await store.product(productID) else { throw HeraldError.unknownProduct(productID) }
             let build = try await store.servedBuild(for: channel, of: productID)
             let decision = UpdateDecision.decide(current: current, served: build, wordpressVersion: wordpress, phpVersion: php)
@@ -80,6 +85,10 @@ struct UpdateCheckRoutes<Context: RequestContext> {
                 Answer(product: product, channel: channel, currentVersion: current, decision: decision, build: build, urls: urls),
                 messages: messages)
         }
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+        return answerResponse(body)
+    }
+
+    private func answerResponse(_ body: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }
