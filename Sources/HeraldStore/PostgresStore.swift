@@ -19,14 +19,43 @@ public final class PostgresStore: Store {
     }
 
     public func withDatabase<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await body(connection.sql())
+        do {
+            return try await client.withConnection { connection in
+                try await body(connection.sql())
+            }
+        } catch let error as PSQLError {
+            throw Self.translate(error)
         }
     }
 
+    /// A transaction that PostgreSQL aborts to break a deadlock or a serialization conflict is
+    /// run again, up to three times in all: the caller sees the conflict only if it persists.
     public func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await runTransaction(on: connection.sql(), begin: "BEGIN", logger: logger, body)
+        var attempt = 1
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    try await runTransaction(on: connection.sql(), begin: "BEGIN", logger: logger, body)
+                }
+            } catch let error as PSQLError {
+                let state = error.serverInfo?[.sqlState]
+                if attempt < 3, state == "40P01" || state == "40001" {
+                    attempt += 1
+                    logger.notice("Retrying a transaction after a conflict", metadata: ["sqlstate": "\(state ?? "")"])
+                    continue
+                }
+                throw Self.translate(error)
+            }
+        }
+    }
+
+    /// A lost or refused connection is `database_unavailable` (503), not a bug; other errors pass on.
+    private static func translate(_ error: PSQLError) -> any Error {
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
+            return HeraldError.databaseUnavailable(String(reflecting: error).prefix(300).description)
+        default:
+            return error
         }
     }
 

@@ -34,6 +34,7 @@ struct PublishingRoutes<Context: RequestContext> {
         }
         router.post("/api/remove_build") { request, context in
             var request = request
+            _ = try await authorization.token(for: request)
             let fields = try await RequestFields.read(&request, context: context)
             return try await remove(request, context: context, hash: fields["build_hash"] ?? fields["hash"] ?? "")
         }
