@@ -328,6 +328,7 @@ public final class BlobWriter {
     private var batch = ByteBuffer()
     private var isOpen = true
     private var completed: StoredBlob?
+    private var committed: Bool?
     /// Bytes received so far.
     public private(set) var size: Int64 = 0
 
@@ -371,12 +372,16 @@ public final class BlobWriter {
     }
 
     /// Stores the completed blob under its hash; true when no blob had those bytes before.
+    /// Calling it again (a retried transaction) answers as the first call did.
     @discardableResult
     public func commit() async throws -> Bool {
+        if let committed { return committed }
         let blob = try await complete()
         isOpen = false
         do {
-            return try await store.commit(temporaryPath: temporaryPath, descriptor: descriptor, hash: blob.hash)
+            let isNew = try await store.commit(temporaryPath: temporaryPath, descriptor: descriptor, hash: blob.hash)
+            committed = isNew
+            return isNew
         } catch {
             unlink(temporaryPath)
             throw error

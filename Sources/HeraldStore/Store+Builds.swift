@@ -10,9 +10,15 @@ extension Store {
     /// is pinned; the move is recorded as done by `actor`. The same file published again is the
     /// same build: its record is kept and the channel moves to it.
     ///
-    /// > Warning: Store the file in the ``BlobStore`` first; a build whose blob is missing cannot be downloaded.
+    /// `whileLocked` runs once the product is locked, before anything is written: the place to
+    /// move the file into the ``BlobStore``, so that a concurrent removal of the same file
+    /// (which deletes the blob under the same lock) cannot delete it between the two.
+    ///
+    /// > Warning: A build whose blob is missing cannot be downloaded: store the file here or before.
     @discardableResult
-    public func publish(_ build: Build, actor: String) async throws -> Build {
+    public func publish(
+        _ build: Build, actor: String, whileLocked: () async throws -> Void = {}
+    ) async throws -> Build {
         try await withTransaction { database in
             // Locking the product row (on PostgreSQL) runs one product's publishes one after
             // another, whatever their channels: `is_latest` and a file uploaded to two channels
@@ -23,6 +29,7 @@ extension Store {
             else {
                 throw HeraldError.unknownProduct(build.product)
             }
+            try await whileLocked()
             try await insertChannel(.createdByUpload(of: build.product, id: build.channel, at: build.timestamp), into: database)
             guard let channel = try await lockChannel(build.channel, of: build.product, in: database) else {
                 throw HeraldError.unknownChannel(build.channel, of: build.product)

@@ -9,10 +9,18 @@ extension Store {
     /// such move is recorded. Of two concurrent removals of one build, one succeeds and the
     /// other finds no build (`unknown_build`).
     ///
-    /// > Warning: Delete the blob afterwards; the store does not know the blob store.
-    public func removeBuild(_ hash: BuildHash, actor: String) async throws -> Build {
+    /// > Warning: The store does not know the blob store: delete the blob in `whileLocked`.
+    ///
+    /// `whileLocked` runs after the row is deleted and before the transaction commits, with the
+    /// product locked: the place to delete the blob, so that a concurrent upload of the same
+    /// file (which stores the blob under the same lock) never loses its file.
+    public func removeBuild(
+        _ hash: BuildHash, actor: String, whileLocked: (Build) async throws -> Void = { _ in }
+    ) async throws -> Build {
         try await withTransaction { database in
-            try await removeBuild(hash, actor: actor, in: database)
+            let build = try await removeBuild(hash, actor: actor, in: database)
+            try await whileLocked(build)
+            return build
         }
     }
 

@@ -98,9 +98,11 @@ struct PublishingRoutes<Context: RequestContext> {
                 requiresPHP: field("requires_php") ?? metadata.requiresPHP, changelog: field("changelog") ?? metadata.changelog)
             try validateFreeText(build)
 
-            let isNewBlob = try await body.writer.commit()
+            var isNewBlob = false
             do {
-                let published = try await store.publish(build, actor: token.name)
+                let published = try await store.publish(build, actor: token.name) {
+                    isNewBlob = try await body.writer.commit()
+                }
                 answers.invalidate(product)
                 return try envelopeResponse(
                     BuildResource(build: published, urls: PublicURL(configured: settings.publicURL, request: request)), status: .created)
@@ -154,14 +156,15 @@ struct PublishingRoutes<Context: RequestContext> {
         guard token.mayWrite(to: build.product) else {
             throw HeraldError.forbidden("token '\(token.name)' may not change product '\(build.product)'")
         }
-        let removed = try await store.removeBuild(hash, actor: token.name)
-        answers.invalidate(removed.product)
-        do {
-            try await blobs.remove(hash)
-        } catch {
-            // The build is gone; a file left behind wastes space but breaks nothing.
-            context.logger.error("Cannot delete the file of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
+        let removed = try await store.removeBuild(hash, actor: token.name) { _ in
+            do {
+                try await blobs.remove(hash)
+            } catch {
+                // The build goes anyway; a file left behind wastes space but breaks nothing.
+                context.logger.error("Cannot delete the file of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
+            }
         }
+        answers.invalidate(removed.product)
         return try envelopeResponse(
             ["removed": BuildResource(build: removed, urls: PublicURL(configured: settings.publicURL, request: request))])
     }
