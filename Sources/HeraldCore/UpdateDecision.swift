@@ -1,6 +1,7 @@
-/// A note for the site that asked: why an update is or is not offered.
-public struct Notice: Sendable, Equatable {
-    public enum Level: String, Sendable {
+/// A note attached to an answer, in the envelope's `messages` (seed 000): a warning such as
+/// `no_channel`, why an update is not offered, or the error of a failed request.
+public struct Notice: Sendable, Equatable, Encodable {
+    public enum Level: String, Sendable, Encodable {
         case info
         case warning
         case error
@@ -9,6 +10,10 @@ public struct Notice: Sendable, Equatable {
     public var level: Level
     public var code: String
     public var message: String
+
+    private enum CodingKeys: String, CodingKey {
+        case level = "type", code, message
+    }
 
     public init(level: Level, code: String, message: String) {
         self.level = level

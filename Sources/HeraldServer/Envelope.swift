@@ -1,31 +1,12 @@
 import HeraldCore
 
-/// A note attached to an answer: a warning such as `no_channel`, or the error of a failed request.
-public struct Message: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
-        case info
-        case warning
-        case error
-    }
-
-    public var type: Kind
-    public var code: String
-    public var message: String
-
-    public init(type: Kind, code: String, message: String) {
-        self.type = type
-        self.code = code
-        self.message = message
-    }
-}
-
 /// The JSON shape of every API answer (seed 000): messages for people and programs, and the
 /// answer itself, which is `null` when the request failed.
 public struct Envelope<Response: Encodable & Sendable>: Encodable, Sendable {
-    public var messages: [Message]
+    public var messages: [Notice]
     public var response: Response?
 
-    public init(messages: [Message] = [], response: Response?) {
+    public init(messages: [Notice] = [], response: Response?) {
         self.messages = messages
         self.response = response
     }

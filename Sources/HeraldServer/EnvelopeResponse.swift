@@ -3,15 +3,9 @@ import HTTPTypes
 import HeraldCore
 import Hummingbird
 
-extension Message {
-    init(_ notice: Notice) {
-        self.init(type: Kind(rawValue: notice.level.rawValue) ?? .info, code: notice.code, message: notice.message)
-    }
-}
-
 /// The JSON envelope as a response: `{"messages": [...], "response": ...}`.
 func envelopeResponse<T: Encodable & Sendable>(
-    _ value: T, messages: [Message] = [], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    _ value: T, messages: [Notice] = [], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
 ) throws -> Response {
     var headers = headers
     headers[.contentType] = "application/json; charset=utf-8"
@@ -19,7 +13,7 @@ func envelopeResponse<T: Encodable & Sendable>(
 }
 
 /// The envelope's JSON bytes: keys sorted, so the same answer is the same bytes.
-func encodeEnvelope<T: Encodable & Sendable>(_ value: T, messages: [Message] = []) throws -> ByteBuffer {
+func encodeEnvelope<T: Encodable & Sendable>(_ value: T, messages: [Notice] = []) throws -> ByteBuffer {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return ByteBuffer(bytes: try encoder.encode(Envelope(messages: messages, response: value)))

@@ -31,7 +31,7 @@ extension HeraldError: HTTPResponseError {
 func errorEnvelopeResponse(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
     var headers = headers
     headers[.contentType] = "application/json; charset=utf-8"
-    let envelope = Envelope<NoResponse>(messages: [Message(type: .error, code: code, message: message)], response: nil)
+    let envelope = Envelope<NoResponse>(messages: [Notice(level: .error, code: code, message: message)], response: nil)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let body = (try? encoder.encode(envelope)) ?? Data(#"{"messages":[],"response":null}"#.utf8)

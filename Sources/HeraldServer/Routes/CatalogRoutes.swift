@@ -37,7 +37,7 @@ struct CatalogRoutes<Context: RequestContext> {
             let fields = RequestFields(query: request)
             let product = try ProductID(validating: fields["product_name"] ?? "", field: "product_name")
             guard let named = fields["channel"] else {
-                return try await latest(request, product: product, channel: .stable, messages: [Message(.noChannel)])
+                return try await latest(request, product: product, channel: .stable, messages: [.noChannel])
             }
             return try await latest(request, product: product, channel: ChannelID(validating: named, field: "channel"), messages: [])
         }
@@ -112,7 +112,7 @@ struct CatalogRoutes<Context: RequestContext> {
                 nextCursor: builds.count > limit ? page.last.map { BuildCursor(after: $0).token } : nil))
     }
 
-    private func latest(_ request: Request, product: ProductID, channel: ChannelID, messages: [Message]) async throws -> Response {
+    private func latest(_ request: Request, product: ProductID, channel: ChannelID, messages: [Notice]) async throws -> Response {
         guard let productRecord = try await store.product(product) else { throw HeraldError.unknownProduct(product) }
         guard let build = try await store.servedBuild(for: channel, of: product) else {
             throw HeraldError.noBuild(channel, of: product)

@@ -60,13 +60,13 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         var request = request
         let fields = try await RequestFields.read(&request, context: context)
         let productID = try ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? "", field: "product_name")
-        var messages: [Message] = []
+        var messages: [Notice] = []
         let channel: ChannelID
         if let named = fields["release_channel"] ?? fields["channel"] {
             channel = try ChannelID(validating: named, field: "release_channel")
         } else {
             channel = .stable
-            messages.append(Message(.noChannel))
+            messages.append(.noChannel)
         }
         let current = try fields["current_product_version"].map { try Version(validating: $0, field: "current_product_version") }
         let wordpress = try fields["wordpress_version"].map { try Version(validating: $0, field: "wordpress_version").rawValue }
@@ -80,7 +80,7 @@ struct UpdateCheckRoutes<Context: RequestContext> {
             guard let product = try await store.product(productID) else { throw HeraldError.unknownProduct(productID) }
             let build = try await store.servedBuild(for: channel, of: productID)
             let decision = UpdateDecision.decide(current: current, served: build, wordpressVersion: wordpress, phpVersion: php)
-            messages += decision.notices.map(Message.init)
+            messages += decision.notices
             return try encodeEnvelope(
                 Answer(product: product, channel: channel, currentVersion: current, decision: decision, build: build, urls: urls),
                 messages: messages)
