@@ -67,6 +67,8 @@ struct UpdateCheckTests {
             }
             let (_, custom) = try await server.get("/api/v1/private_blog/eric_pickles/latest/")
             #expect(custom.response["product_version"] as? String == "2.0")
+            let (_, aliasBuilds) = try await server.get("/api/v1/private_blog/eric_pickles/")
+            #expect((aliasBuilds.response["builds"] as? [[String: Any]])?.count == 2, "an alias lists the builds of its target")
 
             try await server.client.execute(
                 uri: "/api/v1/private_blog/stable/pin", method: .post, headers: server.headers([.contentType: "application/json"]),

@@ -91,8 +91,11 @@ struct CatalogRoutes<Context: RequestContext> {
         }
     }
 
+    /// The builds of a channel; for an alias, those of the channel it follows.
     private func listBuilds(_ request: Request, product: ProductID, channel: ChannelID) async throws -> Response {
-        try await requireChannel(channel, of: product)
+        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+        let serving = try ChannelResolution(channels: try await store.channels(of: product))
+            .resolveServingChannel(for: channel, of: product).id
         let fields = RequestFields(query: request)
         var limit = Self.defaultPageSize
         if let text = fields["limit"] {
@@ -103,7 +106,7 @@ struct CatalogRoutes<Context: RequestContext> {
         }
         let cursor = try fields["cursor"].map { try BuildCursor(token: $0) }
         // One more than asked for tells whether a next page exists.
-        let builds = try await store.builds(uploadedTo: channel, of: product, limit: limit + 1, after: cursor)
+        let builds = try await store.builds(uploadedTo: serving, of: product, limit: limit + 1, after: cursor)
         let page = Array(builds.prefix(limit))
         let urls = PublicURL(configured: publicURL, request: request)
         return try envelopeResponse(
