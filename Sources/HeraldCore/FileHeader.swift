@@ -38,7 +38,3 @@ public struct FileHeader: Sendable, Equatable {
         return value
     }
 }
-
-extension Substring {
-    func trimmingWhitespace() -> String { String(self).trimmingWhitespace() }
-}

@@ -58,13 +58,13 @@ public struct Product: Hashable, Sendable {
     }
 }
 
-extension String {
-    /// The string without leading and trailing spaces, tabs and newlines.
-    func trimmingWhitespace() -> String {
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and newlines; for Core, which has no Foundation.
+    public func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
             let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
-        return String(scalars[start...end])
+        return String(String.UnicodeScalarView(scalars[start...end]))
     }
 }

@@ -84,8 +84,8 @@ struct MultipartReader {
                         guard let colon = text.firstIndex(of: ":") else { throw .invalidMultipart("a part header has no ':'") }
                         events.append(
                             .header(
-                                name: String(text[..<colon]).trimmingCharacters(),
-                                value: String(text[text.index(after: colon)...]).trimmingCharacters()))
+                                name: String(text[..<colon]).trimmingWhitespace(),
+                                value: String(text[text.index(after: colon)...]).trimmingWhitespace()))
                     }
                 }
                 pending.removeFirst(end + 4)
@@ -122,11 +122,5 @@ struct MultipartReader {
             index = next + 1
         }
         return nil
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

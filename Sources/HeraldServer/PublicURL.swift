@@ -41,13 +41,3 @@ struct PublicURL: Sendable {
         "\(base)/download/\(build.product)/\(build.version)/\(build.fileName)"
     }
 }
-
-extension String {
-    fileprivate func trimmingWhitespace() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingWhitespace() -> String { String(self).trimmingWhitespace() }
-}
