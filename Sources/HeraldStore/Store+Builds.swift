@@ -20,13 +20,9 @@ extension Store {
         _ build: Build, actor: String, whileLocked: () async throws -> Void = {}
     ) async throws -> Build {
         try await withTransaction { database in
-            // Locking the product row (on PostgreSQL) runs one product's publishes one after
-            // another, whatever their channels: `is_latest` and a file uploaded to two channels
-            // at once stay consistent. SQLite's BEGIN IMMEDIATE already serialises every writer.
-            guard
-                try await database.select().column("id").from("products")
-                    .where("id", .equal, build.product.rawValue).for(.update).first() != nil
-            else {
+            // One product's publishes run one after another, whatever their channels, so
+            // `is_latest` and a file uploaded to two channels at once stay consistent.
+            guard try await lockProduct(build.product, in: database) else {
                 throw HeraldError.unknownProduct(build.product)
             }
             try await whileLocked()

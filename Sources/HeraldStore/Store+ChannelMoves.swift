@@ -63,7 +63,7 @@ extension Store {
                 throw HeraldError.unknownChannel(channel, of: product)
             }
             try current.ensureCanBePinned()
-            guard let undo = ChannelHistory.moveToUndo(in: try await history(of: current, in: database)) else {
+            guard let undo = ChannelHistory.moveToUndo(in: try await history(of: current.id, of: current.product, in: database)) else {
                 throw HeraldError.nothingToRollBack(channel)
             }
             if let target = undo.from,
@@ -106,11 +106,11 @@ extension Store {
         try await recordMove(of: channel, pointer: pointer, from: from, to: to, reason: reason, actor: actor, at: time, in: database)
     }
 
-    /// The channel's history inside a transaction, oldest first.
-    func history(of channel: Channel, in database: any SQLDatabase) async throws -> [ChannelMove] {
+    /// The channel's history on `database`, oldest first.
+    func history(of channel: ChannelID, of product: ProductID, in database: any SQLDatabase) async throws -> [ChannelMove] {
         try await database.select().column("*").from("channel_moves")
-            .where("product_id", .equal, channel.product.rawValue)
-            .where("channel_id", .equal, channel.id.rawValue)
+            .where("product_id", .equal, product.rawValue)
+            .where("channel_id", .equal, channel.rawValue)
             .orderBy("sequence")
             .all()
             .map(ChannelMove.init(row:))

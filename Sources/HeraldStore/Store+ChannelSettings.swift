@@ -33,10 +33,7 @@ extension Store {
             throw HeraldError.invalidInput("channel_description is longer than 2000 characters")
         }
         return try await withTransaction { database in
-            guard
-                try await database.select().column("id").from("products")
-                    .where("id", .equal, product.rawValue).for(.update).first() != nil
-            else {
+            guard try await lockProduct(product, in: database) else {
                 throw HeraldError.unknownProduct(product)
             }
             let channels = try await lockChannels(of: product, in: database)

@@ -85,12 +85,7 @@ extension Store {
     /// Every move of the channel's latest or active build, oldest first.
     public func history(of channel: ChannelID, of product: ProductID) async throws -> [ChannelMove] {
         try await withDatabase { database in
-            try await database.select().column("*").from("channel_moves")
-                .where("product_id", .equal, product.rawValue)
-                .where("channel_id", .equal, channel.rawValue)
-                .orderBy("sequence")
-                .all()
-                .map(ChannelMove.init(row:))
+            try await history(of: channel, of: product, in: database)
         }
     }
 }

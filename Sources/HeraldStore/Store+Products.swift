@@ -26,6 +26,16 @@ extension Store {
         }
     }
 
+    /// Locks the product's row until the transaction ends; false when there is no such product.
+    ///
+    /// Every write that changes a product's builds or channels takes this lock first, and in
+    /// this order, so they run one after another and never deadlock. (On SQLite, BEGIN
+    /// IMMEDIATE already serialises all writers; sql-kit leaves the clause out there.)
+    func lockProduct(_ id: ProductID, in database: any SQLDatabase) async throws -> Bool {
+        try await database.select().column("id").from("products")
+            .where("id", .equal, id.rawValue).for(.update).first() != nil
+    }
+
     /// The product with this id, hidden or not.
     public func product(_ id: ProductID) async throws -> Product? {
         try await withDatabase { database in

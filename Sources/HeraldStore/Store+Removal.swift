@@ -29,9 +29,8 @@ extension Store {
         let ownerRow = try await database.select().column("product_id").from("builds")
             .where("hash", .equal, hash.rawValue).first()
         guard let ownerRow else { throw HeraldError.unknownBuild(hash.rawValue) }
-        let owner = try ownerRow.decode(column: "product_id", as: String.self)
-        _ = try await database.select().column("id").from("products")
-            .where("id", .equal, owner).for(.update).first()
+        let owner = try ProductID(validating: try ownerRow.decode(column: "product_id", as: String.self))
+        _ = try await lockProduct(owner, in: database)
         let row = try await database.select().column("*").from("builds")
             .where("hash", .equal, hash.rawValue).for(.update).first()
         guard let row else { throw HeraldError.unknownBuild(hash.rawValue) }
@@ -58,7 +57,7 @@ extension Store {
         _ channel: Channel, removing removed: BuildHash, existing: Set<BuildHash>, actor: String, at time: Int64,
         in database: any SQLDatabase
     ) async throws {
-        let moves = try await history(of: channel, in: database)
+        let moves = try await history(of: channel.id, of: channel.product, in: database)
         if channel.latestBuild == removed {
             let fallback = ChannelHistory.fallback(for: .latest, removing: removed, moves: moves, existing: existing)
             try await movePointer(.latest, of: channel, from: removed, to: fallback, reason: .removal, actor: actor, at: time, in: database)
