@@ -88,21 +88,14 @@ struct Channels: AsyncParsableCommand {
 struct Builds: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the builds uploaded to a channel, newest first.")
 
-    @Argument(help: "The product's id.")
-    var product: String
-
-    @Argument(help: "The channel's id.")
-    var channel: String
-
+    @OptionGroup var target: ChannelArguments
     @OptionGroup var server: ServerOptions
 
     func run() async throws {
-        let product = try ProductID(validating: product)
-        let channel = try ChannelID(validating: channel)
+        let path = try target.path
         var cursor: String?
         repeat {
-            let path = "/api/v1/\(product)/\(channel)/?limit=500" + (cursor.map { "&cursor=\($0)" } ?? "")
-            let page = try await server.send(.GET, path) as? [String: Any]
+            let page = try await server.send(.GET, path + "/?limit=500" + (cursor.map { "&cursor=\($0)" } ?? "")) as? [String: Any]
             for build in page?["builds"] as? [[String: Any]] ?? [] {
                 let latest = build["is_latest"] as? Bool == true ? "" : " (superseded)"
                 print("\(build["version"] as? String ?? "?")\t\(build["build_hash"] as? String ?? "?")\t\(build["size"] ?? "")\(latest)")
@@ -116,15 +109,14 @@ struct Builds: AsyncParsableCommand {
 struct Pin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Pin a channel to a build (a hash or a prefix of 12 or more).")
 
-    @Argument var product: String
-    @Argument var channel: String
-    @Argument var build: String
+    @OptionGroup var target: ChannelArguments
+    @Argument(help: "The build's hash, or a prefix of 12 or more characters.")
+    var build: String
     @OptionGroup var server: ServerOptions
 
     func run() async throws {
-        let (product, channel) = (try ProductID(validating: product), try ChannelID(validating: channel))
         let reference = try BuildReference(validating: build, field: "build")
-        try printJSON(try await server.send(.POST, "/api/v1/\(product)/\(channel)/pin", json: ["build": reference.rawValue]))
+        try printJSON(try await server.send(.POST, try target.path + "/pin", json: ["build": reference.rawValue]))
     }
 }
 
@@ -132,13 +124,11 @@ struct Pin: AsyncParsableCommand {
 struct Unpin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Unpin a channel; it serves its latest build again.")
 
-    @Argument var product: String
-    @Argument var channel: String
+    @OptionGroup var target: ChannelArguments
     @OptionGroup var server: ServerOptions
 
     func run() async throws {
-        let (product, channel) = (try ProductID(validating: product), try ChannelID(validating: channel))
-        try printJSON(try await server.send(.POST, "/api/v1/\(product)/\(channel)/unpin"))
+        try printJSON(try await server.send(.POST, try target.path + "/unpin"))
     }
 }
 
@@ -146,12 +136,26 @@ struct Unpin: AsyncParsableCommand {
 struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Move a channel back to the build it served before its last move.")
 
-    @Argument var product: String
-    @Argument var channel: String
+    @OptionGroup var target: ChannelArguments
     @OptionGroup var server: ServerOptions
 
     func run() async throws {
-        let (product, channel) = (try ProductID(validating: product), try ChannelID(validating: channel))
-        try printJSON(try await server.send(.POST, "/api/v1/\(product)/\(channel)/rollback"))
+        try printJSON(try await server.send(.POST, try target.path + "/rollback"))
+    }
+}
+
+/// `PRODUCT CHANNEL`, the two arguments of the channel commands.
+struct ChannelArguments: ParsableArguments {
+    @Argument(help: "The product's id.")
+    var product: String
+
+    @Argument(help: "The channel's id.")
+    var channel: String
+
+    /// `/api/v1/PRODUCT/CHANNEL`, both validated.
+    var path: String {
+        get throws {
+            "/api/v1/\(try ProductID(validating: product))/\(try ChannelID(validating: channel))"
+        }
     }
 }
