@@ -48,9 +48,14 @@ public func buildApplication(
     UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers).register(on: router)
     ChannelRoutes(store: store, answers: answers).register(on: router)
 
+    let serverName = "Herald"
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Herald"),
+        // A handler per connection: it answers cached update checks before the router.
+        server: .http1(configuration: .init(additionalChannelHandlers: [
+            CachedUpdateCheckHandler(answers: answers, publicURL: settings.publicURL, serverName: serverName)
+        ])),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
         services: [store],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? settings.port

@@ -10,14 +10,18 @@ struct PublicURL: Sendable {
     let base: String
 
     init(configured: String?, request: Request) {
+        self.init(configured: configured, head: request.head)
+    }
+
+    init(configured: String?, head: HTTPRequest) {
         if let configured, !configured.isEmpty {
             base = configured.hasSuffix("/") ? String(configured.dropLast()) : configured
             return
         }
-        let forwardedProto = request.headers[.init("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingWhitespace().lowercased() }
+        let forwardedProto = head.headerFields[.init("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingWhitespace().lowercased() }
         let scheme = forwardedProto == "https" ? "https" : "http"
-        let forwardedHost = request.headers[.init("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingWhitespace() }
-        let host = [forwardedHost, request.head.authority]
+        let forwardedHost = head.headerFields[.init("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingWhitespace() }
+        let host = [forwardedHost, head.authority]
             .compactMap { $0 }
             .first(where: Self.isPlausibleHost) ?? "localhost"
         base = "\(scheme)://\(host)"
@@ -25,9 +29,14 @@ struct PublicURL: Sendable {
 
     /// Letters, digits, dots, dashes, a port and IPv6 brackets; nothing that could end a URL's host.
     private static func isPlausibleHost(_ host: String) -> Bool {
-        !host.isEmpty && host.count <= 255
-            && host.unicodeScalars.allSatisfy { scalar in
-                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || ".-:[]".unicodeScalars.contains(scalar))
+        !host.isEmpty && host.utf8.count <= 255
+            && host.utf8.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                    UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"):
+                    true
+                default: false
+                }
             }
     }
 

@@ -22,6 +22,9 @@ final class UpdateAnswerCache: Sendable {
         let expires: ContinuousClock.Instant
     }
 
+    /// The Content-Type of every answer kept here.
+    static let contentType = "application/json; charset=utf-8"
+
     /// How long an answer is reused.
     let lifetime: Duration
     /// Past this many answers the cache starts again, so odd queries cannot grow it for ever.

@@ -119,6 +119,33 @@ struct UpdateCheckTests {
         }
     }
 
+    @Test("Pipelined requests are answered in order, cached update checks among them")
+    func pipelinedAnswersKeepOrder() async throws {
+        try await TestServer.run { server in
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            let check = "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=0.1"
+            #expect(try await server.get(check).1.response["new_version"] as? String == "1.0")
+            let port = try #require(server.client.port)
+            // The host the test client sends, so these requests share its cached answer.
+            let request = { (target: String, last: Bool) in
+                "GET \(target) HTTP/1.1\r\nHost: localhost\r\n\(last ? "Connection: close\r\n" : "")\r\n"
+            }
+            // Cached checks first, then the router, then a cached check queued behind it.
+            let answers = try RawHTTPConnection.exchange(port: port, requests: [
+                request(check, false), request(check, false), request("/api/v1/", false), request(check, false),
+                request("/healthz", true),
+            ])
+            #expect(answers.components(separatedBy: "HTTP/1.1 ").count - 1 == 5)
+            #expect(answers.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1 == 5)
+            let markers = ["\"update_available\"", "\"update_available\"", "\"products\"", "\"update_available\"", "\"status\""]
+            var rest = answers[...]
+            for marker in markers {
+                let found = try #require(rest.range(of: marker), "\(marker) missing or out of order in \(answers)")
+                rest = rest[found.upperBound...]
+            }
+        }
+    }
+
     @Test("Downloads answer HEAD, Range, If-None-Match")
     func downloads() async throws {
         try await TestServer.run { server in

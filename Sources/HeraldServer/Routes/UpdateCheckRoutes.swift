@@ -89,6 +89,6 @@ struct UpdateCheckRoutes<Context: RequestContext> {
     }
 
     private func answerResponse(_ body: ByteBuffer) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+        Response(status: .ok, headers: [.contentType: UpdateAnswerCache.contentType], body: .init(byteBuffer: body))
     }
 }
