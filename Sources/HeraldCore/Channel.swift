@@ -52,10 +52,11 @@ public struct Channel: Hashable, Sendable {
         }
     }
 
-    /// Refuses to pin an alias: it serves its target, so a pin on it would never be served.
-    public func ensureCanBePinned() throws(HeraldError) {
+    /// Refuses to pin or roll back an alias: it serves its target's build, so a build chosen
+    /// for the alias itself would never be served. `action` names the refused move.
+    public func ensureServesOwnBuild(for action: String) throws(HeraldError) {
         if let target = aliasFor {
-            throw .channelIsAlias(id, target: target, action: "pin")
+            throw .channelIsAlias(id, target: target, action: action)
         }
     }
 

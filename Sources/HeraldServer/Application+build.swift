@@ -51,9 +51,11 @@ public func buildApplication(
     let serverName = "Herald"
     var app = Application(
         router: router,
-        // A handler per connection: it answers cached update checks before the router.
+        // Handlers per connection, before the router: requests NIO cannot parse get the JSON
+        // envelope, and cached update checks are answered at once.
         server: .http1(configuration: .init(additionalChannelHandlers: [
-            CachedUpdateCheckHandler(answers: answers, publicURL: settings.publicURL, serverName: serverName)
+            MalformedRequestHandler(),
+            CachedUpdateCheckHandler(answers: answers, publicURL: settings.publicURL, serverName: serverName),
         ])),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
         services: [store],

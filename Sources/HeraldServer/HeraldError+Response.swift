@@ -31,9 +31,14 @@ extension HeraldError: HTTPResponseError {
 func errorEnvelopeResponse(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
     var headers = headers
     headers[.contentType] = "application/json; charset=utf-8"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: errorEnvelope(code: code, message: message)))
+}
+
+/// The body of an error answer: the envelope with one `error` message and no response.
+func errorEnvelope(code: String, message: String) -> ByteBuffer {
     let envelope = Envelope<NoResponse>(messages: [Notice(level: .error, code: code, message: message)], response: nil)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let body = (try? encoder.encode(envelope)) ?? Data(#"{"messages":[],"response":null}"#.utf8)
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    return ByteBuffer(bytes: body)
 }

@@ -10,9 +10,10 @@ extension Store {
     /// is pinned; the move is recorded as done by `actor`. The same file published again is the
     /// same build: its record is kept and the channel moves to it.
     ///
-    /// `whileLocked` runs once the product is locked, before anything is written: the place to
-    /// move the file into the ``BlobStore``, so that a concurrent removal of the same file
-    /// (which deletes the blob under the same lock) cannot delete it between the two.
+    /// `whileLocked` runs with the product locked, once every check has passed and just before
+    /// the transaction commits: the place to move the file into the ``BlobStore``, so that a
+    /// concurrent removal of the same file (which deletes the blob under the same lock) cannot
+    /// delete it between the two, and a refused publish never places a file at all.
     ///
     /// > Warning: A build whose blob is missing cannot be downloaded: store the file here or before.
     @discardableResult
@@ -25,7 +26,6 @@ extension Store {
             guard try await lockProduct(build.product, in: database) else {
                 throw HeraldError.unknownProduct(build.product)
             }
-            try await whileLocked()
             try await insertChannel(.createdByUpload(of: build.product, id: build.channel, at: build.timestamp), into: database)
             guard let channel = try await lockChannel(build.channel, of: build.product, in: database) else {
                 throw HeraldError.unknownChannel(build.channel, of: build.product)
@@ -70,7 +70,20 @@ extension Store {
                     of: channel, pointer: .latest, from: channel.latestBuild, to: build.hash, reason: .upload,
                     actor: actor, at: build.timestamp, in: database)
             }
+            try await whileLocked()
             return published
+        }
+    }
+
+    /// Runs `body` with `product` locked when no build is stored under `hash`: the place to
+    /// delete the blob of a publish whose transaction failed after the file was placed, so
+    /// that a publish of the same file by the same product, which places the blob under the
+    /// same lock, never loses it.
+    public func whenNoBuild(uses hash: BuildHash, of product: ProductID, _ body: () async throws -> Void) async throws {
+        try await withTransaction { database in
+            _ = try await lockProduct(product, in: database)
+            let user = try await database.select().column("hash").from("builds").where("hash", .equal, hash.rawValue).first()
+            if user == nil { try await body() }
         }
     }
 

@@ -31,7 +31,7 @@ extension Store {
             guard let current = try await lockChannel(channel, of: product, in: database) else {
                 throw HeraldError.unknownChannel(channel, of: product)
             }
-            try current.ensureCanBePinned()
+            try current.ensureServesOwnBuild(for: "pin")
             guard
                 let row = try await database.select().column("product_id").from("builds")
                     .where("hash", .equal, build.rawValue).first(),
@@ -62,7 +62,7 @@ extension Store {
             guard let current = try await lockChannel(channel, of: product, in: database) else {
                 throw HeraldError.unknownChannel(channel, of: product)
             }
-            try current.ensureCanBePinned()
+            try current.ensureServesOwnBuild(for: "roll back")
             guard let undo = ChannelHistory.moveToUndo(in: try await history(of: current.id, of: current.product, in: database)) else {
                 throw HeraldError.nothingToRollBack(channel)
             }

@@ -99,7 +99,7 @@ struct BadInputTests {
         // Fields.
         Case(name: "invalid UTF-8 in a query", method: .get, uri: "/api/get_latest?product_name=%FF%FE", status: .badRequest, code: "invalid_product"),
         Case(name: "a 60 KB query string", method: .get, uri: "/api/check_for_update/?product_name=" + String(repeating: "a", count: 60_000), status: .badRequest, code: "invalid_product"),
-        Case(name: "a 100 KB query string", method: .get, uri: "/api/check_for_update/?product_name=" + String(repeating: "a", count: 100_000), status: .badRequest, code: nil),
+        Case(name: "a 100 KB query string", method: .get, uri: "/api/check_for_update/?product_name=" + String(repeating: "a", count: 100_000), status: .requestHeaderFieldsTooLarge, code: "headers_too_large"),
         Case(name: "check without product", method: .get, uri: "/api/check_for_update/", status: .badRequest, code: "invalid_product"),
         Case(name: "check with a bad channel", method: .get, uri: "/api/check_for_update/?product_name=private_blog&release_channel=Stable", status: .badRequest, code: "invalid_channel"),
         Case(name: "check with a bad version", method: .get, uri: "/api/check_for_update/?product_name=private_blog&current_product_version=1%200", status: .badRequest, code: "invalid_version"),

@@ -53,6 +53,21 @@ struct HealthTests {
         }
     }
 
+    @Test("Bytes that are not HTTP, and a head over the limit, get the envelope and a closed connection")
+    func unparsableRequests() async throws {
+        try await withLiveApp { client in
+            let port = try #require(client.port)
+            let garbage = try RawHTTPConnection.exchange(port: port, requests: ["GARBAGE \u{01} nonsense\r\n\r\n"])
+            #expect(garbage.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+            #expect(garbage.contains("Content-Type: application/json; charset=utf-8\r\n"))
+            #expect(garbage.contains(#""code":"malformed_request""#))
+            let hugeHeader = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Padding: \(String(repeating: "a", count: 120_000))\r\n\r\n"
+            let tooLarge = try RawHTTPConnection.exchange(port: port, requests: [hugeHeader])
+            #expect(tooLarge.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+            #expect(tooLarge.contains(#""code":"headers_too_large""#))
+        }
+    }
+
     @Test(
         "/healthz answers 503 when the PostgreSQL database is gone",
         .enabled(if: ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"] != nil))

@@ -107,7 +107,9 @@ struct PublishingRoutes<Context: RequestContext> {
                 return try envelopeResponse(
                     BuildResource(build: published, urls: PublicURL(configured: settings.publicURL, request: request)), status: .created)
             } catch {
-                if isNewBlob { try? await blobs.remove(build.hash) }
+                if isNewBlob {
+                    try? await store.whenNoBuild(uses: build.hash, of: product) { try await blobs.remove(build.hash) }
+                }
                 throw error
             }
         } catch {
