@@ -37,11 +37,17 @@ public struct Build: Hashable, Sendable {
     /// The lowest PHP version the build supports.
     public var requiresPHP: String?
     public var changelog: String?
+    /// Lowercase hex SHA-384 of the file: what its Ed25519 signature signs, as WordPress core
+    /// checks it. Nil for a build stored before signatures, until it is first downloaded.
+    public var sha384: String?
+    /// The WordPress details of the build, for the "View details" dialog.
+    public var details: WordPressDetails
 
     public init(
         hash: BuildHash, md5: String, product: ProductID, version: Version, channel: ChannelID, timestamp: Int64,
         builder: Builder = Builder(), uploadedBy: String? = nil, size: Int64, fileName: FileName, isLatest: Bool = true,
-        requires: String? = nil, tested: String? = nil, requiresPHP: String? = nil, changelog: String? = nil
+        requires: String? = nil, tested: String? = nil, requiresPHP: String? = nil, changelog: String? = nil,
+        sha384: String? = nil, details: WordPressDetails = WordPressDetails()
     ) {
         self.hash = hash
         self.md5 = md5
@@ -58,5 +64,7 @@ public struct Build: Hashable, Sendable {
         self.tested = tested
         self.requiresPHP = requiresPHP
         self.changelog = changelog
+        self.sha384 = sha384
+        self.details = details
     }
 }

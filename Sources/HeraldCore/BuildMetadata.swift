@@ -14,11 +14,13 @@ public struct BuildMetadata: Sendable, Equatable {
     public var upgradeNotice: String?
     /// readme.txt's sections by name (description, installation, faq, changelog, ...).
     public var sections: [String: String]
+    public var author: String?
+    public var authorHomepage: String?
 
     public init(
         name: String? = nil, version: String? = nil, versionSource: String? = nil, requires: String? = nil,
         tested: String? = nil, requiresPHP: String? = nil, changelog: String? = nil, upgradeNotice: String? = nil,
-        sections: [String: String] = [:]
+        sections: [String: String] = [:], author: String? = nil, authorHomepage: String? = nil
     ) {
         self.name = name
         self.version = version
@@ -29,6 +31,13 @@ public struct BuildMetadata: Sendable, Equatable {
         self.changelog = changelog
         self.upgradeNotice = upgradeNotice
         self.sections = sections
+        self.author = author
+        self.authorHomepage = authorHomepage
+    }
+
+    /// What WordPress's "View details" dialog shows of these.
+    public var wordPressDetails: WordPressDetails {
+        WordPressDetails(author: author, authorHomepage: authorHomepage, upgradeNotice: upgradeNotice, sections: sections)
     }
 
     /// This metadata with the gaps filled from `other`, which ranks lower.
@@ -45,6 +54,8 @@ public struct BuildMetadata: Sendable, Equatable {
         merged.changelog = changelog ?? other.changelog
         merged.upgradeNotice = upgradeNotice ?? other.upgradeNotice
         merged.sections = sections.merging(other.sections) { mine, _ in mine }
+        merged.author = author ?? other.author
+        merged.authorHomepage = authorHomepage ?? other.authorHomepage
         return merged
     }
 
@@ -54,7 +65,8 @@ public struct BuildMetadata: Sendable, Equatable {
             name: header["Plugin Name"] ?? header["Theme Name"],
             version: header["Version"],
             versionSource: header["Version"] == nil ? nil : source,
-            requires: header["Requires at least"], tested: header["Tested up to"], requiresPHP: header["Requires PHP"])
+            requires: header["Requires at least"], tested: header["Tested up to"], requiresPHP: header["Requires PHP"],
+            author: header["Author"], authorHomepage: header["Author URI"])
     }
 
     /// The metadata a readme.txt gives; a Stable tag of `trunk` names no version.

@@ -30,21 +30,24 @@ public struct ServerSettings: Sendable {
 /// Builds the Herald application on an opened store; the executable and the tests both call it.
 ///
 /// The store runs as a service of the application, and its migrations run before the server
-/// accepts connections. `onListening` is called with the port once the server listens.
+/// accepts connections. `onListening` is called with the port once the server listens. The
+/// package signing key is read from the data folder, and made there at first start.
 public func buildApplication(
     settings: ServerSettings,
     store: any Store,
     blobs: BlobStore,
     logger: Logger,
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
+    let signatures = PackageSignatures(signer: try PackageSigner.load(dataDirectory: settings.dataDirectory), store: store, blobs: blobs)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorEnvelopeMiddleware())
     HealthRoutes(store: store).register(on: router)
     CatalogRoutes(store: store, publicURL: settings.publicURL).register(on: router)
     let answers = UpdateAnswerCache()
     PublishingRoutes(store: store, blobs: blobs, settings: settings, answers: answers).register(on: router)
-    DownloadRoutes(store: store, blobs: blobs).register(on: router)
+    DownloadRoutes(store: store, blobs: blobs, signatures: signatures).register(on: router)
+    SigningKeyRoutes(signer: signatures.signer).register(on: router)
     UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers).register(on: router)
     ChannelRoutes(store: store, answers: answers).register(on: router)
 

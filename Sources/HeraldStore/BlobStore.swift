@@ -15,6 +15,8 @@ public struct StoredBlob: Sendable, Hashable {
     public let hash: BuildHash
     /// Lowercase hex MD5.
     public let md5: String
+    /// Lowercase hex SHA-384, which the package signature signs.
+    public let sha384: String
     public let size: Int64
 }
 
@@ -180,6 +182,15 @@ public final class BlobStore: Sendable {
         BlobContents(path: path(of: hash), chunkSize: chunkSize, threadPool: threadPool)
     }
 
+    /// The SHA-384 of a stored blob, read through once; for blobs stored before it was kept.
+    public func sha384(of hash: BuildHash) async throws -> String {
+        var digest = SHA384()
+        for try await chunk in contents(of: hash, chunkSize: 1 << 20) {
+            chunk.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
+        }
+        return digest.finalize().hexString
+    }
+
     /// Deletes the blob; nothing happens if it is not there.
     public func remove(_ hash: BuildHash) async throws {
         let path = path(of: hash)
@@ -315,7 +326,7 @@ public struct BlobContents: AsyncSequence, Sendable {
     }
 }
 
-/// One blob being written: bytes go to a temporary file while SHA-256 and MD5 are computed.
+/// One blob being written: bytes go to a temporary file while SHA-256, SHA-384 and MD5 are computed.
 ///
 /// Used by one task at a time. Dropped without ``finish()``, it deletes its temporary file.
 public final class BlobWriter {
@@ -325,6 +336,7 @@ public final class BlobWriter {
     private let limit: Int64?
     private var sha256 = SHA256()
     private var md5 = Insecure.MD5()
+    private var sha384 = SHA384()
     private var batch = ByteBuffer()
     private var isOpen = true
     private var completed: StoredBlob?
@@ -351,6 +363,7 @@ public final class BlobWriter {
         chunk.withUnsafeReadableBytes { bytes in
             sha256.update(bufferPointer: bytes)
             md5.update(bufferPointer: bytes)
+            sha384.update(bufferPointer: bytes)
         }
         batch.writeImmutableBuffer(chunk)
         if batch.readableBytes >= Self.batchSize {
@@ -366,7 +379,8 @@ public final class BlobWriter {
         try await store.writeAll(batch, to: descriptor, path: temporaryPath)
         batch.clear()
         let blob = StoredBlob(
-            hash: try BuildHash(validating: sha256.finalize().hexString), md5: md5.finalize().hexString, size: size)
+            hash: try BuildHash(validating: sha256.finalize().hexString), md5: md5.finalize().hexString,
+            sha384: sha384.finalize().hexString, size: size)
         completed = blob
         return blob
     }

@@ -1,3 +1,4 @@
+import Foundation
 import HeraldCore
 import SQLKit
 
@@ -74,7 +75,9 @@ extension Build {
                 requires: try row.decode(column: "requires", as: String?.self),
                 tested: try row.decode(column: "tested", as: String?.self),
                 requiresPHP: try row.decode(column: "requires_php", as: String?.self),
-                changelog: try row.decode(column: "changelog", as: String?.self))
+                changelog: try row.decode(column: "changelog", as: String?.self),
+                sha384: try row.decode(column: "sha384", as: String?.self),
+                details: try WordPressDetails(json: try row.decode(column: "wordpress_details", as: String?.self)))
         }
     }
 }
@@ -98,5 +101,27 @@ extension ChannelMove {
                 actor: try row.decode(column: "actor", as: String.self),
                 at: try row.decode(column: "moved_at", as: Int64.self))
         }
+    }
+}
+
+extension WordPressDetails {
+    /// Parses the `wordpress_details` column; a build stored before it has none.
+    init(json: String?) throws {
+        guard let json, !json.isEmpty else {
+            self.init()
+            return
+        }
+        do {
+            self = try JSONDecoder().decode(WordPressDetails.self, from: Data(json.utf8))
+        } catch {
+            throw CorruptRowError(table: "builds", detail: "wordpress_details is not valid JSON")
+        }
+    }
+
+    /// The `wordpress_details` column.
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }

@@ -91,15 +91,26 @@ extension Store {
         try await database.insert(into: "builds")
             .columns(
                 "hash", "md5", "product_id", "version", "channel_id", "uploaded_at", "builder_name", "builder_version",
-                "uploaded_by", "size", "file_name", "is_latest", "requires", "tested", "requires_php", "changelog")
+                "uploaded_by", "size", "file_name", "is_latest", "requires", "tested", "requires_php", "changelog", "sha384",
+                "wordpress_details")
             .values(
                 SQLBind(build.hash.rawValue), SQLBind(build.md5), SQLBind(build.product.rawValue),
                 SQLBind(build.version.rawValue), SQLBind(build.channel.rawValue), SQLBind(build.timestamp),
                 SQLBind(build.builder.name), SQLBind(build.builder.version), SQLBind(build.uploadedBy),
                 SQLBind(build.size), SQLBind(build.fileName.rawValue), SQLBind(true), SQLBind(build.requires),
-                SQLBind(build.tested), SQLBind(build.requiresPHP), SQLBind(build.changelog))
+                SQLBind(build.tested), SQLBind(build.requiresPHP), SQLBind(build.changelog), SQLBind(build.sha384),
+                SQLBind(try build.details.json()))
             .ignoringConflicts()
             .run()
+    }
+
+    /// Records the SHA-384 of a build stored before signatures, once its file has been read.
+    public func recordSHA384(_ sha384: String, of hash: BuildHash) async throws {
+        try await withDatabase { database in
+            try await database.update("builds").set("sha384", to: sha384)
+                .where("hash", .equal, hash.rawValue).where("sha384", .is, SQLLiteral.null)
+                .run()
+        }
     }
 
     /// The build with exactly this hash, or nil.

@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
         let location = try data.prepare()
         let blobs = try BlobStore(dataDirectory: data.dataDirectory)
         let store = try await location.openStore(logger: logger)
-        let app = buildApplication(
+        let app = try buildApplication(
             settings: ServerSettings(
                 host: host, port: port, dataDirectory: data.dataDirectory, publicURL: publicURL,
                 maxUpload: byteSize(maxUpload) ?? 512 << 20),

@@ -22,7 +22,7 @@ struct HealthTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: Self.logger)
-        let app = buildApplication(
+        let app = try buildApplication(
             settings: ServerSettings(port: 0, dataDirectory: folder), store: store, blobs: try BlobStore(dataDirectory: folder),
             logger: Self.logger)
         try await app.test(.live, test)
@@ -84,7 +84,7 @@ struct HealthTests {
             let store = try await DatabaseLocation.postgres(
                 host: host, port: port, username: user, password: password, database: name, tlsMode: tls
             ).openStore(logger: Self.logger)
-            let app = buildApplication(
+            let app = try buildApplication(
                 settings: ServerSettings(port: 0, dataDirectory: NSTemporaryDirectory()), store: store,
                 blobs: try BlobStore(dataDirectory: NSTemporaryDirectory() + "/herald-health-\(name)"), logger: Self.logger)
             try await app.test(.live) { client in

@@ -39,7 +39,7 @@ struct TestServer: Sendable {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: logger)
         let blobs = try BlobStore(dataDirectory: folder)
-        let app = buildApplication(
+        let app = try buildApplication(
             settings: ServerSettings(port: 0, dataDirectory: folder, maxUpload: maxUpload), store: store, blobs: blobs,
             logger: logger)
         try await app.test(framework) { client in

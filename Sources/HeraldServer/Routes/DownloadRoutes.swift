@@ -8,30 +8,55 @@ import Hummingbird
 /// `/download/{product}/{version}/{file}` (the newest upload of that version).
 ///
 /// Both answer HEAD, one `Range` (206, or 416 when it cannot be met), `If-None-Match` (304),
-/// and stream the body from the blob file. The URL's file name is only for the client; the
+/// and stream the body from the blob file. Each carries the package's Ed25519 signature in
+/// `X-Content-Signature`, and the same URL with `.sig` appended answers the signature alone,
+/// which is where WordPress looks when the header is missing. The URL's file name is only for the client; the
 /// file is found by hash or by product and version, never by a path from the request.
 struct DownloadRoutes<Context: RequestContext> {
     let store: any Store
     let blobs: BlobStore
+    let signatures: PackageSignatures
 
     func register(on router: Router<Context>) {
         for method in [HTTPRequest.Method.get, .head] {
             router.on("/file/{hash}/{file}", method: method) { request, context in
                 let hash = try BuildHash(validating: context.parameters.get("hash") ?? "", field: "hash")
-                _ = try FileName(validating: context.parameters.get("file") ?? "", field: "file_name")
+                let file = try FileName(validating: context.parameters.get("file") ?? "", field: "file_name")
                 guard let build = try await store.build(hash) else { throw HeraldError.unknownBuild(hash.rawValue) }
+                if Self.asksForSignature(file, of: build) {
+                    return try await signatureResponse(build, request: request, immutable: true)
+                }
                 return try await serve(build, request: request, context: context, immutable: true)
             }
             router.on("/download/{product}/{version}/{file}", method: method) { request, context in
                 let product = try context.parameters.product()
                 let version = try Version(validating: context.parameters.get("version") ?? "", field: "version")
-                _ = try FileName(validating: context.parameters.get("file") ?? "", field: "file_name")
+                let file = try FileName(validating: context.parameters.get("file") ?? "", field: "file_name")
                 guard let build = try await store.build(of: product, version: version) else {
                     throw HeraldError.unknownBuild("\(product) \(version)")
+                }
+                if Self.asksForSignature(file, of: build) {
+                    return try await signatureResponse(build, request: request, immutable: false)
                 }
                 return try await serve(build, request: request, context: context, immutable: false)
             }
         }
+    }
+
+    /// `NAME.sig` where the build's file is `NAME`.
+    private static func asksForSignature(_ file: FileName, of build: Build) -> Bool {
+        file.rawValue == build.fileName.rawValue + ".sig"
+    }
+
+    private func signatureResponse(_ build: Build, request: Request, immutable: Bool) async throws -> Response {
+        let signature = try await signatures.signature(of: build)
+        let headers: HTTPFields = [
+            .contentType: "text/plain; charset=utf-8",
+            .contentLength: String(signature.utf8.count),
+            .cacheControl: immutable ? "public, max-age=31536000, immutable" : "public, no-cache",
+        ]
+        if request.method == .head { return Response(status: .ok, headers: headers) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: signature)))
     }
 
     private func serve(_ build: Build, request: Request, context: Context, immutable: Bool) async throws -> Response {
@@ -67,6 +92,7 @@ struct DownloadRoutes<Context: RequestContext> {
                 range = nil
             }
         }
+        headers[.init("X-Content-Signature")!] = try await signatures.signature(of: build)
         let path = blobs.path(of: build.hash)
         let status: HTTPResponse.Status
         if let range {

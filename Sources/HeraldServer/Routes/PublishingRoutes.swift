@@ -95,7 +95,8 @@ struct PublishingRoutes<Context: RequestContext> {
                 builder: .init(name: field("builder_name") ?? field("builder"), version: field("builder_version")),
                 uploadedBy: field("uploaded_by") ?? token.name, size: body.blob.size, fileName: fileName,
                 requires: field("requires") ?? metadata.requires, tested: field("tested") ?? metadata.tested,
-                requiresPHP: field("requires_php") ?? metadata.requiresPHP, changelog: field("changelog") ?? metadata.changelog)
+                requiresPHP: field("requires_php") ?? metadata.requiresPHP, changelog: field("changelog") ?? metadata.changelog,
+                sha384: body.blob.sha384, details: metadata.wordPressDetails)
             try validateFreeText(build)
 
             var isNewBlob = false

@@ -1,0 +1,91 @@
+import Crypto
+import Foundation
+import HeraldCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The Ed25519 key Herald signs every package with, so that WordPress core itself verifies
+/// what it installs: `verify_file_signature()` checks an Ed25519 signature over the raw
+/// 48-byte SHA-384 digest of the downloaded file against the keys in `wp_trusted_keys`.
+///
+/// The key is made at first start and kept in the data folder as `signing-key.ed25519`
+/// (base64, mode 0600). It is created under a temporary name and linked into place, so two
+/// instances starting at once on one data folder end up with the same key.
+public struct PackageSigner: Sendable {
+    /// The file name of the key, in the data folder.
+    public static let fileName = "signing-key.ed25519"
+
+    private let key: Curve25519.Signing.PrivateKey
+
+    /// The public key, base64: what a site adds to `wp_trusted_keys`.
+    public var publicKey: String { key.publicKey.rawRepresentation.base64EncodedString() }
+
+    /// The key of the data folder, made if it has none yet.
+    public static func load(dataDirectory: String) throws -> PackageSigner {
+        let path = dataDirectory + "/" + fileName
+        if let existing = try read(path) { return existing }
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        let fresh = Curve25519.Signing.PrivateKey()
+        let temporary = path + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw BlobStoreError(operation: "create", path: temporary, code: errno) }
+        defer { unlink(temporary) }
+        let text = Array((fresh.rawRepresentation.base64EncodedString() + "\n").utf8)
+        let written = text.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor)
+        close(descriptor)
+        guard written == text.count, synced == 0 else { throw BlobStoreError(operation: "write", path: temporary, code: errno) }
+        // link() fails if another instance placed its key first; that key is then the one.
+        if link(temporary, path) != 0 && errno != EEXIST {
+            throw BlobStoreError(operation: "link", path: path, code: errno)
+        }
+        guard let placed = try read(path) else { throw BlobStoreError(operation: "read", path: path, code: ENOENT) }
+        return placed
+    }
+
+    private static func read(_ path: String) throws -> PackageSigner? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingWhitespace()
+        guard let raw = Data(base64Encoded: text), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw HeraldError.invalidInput("\(path) does not hold a base64 Ed25519 private key")
+        }
+        return PackageSigner(key: key)
+    }
+
+    /// The signature of a file, base64, from its hex SHA-384: the value of `X-Content-Signature`.
+    public func signature(sha384 hex: String) throws -> String {
+        guard let digest = Data(hexString: hex), digest.count == 48 else {
+            throw HeraldError.invalidInput("a SHA-384 digest is 96 hex digits")
+        }
+        return try key.signature(for: digest).base64EncodedString()
+    }
+}
+
+extension Data {
+    /// Bytes from lowercase or uppercase hex; nil if `hexString` is not hex of whole bytes.
+    init?(hexString: String) {
+        let digits = Array(hexString.utf8)
+        guard digits.count.isMultiple(of: 2) else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(digits.count / 2)
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var index = 0
+        while index < digits.count {
+            guard let high = value(digits[index]), let low = value(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        self.init(bytes)
+    }
+}
