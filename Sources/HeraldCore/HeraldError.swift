@@ -52,6 +52,9 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidMultipart = "invalid_multipart"
         case channelInUse = "channel_in_use"
         case nothingToRollBack = "nothing_to_roll_back"
+        case invalidAction = "invalid_action"
+        case invalidSlug = "invalid_slug"
+        case unknownVersion = "unknown_version"
     }
 
     private let codeValue: Code
@@ -71,9 +74,9 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         switch codeValue {
         case .invalidProduct, .invalidChannel, .invalidVersion, .invalidHash, .invalidFileName,
             .invalidInput, .channelIsAlias, .channelIsPinned, .channelIsCore, .aliasCycle, .ambiguousBuild, .versionMismatch,
-            .missingVersion, .invalidArchive, .invalidMultipart:
+            .missingVersion, .invalidArchive, .invalidMultipart, .invalidAction, .invalidSlug:
             return .invalidInput
-        case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild:
+        case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion:
             return .notFound
         case .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack:
             return .conflict
@@ -121,6 +124,22 @@ extension HeraldError {
 
     public static func unknownChannel(_ id: ChannelID, of product: ProductID) -> HeraldError {
         HeraldError(.unknownChannel, "product '\(product)' has no channel '\(id)'")
+    }
+
+    /// A WordPress API request without an `action`, or with one Herald does not know.
+    public static func invalidAction(_ action: String?, known: [String]) -> HeraldError {
+        let given = action.map { "the action \(quoted($0)) is not known" } ?? "the action parameter is missing"
+        return HeraldError(.invalidAction, "\(given); use one of \(known.joined(separator: ", "))")
+    }
+
+    /// A WordPress API `slug` that is not `plugins/ID` or `themes/ID` (or a bare ID where allowed).
+    public static func invalidSlug(_ slug: String, expected: String) -> HeraldError {
+        HeraldError(.invalidSlug, "the slug \(quoted(slug)) is not valid; expected \(expected)")
+    }
+
+    /// A version the channel has never served.
+    public static func unknownVersion(_ version: Version, of product: ProductID, channel: ChannelID) -> HeraldError {
+        HeraldError(.unknownVersion, "version '\(version)' of '\(product)' has not been served on channel '\(channel)'")
     }
 
     public static func unknownBuild(_ reference: String) -> HeraldError {

@@ -48,6 +48,7 @@ public func buildApplication(
     PublishingRoutes(store: store, blobs: blobs, settings: settings, answers: answers).register(on: router)
     DownloadRoutes(store: store, blobs: blobs, signatures: signatures).register(on: router)
     SigningKeyRoutes(signer: signatures.signer).register(on: router)
+    WordPressRoutes(store: store, publicURL: settings.publicURL).register(on: router)
     UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers).register(on: router)
     ChannelRoutes(store: store, answers: answers).register(on: router)
 

@@ -82,8 +82,8 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
         head.headerFields[.contentType] = UpdateAnswerCache.contentType
         head.headerFields[.contentLength] = String(body.readableBytes)
         head.headerFields[.server] = serverName
-        let now = HTTPDate.nowSeconds()
-        if now != date.second { date = (now, HTTPDate.format(now)) }
+        let now = UTCDate.nowSeconds()
+        if now != date.second { date = (now, UTCDate.http(now)) }
         head.headerFields[.date] = date.text
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)

@@ -34,6 +34,29 @@ extension Store {
         return try await build(hash)
     }
 
+    /// Every build a site on `channel` has been offered that still exists, one per version
+    /// (its newest upload), oldest version first in version_compare order; aliases resolved.
+    /// These are the versions seed 002's WordPress API lists.
+    public func servedBuilds(for channel: ChannelID, of product: ProductID) async throws -> [Build] {
+        let serving = try ChannelResolution(channels: try await channels(of: product)).resolveServingChannel(for: channel, of: product)
+        let rows = try await withDatabase { database in
+            try await database.raw(
+                """
+                SELECT * FROM builds WHERE product_id = \(bind: product.rawValue) AND hash IN (
+                    SELECT to_build FROM channel_moves
+                    WHERE product_id = \(bind: product.rawValue) AND channel_id = \(bind: serving.id.rawValue))
+                """
+            ).all()
+        }
+        var newestByVersion: [String: Build] = [:]
+        for row in rows {
+            let build = try Build(row: row)
+            if let kept = newestByVersion[build.version.rawValue], kept.timestamp >= build.timestamp { continue }
+            newestByVersion[build.version.rawValue] = build
+        }
+        return newestByVersion.values.sorted { VersionOrder.compare($0.version.rawValue, $1.version.rawValue) < 0 }
+    }
+
     func insertChannel(_ channel: Channel, into database: any SQLDatabase) async throws {
         try await database.insert(into: "channels")
             .columns(

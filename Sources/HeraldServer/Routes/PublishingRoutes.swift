@@ -71,6 +71,7 @@ struct PublishingRoutes<Context: RequestContext> {
         }
 
         let body = try await UploadBody.read(request, blobs: blobs, limit: settings.maxUpload)
+        let published: Build
         do {
             let field: (String) -> String? = { body.fields[$0].flatMap { $0.isEmpty ? nil : $0 } ?? query[$0] }
             product = try product ?? ProductID(validating: field("product_id") ?? "", field: "product_id")
@@ -80,43 +81,24 @@ struct PublishingRoutes<Context: RequestContext> {
                 token = try await authorization.token(for: request, writing: product)
             }
             guard let productRecord = try await store.product(product) else { throw HeraldError.unknownProduct(product) }
-
-            let metadata: BuildMetadata
-            do {
-                metadata = try await BuildArchive.inspect(path: body.writer.path, kind: productRecord.kind)
-            } catch let error as HeraldError where error.code == "invalid_archive" && productRecord.kind == .app {
-                metadata = BuildMetadata()
-            }
-            let version = try BuildMetadata.resolveVersion(requested: field("version"), inArchive: metadata)
-            let fileName = try uploadFileName(field("file_name"), client: body.clientFileName, product: product, kind: productRecord.kind)
-            let build = Build(
-                hash: body.blob.hash, md5: body.blob.md5, product: product, version: version, channel: channel,
-                timestamp: currentTimeMillis(),
-                builder: .init(name: field("builder_name") ?? field("builder"), version: field("builder_version")),
-                uploadedBy: field("uploaded_by") ?? token.name, size: body.blob.size, fileName: fileName,
-                requires: field("requires") ?? metadata.requires, tested: field("tested") ?? metadata.tested,
-                requiresPHP: field("requires_php") ?? metadata.requiresPHP, changelog: field("changelog") ?? metadata.changelog,
-                sha384: body.blob.sha384, details: metadata.wordPressDetails)
-            try validateFreeText(build)
-
-            var isNewBlob = false
-            do {
-                let published = try await store.publish(build, actor: token.name) {
-                    isNewBlob = try await body.writer.commit()
-                }
-                answers.invalidate(product)
-                return try envelopeResponse(
-                    BuildResource(build: published, urls: PublicURL(configured: settings.publicURL, request: request)), status: .created)
-            } catch {
-                if isNewBlob {
-                    try? await store.whenNoBuild(uses: build.hash, of: product) { try await blobs.remove(build.hash) }
-                }
-                throw error
-            }
+            var fields = BuildIntake.Fields(
+                version: field("version"),
+                fileName: try uploadFileName(field("file_name"), client: body.clientFileName, product: product, kind: productRecord.kind))
+            fields.builder = Build.Builder(name: field("builder_name") ?? field("builder"), version: field("builder_version"))
+            fields.uploadedBy = field("uploaded_by")
+            fields.requires = field("requires")
+            fields.tested = field("tested")
+            fields.requiresPHP = field("requires_php")
+            fields.changelog = field("changelog")
+            published = try await BuildIntake(store: store, blobs: blobs)
+                .publish(body.writer, of: productRecord, to: channel, fields: fields, actor: token.name)
         } catch {
             body.writer.discard()
             throw error
         }
+        answers.invalidate(published.product)
+        return try envelopeResponse(
+            BuildResource(build: published, urls: PublicURL(configured: settings.publicURL, request: request)), status: .created)
     }
 
     private func checkUploadTarget(product: ProductID, channel: ChannelID?) async throws {
@@ -136,20 +118,6 @@ struct PublishingRoutes<Context: RequestContext> {
             if let name = try? FileName(validating: safe) { return name }
         }
         return try FileName(validating: kind == .app ? "\(product).bin" : "\(product).zip")
-    }
-
-    /// Free-text fields are stored as given, but within reason.
-    private func validateFreeText(_ build: Build) throws {
-        let limits: [(String, String?, Int)] = [
-            ("builder_name", build.builder.name, 200), ("builder_version", build.builder.version, 64),
-            ("uploaded_by", build.uploadedBy, 320), ("requires", build.requires, 64), ("tested", build.tested, 64),
-            ("requires_php", build.requiresPHP, 64), ("changelog", build.changelog, 1 << 20),
-        ]
-        for (name, value, limit) in limits {
-            if let value, value.utf8.count > limit {
-                throw HeraldError.invalidInput("\(name) is longer than \(limit) bytes")
-            }
-        }
     }
 
     private func remove(_ request: Request, context: Context, hash text: String) async throws -> Response {

@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldStore
+import Hummingbird
+
+/// `/wordpress/?action=...`: the API of seed 002 (index, show, latest, check) and the query
+/// interface of wp-update-server (get_metadata, download), so that a plugin built on
+/// plugin-update-checker moves to Herald by changing one URL.
+///
+/// Seed 002's answers are bare JSON in its shapes, not the envelope; errors are the envelope
+/// with a 4xx status. The versions listed are those the channel (`channel`, default stable)
+/// has served and that still exist; "latest" is what the channel serves now.
+struct WordPressRoutes<Context: RequestContext> {
+    let store: any Store
+    let publicURL: String?
+
+    private static var actions: [String] { ["index", "show", "latest", "check", "get_metadata", "download"] }
+
+    func register(on router: Router<Context>) {
+        router.get("/wordpress") { request, _ in try await answer(request) }
+        router.head("/wordpress") { request, _ in try await answer(request) }
+    }
+
+    private func answer(_ request: Request) async throws -> Response {
+        let fields = RequestFields(query: request)
+        let urls = PublicURL(configured: publicURL, request: request)
+        let channel = try fields["channel"].map { try ChannelID(validating: $0, field: "channel") } ?? .stable
+        switch fields["action"] {
+        case "index":
+            return try json(try await index(channel: channel))
+        case "show":
+            let (slug, product) = try await package(fields["slug"])
+            let builds = try await store.servedBuilds(for: channel, of: product.id)
+            switch fields["version"] {
+            case nil:
+                let versions = Dictionary(builds.map { ($0.version.rawValue, Release(build: $0, urls: urls)) }) { _, newer in newer }
+                return try json(PackageVersions(slug: slug, versions: versions))
+            case "latest":
+                return try json(Release(build: try await served(channel, of: product.id), urls: urls))
+            case let text?:
+                let version = try Version(validating: text, field: "version")
+                guard let build = builds.first(where: { $0.version == version }) else {
+                    throw HeraldError.unknownVersion(version, of: product.id, channel: channel)
+                }
+                return try json(Release(build: build, urls: urls))
+            }
+        case "latest":
+            let (_, product) = try await package(fields["slug"])
+            return try json(Release(build: try await served(channel, of: product.id), urls: urls))
+        case "check":
+            let (slug, product) = try await package(fields["slug"])
+            let installed = try Version(validating: fields["version"] ?? "", field: "version")
+            let build = try await served(channel, of: product.id)
+            let newer = VersionOrder.compare(build.version.rawValue, installed.rawValue) > 0
+            return try json(CheckAnswer(slug: slug, release: Release(build: build, urls: urls), newVersion: newer ? build.version : nil))
+        case "get_metadata":
+            let product = try await plugin(fields["slug"])
+            let build = try await served(channel, of: product.id)
+            return try json(PluginMetadata(product: product, build: build, urls: urls))
+        case "download":
+            let product = try await plugin(fields["slug"])
+            let build = try await served(channel, of: product.id)
+            return Response(status: .found, headers: [.location: urls.download(of: build), .cacheControl: "no-cache"])
+        case let action:
+            throw HeraldError.invalidAction(action, known: Self.actions)
+        }
+    }
+
+    /// Seed 002's index: a `release.json` path for every version of every visible plugin and theme.
+    private func index(channel: ChannelID) async throws -> [String] {
+        var paths: [String] = []
+        for product in try await store.products() where product.kind != .app {
+            guard try await store.channel(channel, of: product.id) != nil else { continue }
+            for build in try await store.servedBuilds(for: channel, of: product.id) {
+                paths.append("packages/\(Self.folder(of: product.kind))/\(product.id)/\(build.version)/release.json")
+            }
+        }
+        return paths
+    }
+
+    /// A seed 002 slug, `plugins/ID` or `themes/ID`, and its product, whose kind must match.
+    private func package(_ slug: String?) async throws -> (String, Product) {
+        let expected = "plugins/ID or themes/ID"
+        guard let slug else { throw HeraldError.invalidSlug("", expected: expected) }
+        let parts = slug.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] == "plugins" || parts[0] == "themes" else {
+            throw HeraldError.invalidSlug(slug, expected: expected)
+        }
+        let id = try ProductID(validating: String(parts[1]), field: "slug")
+        guard let product = try await store.product(id), !product.hidden, Self.folder(of: product.kind) == parts[0] else {
+            throw HeraldError.unknownProduct(id)
+        }
+        return (slug, product)
+    }
+
+    /// plugin-update-checker's slug: the product id (a `plugins/` or `themes/` prefix is allowed).
+    private func plugin(_ slug: String?) async throws -> Product {
+        guard let slug, !slug.isEmpty else { throw HeraldError.invalidSlug("", expected: "the plugin's or theme's slug") }
+        let bare = slug.hasPrefix("plugins/") || slug.hasPrefix("themes/") ? String(slug.drop { $0 != "/" }.dropFirst()) : slug
+        let id = try ProductID(validating: bare, field: "slug")
+        guard let product = try await store.product(id), product.kind != .app else { throw HeraldError.unknownProduct(id) }
+        return product
+    }
+
+    private func served(_ channel: ChannelID, of product: ProductID) async throws -> Build {
+        guard let build = try await store.servedBuild(for: channel, of: product) else { throw HeraldError.noBuild(channel, of: product) }
+        return build
+    }
+
+    private static func folder(of kind: Product.Kind) -> String {
+        kind == .theme ? "themes" : "plugins"
+    }
+
+    private func json<T: Encodable>(_ value: T) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+/// One version in seed 002's shape: `{"version", "date", "package"}`.
+private struct Release: Encodable {
+    let version: String
+    let date: String
+    let package: String
+
+    init(build: Build, urls: PublicURL) {
+        version = build.version.rawValue
+        date = UTCDate.wordpress(Int(build.timestamp / 1000)) + " +0000"
+        package = urls.download(of: build)
+    }
+}
+
+/// Seed 002's `show` without a version: `{"slug", "versions": {VERSION: release}}`.
+private struct PackageVersions: Encodable {
+    let slug: String
+    let versions: [String: Release]
+}
+
+/// Seed 002's `check`: the served release with its slug, and `new_version` only when newer.
+private struct CheckAnswer: Encodable {
+    let slug: String
+    let release: Release
+    let newVersion: Version?
+
+    enum CodingKeys: String, CodingKey {
+        case slug, version, date, package, newVersion = "new_version"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(slug, forKey: .slug)
+        try container.encode(release.version, forKey: .version)
+        try container.encode(release.date, forKey: .date)
+        try container.encode(release.package, forKey: .package)
+        try container.encodeIfPresent(newVersion, forKey: .newVersion)
+    }
+}
