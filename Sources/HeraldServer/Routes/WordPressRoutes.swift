@@ -70,7 +70,10 @@ struct WordPressRoutes<Context: RequestContext> {
     /// Seed 002's index: a `release.json` path for every version of every visible plugin and theme.
     private func index(channel: ChannelID) async throws -> [String] {
         var paths: [String] = []
-        for product in try await store.products() where product.kind != .app {
+        let packages = try await store.products().filter { $0.kind != .app }.sorted {
+            (Self.folder(of: $0.kind), $0.id.rawValue) < (Self.folder(of: $1.kind), $1.id.rawValue)
+        }
+        for product in packages {
             guard try await store.channel(channel, of: product.id) != nil else { continue }
             for build in try await store.servedBuilds(for: channel, of: product.id) {
                 paths.append("packages/\(Self.folder(of: product.kind))/\(product.id)/\(build.version)/release.json")

@@ -1,0 +1,157 @@
+import Foundation
+import HeraldCore
+
+/// A content tree of seed 002's WordPress Package API: `plugins|themes/SLUG/.../release.json`,
+/// one `release.json` per version, each naming its package by URL.
+///
+/// A package URL relative to the content root, or absolute under the tree's root URL, is a
+/// file of the tree; any other absolute URL is fetched. Paths never leave the tree.
+public struct ContentTree: Sendable {
+    /// One `release.json`, read and checked.
+    public struct Release: Sendable, Equatable {
+        public enum Package: Sendable, Equatable {
+            /// A file inside the tree, by absolute path.
+            case file(String)
+            /// A URL to download.
+            case remote(String)
+        }
+
+        /// The `release.json` file, for messages.
+        public let path: String
+        public let kind: Product.Kind
+        public let product: ProductID
+        public let name: String?
+        public let version: Version
+        /// Milliseconds since 1970; nil when `date` is absent.
+        public let date: Int64?
+        public let package: Package
+        /// The file name the package is downloaded as.
+        public let fileName: FileName
+    }
+
+    /// A `release.json` that could not be read, and why.
+    public struct Problem: Error, Sendable, Equatable {
+        public let path: String
+        public let reason: String
+    }
+
+    public let root: String
+    public let rootURL: String?
+
+    /// `rootURL` is where the tree is served from, e.g. `https://api.example.com/wordpress/content`.
+    public init(root: String, rootURL: String?) {
+        let standard = URL(fileURLWithPath: root).standardizedFileURL.path
+        self.root = standard.hasSuffix("/") && standard.count > 1 ? String(standard.dropLast()) : standard
+        self.rootURL = rootURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
+
+    /// Every release of the tree, each product's in version order, and the files that failed.
+    public func releases() -> (releases: [Release], problems: [Problem]) {
+        var releases: [Release] = []
+        var problems: [Problem] = []
+        let files = FileManager.default
+        for (folder, kind) in [("plugins", Product.Kind.plugin), ("themes", .theme)] {
+            let kindPath = root + "/" + folder
+            guard let slugs = try? files.contentsOfDirectory(atPath: kindPath) else { continue }
+            for slug in slugs.sorted() where !slug.hasPrefix(".") {
+                guard let walker = files.enumerator(atPath: kindPath + "/" + slug) else { continue }
+                var found: [Release] = []
+                for case let relative as String in walker where (relative as NSString).lastPathComponent == "release.json" {
+                    let path = kindPath + "/" + slug + "/" + relative
+                    do {
+                        found.append(try release(at: path, kind: kind, slug: slug))
+                    } catch let problem as Problem {
+                        problems.append(problem)
+                    } catch {
+                        problems.append(Problem(path: path, reason: "\(error)"))
+                    }
+                }
+                releases += found.sorted { VersionOrder.compare($0.version.rawValue, $1.version.rawValue) < 0 }
+            }
+        }
+        return (releases, problems)
+    }
+
+    private func release(at path: String, kind: Product.Kind, slug: String) throws -> Release {
+        func problem(_ reason: String) -> Problem { Problem(path: path, reason: reason) }
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
+            throw problem("cannot be read, or is over 1 MiB")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw problem("is not a JSON object")
+        }
+        let product: ProductID
+        do {
+            product = try ProductID(validating: slug, field: "slug")
+        } catch {
+            throw problem(error.message)
+        }
+        guard let versionText = object["version"] as? String else { throw problem("has no \"version\" string") }
+        let version: Version
+        do {
+            version = try Version(validating: versionText, field: "version")
+        } catch {
+            throw problem(error.message)
+        }
+        var date: Int64?
+        if let dateText = object["date"] as? String {
+            guard let parsed = Self.parseDate(dateText) else {
+                throw problem("its date \(quoted(dateText)) is not like \"2012-06-29 21:47:12 -0700\"")
+            }
+            date = parsed
+        }
+        let packageURL: String
+        if let packages = object["package"] as? [String: Any], let zip = packages["zip"] as? String {
+            packageURL = zip
+        } else if let single = object["package"] as? String {
+            packageURL = single
+        } else {
+            throw problem("has no \"package\": {\"zip\": URL}")
+        }
+        let package = try locate(packageURL, from: path)
+        let lastComponent = packageURL.split(separator: "/").last.map(String.init) ?? ""
+        let fallbackName = try? FileName(validating: "\(slug)-\(version).zip")
+        guard let fileName = (try? FileName(validating: lastComponent)) ?? fallbackName else {
+            throw problem("no file name can be made for its package")
+        }
+        return Release(
+            path: path, kind: kind, product: product, name: object["name"] as? String, version: version, date: date,
+            package: package, fileName: fileName)
+    }
+
+    /// Where a package URL points: a file of the tree, or a URL to fetch.
+    private func locate(_ url: String, from path: String) throws -> Release.Package {
+        let lower = url.lowercased()
+        var relative: String?
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            guard let rootURL, url.hasPrefix(rootURL + "/") else { return .remote(url) }
+            relative = String(url.dropFirst(rootURL.count + 1))
+        } else if lower.contains("://") {
+            throw Problem(path: path, reason: "its package URL \(quoted(url)) is neither http(s) nor relative to the content root")
+        } else {
+            relative = url
+        }
+        let candidate = URL(fileURLWithPath: root + "/" + (relative ?? "")).standardizedFileURL.path
+        guard candidate.hasPrefix(root + "/") else {
+            throw Problem(path: path, reason: "its package \(quoted(url)) lies outside the content tree")
+        }
+        guard FileManager.default.fileExists(atPath: candidate) else {
+            throw Problem(path: path, reason: "its package \(quoted(url)) is not in the tree at \(candidate)")
+        }
+        return .file(candidate)
+    }
+
+    /// Seed 002's `2012-06-29 21:47:12 -0700`, also without the offset (then UTC).
+    static func parseDate(_ text: String) -> Int64? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        for format in ["yyyy-MM-dd HH:mm:ss Z", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssZ"] {
+            formatter.dateFormat = format
+            if let date = formatter.date(from: text.trimmingWhitespace()) {
+                return Int64((date.timeIntervalSince1970 * 1000).rounded())
+            }
+        }
+        return nil
+    }
+}
