@@ -41,6 +41,7 @@ public func buildApplication(
 ) throws -> some ApplicationProtocol {
     let signatures = PackageSignatures(signer: try PackageSigner.load(dataDirectory: settings.dataDirectory), store: store, blobs: blobs)
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: CompressionMiddleware())
     router.add(middleware: ErrorEnvelopeMiddleware())
     HealthRoutes(store: store).register(on: router)
     CatalogRoutes(store: store, publicURL: settings.publicURL).register(on: router)

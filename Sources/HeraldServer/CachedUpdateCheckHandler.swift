@@ -40,9 +40,13 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let head):
-            if awaitingAnswers == 0, let body = cachedAnswer(to: head) {
+            if awaitingAnswers == 0, let answer = cachedAnswer(to: head) {
                 discardingRequest = true
-                respond(with: body, context: context)
+                if ContentCoding.acceptsGzip(head.headerFields[values: .acceptEncoding]) {
+                    respond(with: answer.gzipped, gzipped: true, context: context)
+                } else {
+                    respond(with: answer.body, gzipped: false, context: context)
+                }
                 return
             }
             awaitingAnswers += 1
@@ -61,7 +65,7 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     /// The cached answer to `head`, keyed exactly as ``UpdateCheckRoutes`` keys a GET.
-    private func cachedAnswer(to head: HTTPRequest) -> ByteBuffer? {
+    private func cachedAnswer(to head: HTTPRequest) -> UpdateAnswerCache.Answer? {
         guard head.method == .get, head.headerFields[.connection] == nil, let target = head.path else { return nil }
         let path: Substring
         let query: Substring
@@ -77,9 +81,13 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
         return answers.cached(UpdateAnswerCache.Key(fields: String(query), baseURL: base))
     }
 
-    private func respond(with body: ByteBuffer, context: ChannelHandlerContext) {
+    private func respond(with body: ByteBuffer, gzipped: Bool, context: ChannelHandlerContext) {
         var head = HTTPResponse(status: .ok)
         head.headerFields[.contentType] = UpdateAnswerCache.contentType
+        if gzipped {
+            head.headerFields[.contentEncoding] = "gzip"
+            head.headerFields[.vary] = "Accept-Encoding"
+        }
         head.headerFields[.contentLength] = String(body.readableBytes)
         head.headerFields[.server] = serverName
         let now = UTCDate.nowSeconds()

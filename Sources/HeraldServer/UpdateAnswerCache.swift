@@ -16,9 +16,15 @@ final class UpdateAnswerCache: Sendable {
         var baseURL: String
     }
 
+    /// One answer, as sent and gzipped.
+    struct Answer: Sendable {
+        let body: ByteBuffer
+        let gzipped: ByteBuffer
+    }
+
     private struct Entry {
         let product: ProductID
-        let body: ByteBuffer
+        let answer: Answer
         let expires: ContinuousClock.Instant
     }
 
@@ -44,10 +50,10 @@ final class UpdateAnswerCache: Sendable {
     }
 
     /// The answer kept for `key`, while it is fresh.
-    func cached(_ key: Key) -> ByteBuffer? {
+    func cached(_ key: Key) -> Answer? {
         let now = ContinuousClock.now
         guard let hit = state.withLock({ $0.entries[key] }), hit.expires > now else { return nil }
-        return hit.body
+        return hit.answer
     }
 
     /// The answer `compute` makes about `product`, kept for `key` unless the product changed meanwhile.
@@ -55,10 +61,11 @@ final class UpdateAnswerCache: Sendable {
         let now = ContinuousClock.now
         let generation = state.withLock { $0.generations[product, default: 0] }
         let body = try await compute()
+        let answer = Answer(body: body, gzipped: try ContentCoding.gzip(body))
         state.withLock { state in
             guard state.generations[product, default: 0] == generation else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[key] = Entry(product: product, body: body, expires: now + lifetime)
+            state.entries[key] = Entry(product: product, answer: answer, expires: now + lifetime)
         }
         return body
     }

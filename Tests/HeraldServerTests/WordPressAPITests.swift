@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -71,6 +72,30 @@ struct WordPressAPITests {
             let check = try await server.get("/wordpress/?action=check&slug=plugins/private_blog&version=1.0&channel=beta").1
             #expect(check["new_version"] as? String == "1.1-beta1")
             #expect(try await server.get("/wordpress/?action=check&slug=plugins/private_blog&version=1.0").1["new_version"] == nil)
+        }
+    }
+
+    @Test("Answers are gzipped for clients that accept it, cached update checks too")
+    func gzip() async throws {
+        try await TestServer.run { server in
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            let check = "/api/check_for_update/?product_name=private_blog&current_product_version=0.9"
+            for uri in ["/wordpress/?action=show&slug=plugins/private_blog", check, check] {
+                let plain = try await server.client.execute(uri: uri, method: .get) { Data(buffer: $0.body) }
+                try await server.client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "deflate, gzip"]) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.contentEncoding] == "gzip")
+                    #expect(response.headers[.vary] == "Accept-Encoding")
+                    #expect(response.headers[.contentLength] == String(response.body.readableBytes))
+                    var body = response.body
+                    let decompressed = try body.decompress(with: .gzip())
+                    #expect(Data(buffer: decompressed) == plain)
+                }
+                try await server.client.execute(uri: uri, method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"]) { response in
+                    #expect(response.headers[.contentEncoding] == nil)
+                    #expect(Data(buffer: response.body) == plain)
+                }
+            }
         }
     }
 

@@ -54,8 +54,8 @@ struct UpdateCheckRoutes<Context: RequestContext> {
     private func check(_ request: Request, context: Context) async throws -> Response {
         let urls = PublicURL(configured: publicURL, request: request)
         let rawKey = request.method == .get ? UpdateAnswerCache.Key(fields: request.uri.query ?? "", baseURL: urls.base) : nil
-        if let rawKey, let body = cache.cached(rawKey) {
-            return answerResponse(body)
+        if let rawKey, let cached = cache.cached(rawKey) {
+            return answerResponse(cached.body)
         }
         var request = request
         let fields = try await RequestFields.read(&request, context: context)
