@@ -84,9 +84,11 @@ struct HealthTests {
             let store = try await DatabaseLocation.postgres(
                 host: host, port: port, username: user, password: password, database: name, tlsMode: tls
             ).openStore(logger: Self.logger)
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-health-\(name)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
             let app = try buildApplication(
-                settings: ServerSettings(port: 0, dataDirectory: NSTemporaryDirectory()), store: store,
-                blobs: try BlobStore(dataDirectory: NSTemporaryDirectory() + "/herald-health-\(name)"), logger: Self.logger)
+                settings: ServerSettings(port: 0, dataDirectory: folder), store: store,
+                blobs: try BlobStore(dataDirectory: folder), logger: Self.logger)
             try await app.test(.live) { client in
                 try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
                 try await admin.withDatabase { try await $0.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() }
