@@ -1,0 +1,127 @@
+<?php
+/**
+ * One step of the WordPress end-to-end test, in a PHP process of its own, as WordPress runs
+ * its update checks: `php wp.php SITE_DIR STEP [ARGS...]`. Prints what the step found; exits
+ * 1 with the reason when the step fails.
+ */
+$site = $argv[1];
+$step = $argv[2];
+$args = array_slice( $argv, 3 );
+
+if ( 'install' === $step ) {
+	define( 'WP_INSTALLING', true );
+}
+$_SERVER['HTTP_HOST']   = 'localhost';
+$_SERVER['SERVER_NAME'] = 'localhost';
+$_SERVER['REQUEST_URI'] = '/';
+require $site . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/admin.php';
+require_once ABSPATH . 'wp-admin/includes/class-wp-upgrader.php';
+require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+
+/** Collects what an upgrader says, so a failed upgrade can tell why. */
+class Herald_Test_Skin extends Automatic_Upgrader_Skin {
+	public function error( $errors ) {
+		if ( ! is_wp_error( $errors ) ) {
+			$this->feedback( (string) $errors );
+			return;
+		}
+		$data = $errors->get_error_data();
+		$this->feedback( $errors->get_error_message() . ( is_string( $data ) ? ' ' . $data : '' ) );
+	}
+}
+
+function fail( $message ) {
+	fwrite( STDERR, $message . "\n" );
+	exit( 1 );
+}
+
+function upgrade_messages( $skin ) {
+	return implode( ' | ', array_map( 'wp_strip_all_tags', $skin->get_upgrade_messages() ) );
+}
+
+if ( 'install' !== $step ) {
+	wp_set_current_user( 1 );
+}
+switch ( $step ) {
+	case 'install':
+		wp_install( 'Herald test', 'admin', 'admin@example.com', true, '', 'admin-password' );
+		echo "installed\n";
+		break;
+	case 'activate-plugin':
+		$result = activate_plugin( $args[0] );
+		if ( is_wp_error( $result ) ) {
+			fail( $result->get_error_message() );
+		}
+		echo "active\n";
+		break;
+	case 'switch-theme':
+		switch_theme( $args[0] );
+		echo get_stylesheet(), "\n";
+		break;
+	case 'set-option':
+		update_option( $args[0], $args[1] );
+		echo "set\n";
+		break;
+	case 'check-plugins':
+		delete_site_transient( 'update_plugins' );
+		wp_update_plugins();
+		$transient = get_site_transient( 'update_plugins' );
+		$item      = isset( $transient->response[ $args[0] ] ) ? $transient->response[ $args[0] ] : null;
+		echo wp_json_encode( $item ? array( 'new_version' => $item->new_version, 'package' => $item->package ) : null ), "\n";
+		break;
+	case 'check-themes':
+		delete_site_transient( 'update_themes' );
+		wp_update_themes();
+		$transient = get_site_transient( 'update_themes' );
+		$item      = isset( $transient->response[ $args[0] ] ) ? $transient->response[ $args[0] ] : null;
+		echo wp_json_encode( $item ? array( 'new_version' => $item['new_version'], 'package' => $item['package'] ) : null ), "\n";
+		break;
+	case 'redirect-package':
+		// Points the stored update at another address: the tampering proxy. The updater's own
+		// filter would put Herald's answer back on this write, so it is taken off first.
+		$kind = $args[0];
+		remove_all_filters( 'pre_set_site_transient_update_' . $kind );
+		$transient = get_site_transient( 'update_' . $kind );
+		$key       = $args[1];
+		if ( 'plugins' === $kind ) {
+			$transient->response[ $key ]->package = str_replace( $args[2], $args[3], $transient->response[ $key ]->package );
+		} else {
+			$transient->response[ $key ]['package'] = str_replace( $args[2], $args[3], $transient->response[ $key ]['package'] );
+		}
+		set_site_transient( 'update_' . $kind, $transient );
+		echo "redirected\n";
+		break;
+	case 'upgrade-plugin':
+		$skin   = new Herald_Test_Skin();
+		$result = ( new Plugin_Upgrader( $skin ) )->bulk_upgrade( array( $args[0] ) );
+		$ok     = is_array( $result ) && is_array( $result[ $args[0] ] ?? null );
+		echo wp_json_encode( array( 'ok' => $ok, 'messages' => upgrade_messages( $skin ) ) ), "\n";
+		break;
+	case 'upgrade-theme':
+		$skin   = new Herald_Test_Skin();
+		$result = ( new Theme_Upgrader( $skin ) )->bulk_upgrade( array( $args[0] ) );
+		$ok     = is_array( $result ) && is_array( $result[ $args[0] ] ?? null );
+		echo wp_json_encode( array( 'ok' => $ok, 'messages' => upgrade_messages( $skin ) ) ), "\n";
+		break;
+	case 'plugin-version':
+		$data = get_file_data( WP_PLUGIN_DIR . '/' . $args[0], array( 'Version' => 'Version' ) );
+		echo $data['Version'], "\n";
+		break;
+	case 'theme-version':
+		$data = get_file_data( get_theme_root() . '/' . $args[0] . '/style.css', array( 'Version' => 'Version' ) );
+		echo $data['Version'], "\n";
+		break;
+	case 'admin-notices':
+		set_current_screen( 'dashboard' );
+		ob_start();
+		do_action( 'admin_notices' );
+		echo wp_strip_all_tags( ob_get_clean() ), "\n";
+		break;
+	case 'versions':
+		global $wp_version;
+		echo 'WordPress ', $wp_version, ', PHP ', PHP_VERSION, "\n";
+		break;
+	default:
+		fail( "unknown step $step" );
+}

@@ -1,0 +1,584 @@
+<?php
+/**
+ * Herald_Updater: updates a WordPress plugin or theme from a Herald update server.
+ *
+ * Include this one file in a plugin or a theme and construct it once:
+ *
+ *     require_once __DIR__ . '/herald-updater.php';
+ *     new Herald_Updater( array(
+ *         'server'  => 'https://updates.example.com',
+ *         'product' => 'acme-plugin',
+ *         'file'    => __FILE__,
+ *     ) );
+ *
+ * It asks Herald's check_for_update on WordPress's own update checks, puts the answer into the
+ * update_plugins / update_themes transient, answers the "View details" dialog, shows Herald's
+ * messages as admin notices, and makes WordPress core verify the Ed25519 signature of every
+ * package it downloads from Herald. Herald being down, slow or wrong never breaks a page: the
+ * error is logged and the last good answer is used.
+ *
+ * Requires PHP 7.4 and WordPress 5.2 (signature checks); no other dependency.
+ *
+ * @package Herald
+ */
+
+if ( ! class_exists( 'Herald_Updater', false ) ) {
+
+	/**
+	 * Keeps one plugin or theme up to date from Herald.
+	 */
+	class Herald_Updater {
+
+		/**
+		 * Seconds to wait for Herald before giving up on an answer.
+		 */
+		const TIMEOUT = 10;
+
+		/**
+		 * Herald's base URL, without a trailing slash.
+		 *
+		 * @var string
+		 */
+		private $server;
+
+		/**
+		 * The host of $server, as WordPress compares it in wp_signature_hosts.
+		 *
+		 * @var string
+		 */
+		private $host;
+
+		/**
+		 * Herald's product id: the plugin's folder name or the theme's stylesheet.
+		 *
+		 * @var string
+		 */
+		private $product;
+
+		/**
+		 * The plugin's main file, or a file of the theme.
+		 *
+		 * @var string
+		 */
+		private $file;
+
+		/**
+		 * 'plugin' or 'theme'.
+		 *
+		 * @var string
+		 */
+		private $type;
+
+		/**
+		 * The channel asked for when the site has not chosen one.
+		 *
+		 * @var string
+		 */
+		private $default_channel;
+
+		/**
+		 * The site's license key, sent with every question.
+		 *
+		 * @var string
+		 */
+		private $license;
+
+		/**
+		 * The package signing key given by the plugin, base64; empty to fetch and pin Herald's.
+		 *
+		 * @var string
+		 */
+		private $public_key;
+
+		/**
+		 * Answers fetched during this request, so one page load asks Herald once.
+		 *
+		 * @var array
+		 */
+		private $answers = array();
+
+		/**
+		 * Reads the arguments and hooks into WordPress.
+		 *
+		 * @param array $args server, product, file; optional type ('plugin' or 'theme'), channel,
+		 *                    license, public_key.
+		 */
+		public function __construct( array $args ) {
+			$this->server          = isset( $args['server'] ) ? rtrim( (string) $args['server'], '/' ) : '';
+			$this->product         = isset( $args['product'] ) ? (string) $args['product'] : '';
+			$this->file            = isset( $args['file'] ) ? (string) $args['file'] : '';
+			$this->default_channel = ! empty( $args['channel'] ) ? (string) $args['channel'] : 'stable';
+			$this->license         = isset( $args['license'] ) ? (string) $args['license'] : '';
+			$this->public_key      = isset( $args['public_key'] ) ? trim( (string) $args['public_key'] ) : '';
+			$this->host            = (string) wp_parse_url( $this->server, PHP_URL_HOST );
+			if ( isset( $args['type'] ) ) {
+				$this->type = 'theme' === $args['type'] ? 'theme' : 'plugin';
+			} else {
+				$this->type = $this->is_theme_file( $this->file ) ? 'theme' : 'plugin';
+			}
+			if ( '' === $this->server || '' === $this->host || '' === $this->product || '' === $this->file ) {
+				error_log( 'Herald_Updater: server, product and file are required; updates are off.' );
+				return;
+			}
+
+			if ( 'plugin' === $this->type ) {
+				add_filter( 'pre_set_site_transient_update_plugins', array( $this, 'add_plugin_update' ) );
+				add_filter( 'plugins_api', array( $this, 'plugin_details' ), 10, 3 );
+				add_filter( 'update_plugins_' . $this->update_uri_host(), array( $this, 'update_uri_answer' ), 10, 3 );
+			} else {
+				add_filter( 'pre_set_site_transient_update_themes', array( $this, 'add_theme_update' ) );
+				add_filter( 'themes_api', array( $this, 'theme_details' ), 10, 3 );
+			}
+			add_filter( 'wp_signature_hosts', array( $this, 'signature_hosts' ) );
+			add_filter( 'wp_trusted_keys', array( $this, 'trusted_keys' ) );
+			add_filter( 'wp_signature_softfail', array( $this, 'signature_softfail' ), 10, 2 );
+			add_action( 'admin_notices', array( $this, 'show_messages' ) );
+		}
+
+		/**
+		 * Adds the update, or the no-update record, to the update_plugins transient.
+		 *
+		 * @param mixed $transient The transient WordPress is about to store.
+		 * @return mixed The transient.
+		 */
+		public function add_plugin_update( $transient ) {
+			if ( ! is_object( $transient ) ) {
+				return $transient;
+			}
+			$basename = plugin_basename( $this->file );
+			$item     = $this->plugin_item();
+			if ( null === $item ) {
+				return $transient;
+			}
+			if ( ! isset( $transient->response ) || ! is_array( $transient->response ) ) {
+				$transient->response = array();
+			}
+			if ( ! isset( $transient->no_update ) || ! is_array( $transient->no_update ) ) {
+				$transient->no_update = array();
+			}
+			if ( isset( $item->package ) ) {
+				$transient->response[ $basename ] = $item;
+				unset( $transient->no_update[ $basename ] );
+			} else {
+				$transient->no_update[ $basename ] = $item;
+				unset( $transient->response[ $basename ] );
+			}
+			return $transient;
+		}
+
+		/**
+		 * Answers WordPress's update_plugins_{hostname} filter, for plugins with an Update URI.
+		 *
+		 * @param array|false $update      An answer found by another filter, or false.
+		 * @param array       $plugin_data The plugin's headers.
+		 * @param string      $plugin_file The plugin's basename.
+		 * @return array|false The update, or $update.
+		 */
+		public function update_uri_answer( $update, $plugin_data, $plugin_file ) {
+			if ( false !== $update || plugin_basename( $this->file ) !== $plugin_file ) {
+				return $update;
+			}
+			$item = $this->plugin_item();
+			if ( null === $item ) {
+				return $update;
+			}
+			$answer            = (array) $item;
+			$answer['version'] = $item->new_version;
+			return $answer;
+		}
+
+		/**
+		 * Adds the update, or the no-update record, to the update_themes transient.
+		 *
+		 * @param mixed $transient The transient WordPress is about to store.
+		 * @return mixed The transient.
+		 */
+		public function add_theme_update( $transient ) {
+			if ( ! is_object( $transient ) ) {
+				return $transient;
+			}
+			$answer = $this->check();
+			if ( null === $answer ) {
+				return $transient;
+			}
+			$stylesheet = $this->theme_stylesheet();
+			$item       = array(
+				'theme'        => $stylesheet,
+				'new_version'  => $this->installed_version(),
+				'url'          => $this->server,
+				'package'      => '',
+				'requires'     => '',
+				'requires_php' => '',
+			);
+			if ( ! isset( $transient->response ) || ! is_array( $transient->response ) ) {
+				$transient->response = array();
+			}
+			if ( ! isset( $transient->no_update ) || ! is_array( $transient->no_update ) ) {
+				$transient->no_update = array();
+			}
+			if ( ! empty( $answer['update_available'] ) && ! empty( $answer['download_url'] ) ) {
+				$item['new_version']  = (string) $answer['new_version'];
+				$item['package']      = (string) $answer['download_url'];
+				$item['requires']     = isset( $answer['requires'] ) ? (string) $answer['requires'] : '';
+				$item['requires_php'] = isset( $answer['requires_php'] ) ? (string) $answer['requires_php'] : '';
+				$transient->response[ $stylesheet ] = $item;
+				unset( $transient->no_update[ $stylesheet ] );
+			} else {
+				$transient->no_update[ $stylesheet ] = $item;
+				unset( $transient->response[ $stylesheet ] );
+			}
+			return $transient;
+		}
+
+		/**
+		 * Answers the plugin's "View details" dialog from Herald's metadata.
+		 *
+		 * @param false|object|array $result The result so far.
+		 * @param string             $action The plugins_api action.
+		 * @param object             $args   Its arguments; $args->slug names the plugin.
+		 * @return false|object|array The details, or $result for other plugins.
+		 */
+		public function plugin_details( $result, $action, $args ) {
+			if ( 'plugin_information' !== $action || ! is_object( $args ) || ! isset( $args->slug ) || $this->slug() !== $args->slug ) {
+				return $result;
+			}
+			$details = $this->details();
+			return null === $details ? $result : $details;
+		}
+
+		/**
+		 * Answers the theme's details, as plugin_details does for plugins.
+		 *
+		 * @param false|object|array $result The result so far.
+		 * @param string             $action The themes_api action.
+		 * @param object             $args   Its arguments; $args->slug names the theme.
+		 * @return false|object|array The details, or $result for other themes.
+		 */
+		public function theme_details( $result, $action, $args ) {
+			if ( 'theme_information' !== $action || ! is_object( $args ) || ! isset( $args->slug ) || $this->theme_stylesheet() !== $args->slug ) {
+				return $result;
+			}
+			$details = $this->details();
+			return null === $details ? $result : $details;
+		}
+
+		/**
+		 * Makes WordPress verify signatures of packages from Herald's host (the host alone, as
+		 * WordPress compares it).
+		 *
+		 * @param array $hosts Hosts whose packages are verified.
+		 * @return array The hosts, Herald's among them.
+		 */
+		public function signature_hosts( $hosts ) {
+			$hosts = is_array( $hosts ) ? $hosts : array();
+			if ( ! in_array( $this->host, $hosts, true ) ) {
+				$hosts[] = $this->host;
+			}
+			return $hosts;
+		}
+
+		/**
+		 * Adds Herald's package signing key to the keys WordPress trusts.
+		 *
+		 * @param array $keys Trusted Ed25519 public keys, base64.
+		 * @return array The keys, Herald's among them.
+		 */
+		public function trusted_keys( $keys ) {
+			$keys = is_array( $keys ) ? $keys : array();
+			$key  = $this->signing_key();
+			if ( '' !== $key && ! in_array( $key, $keys, true ) ) {
+				$keys[] = $key;
+			}
+			return $keys;
+		}
+
+		/**
+		 * Refuses, rather than merely logs, a package from Herald whose signature does not verify.
+		 *
+		 * @param bool   $softfail Whether a failed verification only warns.
+		 * @param string $url      The package URL.
+		 * @return bool False for Herald's packages.
+		 */
+		public function signature_softfail( $softfail, $url ) {
+			return wp_parse_url( (string) $url, PHP_URL_HOST ) === $this->host ? false : $softfail;
+		}
+
+		/**
+		 * Shows the messages of Herald's last answer to people who can update.
+		 */
+		public function show_messages() {
+			if ( ! current_user_can( 'plugin' === $this->type ? 'update_plugins' : 'update_themes' ) ) {
+				return;
+			}
+			$stored = get_site_option( $this->option_name( 'answer' ) );
+			if ( ! is_array( $stored ) || empty( $stored['messages'] ) || ! is_array( $stored['messages'] ) ) {
+				return;
+			}
+			$classes = array(
+				'error'   => 'notice-error',
+				'warning' => 'notice-warning',
+			);
+			foreach ( $stored['messages'] as $message ) {
+				if ( ! is_array( $message ) || empty( $message['message'] ) || ( isset( $message['code'] ) && 'no_channel' === $message['code'] ) ) {
+					continue;
+				}
+				$type  = isset( $message['type'], $classes[ $message['type'] ] ) ? $classes[ $message['type'] ] : 'notice-info';
+				printf(
+					'<div class="notice %1$s is-dismissible"><p><strong>%2$s</strong> %3$s</p></div>',
+					esc_attr( $type ),
+					esc_html( $this->product . ':' ),
+					esc_html( (string) $message['message'] )
+				);
+			}
+		}
+
+		/**
+		 * The update_plugins item for this plugin: with a package when Herald offers one.
+		 *
+		 * @return object|null Null when Herald has not answered yet.
+		 */
+		private function plugin_item() {
+			$answer = $this->check();
+			if ( null === $answer ) {
+				return null;
+			}
+			$item = (object) array(
+				'id'           => $this->host . '/' . $this->product,
+				'slug'         => $this->slug(),
+				'plugin'       => plugin_basename( $this->file ),
+				'new_version'  => $this->installed_version(),
+				'url'          => $this->server,
+				'icons'        => array(),
+				'banners'      => array(),
+				'banners_rtl'  => array(),
+				'tested'       => '',
+				'requires'     => '',
+				'requires_php' => '',
+			);
+			if ( ! empty( $answer['update_available'] ) && ! empty( $answer['download_url'] ) ) {
+				$item->new_version  = (string) $answer['new_version'];
+				$item->package      = (string) $answer['download_url'];
+				$item->tested       = isset( $answer['tested'] ) ? (string) $answer['tested'] : '';
+				$item->requires     = isset( $answer['requires'] ) ? (string) $answer['requires'] : '';
+				$item->requires_php = isset( $answer['requires_php'] ) ? (string) $answer['requires_php'] : '';
+			}
+			return $item;
+		}
+
+		/**
+		 * Herald's check_for_update answer for this site: fresh, or the last good one when
+		 * Herald cannot answer now; null when it never has.
+		 *
+		 * @return array|null The answer's `response`, with its `messages`.
+		 */
+		private function check() {
+			$channel = $this->channel();
+			$query   = array(
+				'product_name'            => $this->product,
+				'release_channel'         => $channel,
+				'current_product_version' => $this->installed_version(),
+				'wordpress_version'       => get_bloginfo( 'version' ),
+				'php_version'             => PHP_VERSION,
+				'site_url'                => home_url( '/' ),
+				'license'                 => $this->license,
+			);
+			$key = md5( wp_json_encode( $query ) );
+			if ( isset( $this->answers[ $key ] ) ) {
+				return $this->answers[ $key ];
+			}
+			$envelope = $this->get_json( '/api/check_for_update/?' . http_build_query( $query, '', '&' ) );
+			$stored   = get_site_option( $this->option_name( 'answer' ) );
+			if ( null === $envelope || ! isset( $envelope['response'] ) || ! is_array( $envelope['response'] ) ) {
+				$last = is_array( $stored ) && isset( $stored['channel'] ) && $stored['channel'] === $channel ? $stored : null;
+				$this->answers[ $key ] = $last;
+				return $last;
+			}
+			$answer             = $envelope['response'];
+			$answer['channel']  = $channel;
+			$answer['messages'] = isset( $envelope['messages'] ) && is_array( $envelope['messages'] ) ? $envelope['messages'] : array();
+			update_site_option( $this->option_name( 'answer' ), $answer );
+			$this->answers[ $key ] = $answer;
+			$this->signing_key();
+			return $answer;
+		}
+
+		/**
+		 * The "View details" answer built from Herald's plugin-update-checker metadata.
+		 *
+		 * @return object|null Null when Herald cannot answer.
+		 */
+		private function details() {
+			$query    = array(
+				'action'            => 'get_metadata',
+				'slug'              => $this->product,
+				'channel'           => $this->channel(),
+				'installed_version' => $this->installed_version(),
+				'php'               => PHP_VERSION,
+				'locale'            => get_locale(),
+				'license'           => $this->license,
+				'site_url'          => home_url( '/' ),
+			);
+			$metadata = $this->get_json( '/wordpress/?' . http_build_query( $query, '', '&' ) );
+			if ( null === $metadata || empty( $metadata['version'] ) ) {
+				return null;
+			}
+			$author = isset( $metadata['author'] ) ? esc_html( (string) $metadata['author'] ) : '';
+			if ( '' !== $author && ! empty( $metadata['author_homepage'] ) ) {
+				$author = sprintf( '<a href="%s">%s</a>', esc_url( (string) $metadata['author_homepage'] ), $author );
+			}
+			$details = array(
+				'name'          => isset( $metadata['name'] ) ? (string) $metadata['name'] : $this->product,
+				'slug'          => 'plugin' === $this->type ? $this->slug() : $this->theme_stylesheet(),
+				'version'       => (string) $metadata['version'],
+				'author'        => $author,
+				'homepage'      => isset( $metadata['homepage'] ) ? (string) $metadata['homepage'] : '',
+				'requires'      => isset( $metadata['requires'] ) ? (string) $metadata['requires'] : '',
+				'tested'        => isset( $metadata['tested'] ) ? (string) $metadata['tested'] : '',
+				'requires_php'  => isset( $metadata['requires_php'] ) ? (string) $metadata['requires_php'] : '',
+				'last_updated'  => isset( $metadata['last_updated'] ) ? (string) $metadata['last_updated'] : '',
+				'download_link' => isset( $metadata['download_url'] ) ? (string) $metadata['download_url'] : '',
+				'sections'      => isset( $metadata['sections'] ) && is_array( $metadata['sections'] ) ? $metadata['sections'] : array(),
+				'banners'       => isset( $metadata['banners'] ) && is_array( $metadata['banners'] ) ? $metadata['banners'] : array(),
+				'icons'         => isset( $metadata['icons'] ) && is_array( $metadata['icons'] ) ? $metadata['icons'] : array(),
+			);
+			if ( ! empty( $metadata['upgrade_notice'] ) ) {
+				$details['upgrade_notice'] = (string) $metadata['upgrade_notice'];
+			}
+			return (object) $details;
+		}
+
+		/**
+		 * GETs a path of Herald and decodes its JSON; null, with a log line, on any failure.
+		 *
+		 * @param string $path The path and query, from the server's root.
+		 * @return array|null The decoded JSON.
+		 */
+		private function get_json( $path ) {
+			$response = wp_remote_get(
+				$this->server . $path,
+				array(
+					'timeout' => self::TIMEOUT,
+					'headers' => array( 'Accept' => 'application/json' ),
+				)
+			);
+			if ( is_wp_error( $response ) ) {
+				error_log( sprintf( 'Herald_Updater(%s): %s failed: %s', $this->product, $path, $response->get_error_message() ) );
+				return null;
+			}
+			$status  = (int) wp_remote_retrieve_response_code( $response );
+			$decoded = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+			if ( 200 !== $status || ! is_array( $decoded ) ) {
+				$reason = is_array( $decoded ) && isset( $decoded['messages'][0]['message'] ) ? (string) $decoded['messages'][0]['message'] : 'not a JSON answer';
+				error_log( sprintf( 'Herald_Updater(%s): %s answered %d: %s', $this->product, $path, $status, $reason ) );
+				return null;
+			}
+			return $decoded;
+		}
+
+		/**
+		 * The key packages are signed with: the one given, else Herald's, fetched once and
+		 * then pinned, so a key that changes later is not trusted silently.
+		 *
+		 * @return string Base64, or '' while unknown.
+		 */
+		private function signing_key() {
+			if ( '' !== $this->public_key ) {
+				return $this->public_key;
+			}
+			$option = $this->option_name( 'signing_key_' . $this->host );
+			$pinned = get_site_option( $option );
+			if ( is_string( $pinned ) && '' !== $pinned ) {
+				return $pinned;
+			}
+			$answer = $this->get_json( '/api/signing_key' );
+			$key    = isset( $answer['response']['public_key'] ) ? (string) $answer['response']['public_key'] : '';
+			$raw    = base64_decode( $key, true );
+			if ( false === $raw || 32 !== strlen( $raw ) ) {
+				return '';
+			}
+			add_site_option( $option, $key );
+			return $key;
+		}
+
+		/**
+		 * The channel this site asks for: the site's choice (option herald_channel_PRODUCT), else
+		 * the one the plugin or theme was built with.
+		 *
+		 * @return string The channel id.
+		 */
+		private function channel() {
+			$chosen = get_option( 'herald_channel_' . $this->product );
+			return is_string( $chosen ) && '' !== $chosen ? $chosen : $this->default_channel;
+		}
+
+		/**
+		 * The version installed now, from the plugin's header or the theme's style.css.
+		 *
+		 * @return string The version, or '0' when unreadable.
+		 */
+		private function installed_version() {
+			if ( 'theme' === $this->type ) {
+				$version = wp_get_theme( $this->theme_stylesheet() )->get( 'Version' );
+			} else {
+				$headers = get_file_data( $this->file, array( 'Version' => 'Version' ) );
+				$version = $headers['Version'];
+			}
+			return is_string( $version ) && '' !== $version ? $version : '0';
+		}
+
+		/**
+		 * The plugin's slug as plugins_api names it: its folder.
+		 *
+		 * @return string The slug.
+		 */
+		private function slug() {
+			$basename = plugin_basename( $this->file );
+			$folder   = dirname( $basename );
+			return '.' === $folder ? basename( $basename, '.php' ) : $folder;
+		}
+
+		/**
+		 * The theme's stylesheet: the folder under the theme root that holds $file.
+		 *
+		 * @return string The stylesheet.
+		 */
+		private function theme_stylesheet() {
+			$root     = wp_normalize_path( get_theme_root() );
+			$relative = ltrim( substr( wp_normalize_path( $this->file ), strlen( $root ) ), '/' );
+			$parts    = explode( '/', $relative );
+			return $parts[0];
+		}
+
+		/**
+		 * The host named by the plugin's Update URI header, or Herald's.
+		 *
+		 * @return string The host.
+		 */
+		private function update_uri_host() {
+			$headers = get_file_data( $this->file, array( 'UpdateURI' => 'Update URI' ) );
+			$host    = empty( $headers['UpdateURI'] ) ? '' : (string) wp_parse_url( $headers['UpdateURI'], PHP_URL_HOST );
+			return '' !== $host ? $host : $this->host;
+		}
+
+		/**
+		 * True when $file lies under the theme root.
+		 *
+		 * @param string $file A file of the plugin or theme.
+		 * @return bool Whether it belongs to a theme.
+		 */
+		private function is_theme_file( $file ) {
+			$root = wp_normalize_path( get_theme_root() );
+			return '' !== $root && 0 === strpos( wp_normalize_path( $file ), $root . '/' );
+		}
+
+		/**
+		 * The name of one of this updater's options.
+		 *
+		 * @param string $what What the option holds.
+		 * @return string The option name.
+		 */
+		private function option_name( $what ) {
+			return 'herald_' . $this->type . '_' . $this->product . '_' . $what;
+		}
+	}
+}
