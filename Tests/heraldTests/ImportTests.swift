@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -74,6 +75,35 @@ struct ImportTests {
             #expect((theme["versions"] as? [String: Any])?.keys.sorted() == ["1.0"])
             let downloaded = try await getData(versions["1.0"]?["package"] ?? "")
             #expect(downloaded == (try Data(contentsOf: URL(fileURLWithPath: "\(tree)/plugins/herp-derp/1.0/herp-derp-1.0.zip"))))
+        }
+    }
+
+    @Test("A package URL outside the tree is downloaded, streamed and hashed")
+    func remotePackage() async throws {
+        try await withDataFolder { data in
+            let origin = data + "-origin"
+            let tree = data + "-tree"
+            defer {
+                try? FileManager.default.removeItem(atPath: origin)
+                try? FileManager.default.removeItem(atPath: tree)
+            }
+            #expect(try HeraldBinary.run(["product", "create", "herp-derp", "--name", "Herp Derp", "--kind", "plugin", "--data-dir", origin]).status == 0)
+            let token = try #require(try HeraldBinary.run(["token", "create", "--name", "ci", "--data-dir", origin]).stdoutLines.last)
+            let server = try await ServerProcess(["--data-dir", origin])
+            defer { server.stop() }
+            let zip = ZipWriter.storedZip(path: "herp-derp/herp-derp.php", content: Data("<?php\n/*\nPlugin Name: Herp Derp\nVersion: 2.0\n*/\n".utf8))
+            let file = origin + "/herp-derp-2.0.zip"
+            try zip.write(to: URL(fileURLWithPath: file))
+            #expect(try HeraldBinary.run(["publish", file, "--product", "herp-derp", "--server", server.baseURL, "--token", token]).status == 0)
+
+            let folder = tree + "/plugins/herp-derp/2.0"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let url = server.baseURL + "/download/herp-derp/2.0/herp-derp-2.0.zip"
+            try Data(#"{"version":"2.0","package":{"zip":"\#(url)"}}"#.utf8).write(to: URL(fileURLWithPath: folder + "/release.json"))
+            let imported = try HeraldBinary.run(["import", tree, "--data-dir", data])
+            #expect(imported.status == 0, "\(imported.stderr)")
+            #expect(imported.stdoutLines.last == "1 imported, 0 already present, 0 skipped")
+            #expect(imported.stdout.contains(SHA256.hash(data: zip).hexString))
         }
     }
 }
