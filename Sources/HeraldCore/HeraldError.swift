@@ -55,6 +55,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidAction = "invalid_action"
         case invalidSlug = "invalid_slug"
         case unknownVersion = "unknown_version"
+        case notInRepository = "not_in_repository"
     }
 
     private let codeValue: Code
@@ -76,7 +77,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             .invalidInput, .channelIsAlias, .channelIsPinned, .channelIsCore, .aliasCycle, .ambiguousBuild, .versionMismatch,
             .missingVersion, .invalidArchive, .invalidMultipart, .invalidAction, .invalidSlug:
             return .invalidInput
-        case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion:
+        case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion, .notInRepository:
             return .notFound
         case .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack:
             return .conflict
@@ -135,6 +136,11 @@ extension HeraldError {
     /// A WordPress API `slug` that is not `plugins/ID` or `themes/ID` (or a bare ID where allowed).
     public static func invalidSlug(_ slug: String, expected: String) -> HeraldError {
         HeraldError(.invalidSlug, "the slug \(quoted(slug)) is not valid; expected \(expected)")
+    }
+
+    /// A GoUpdate repository has no document or file by this name.
+    public static func notInRepository(_ name: String, of product: ProductID) -> HeraldError {
+        HeraldError(.notInRepository, "the GoUpdate repository of '\(product)' has nothing named \(quoted(name))")
     }
 
     /// A version the channel has never served.
@@ -197,6 +203,11 @@ extension HeraldError {
     public static let missingVersion = HeraldError(
         .missingVersion,
         "no version given: pass `version`, or put one in the zip (plugin.yaml, the plugin header, style.css or readme.txt's Stable tag)")
+
+    /// An archive entry Herald refuses to install anywhere (an unsafe path, a link).
+    public static func refusedArchiveEntry(_ message: String) -> HeraldError {
+        HeraldError(.invalidArchive, message)
+    }
 
     public static func invalidArchive(_ detail: String) -> HeraldError {
         HeraldError(.invalidArchive, "the file is not a readable zip archive: \(detail)")

@@ -50,6 +50,7 @@ public func buildApplication(
     DownloadRoutes(store: store, blobs: blobs, signatures: signatures).register(on: router)
     SigningKeyRoutes(signer: signatures.signer).register(on: router)
     WordPressRoutes(store: store, publicURL: settings.publicURL).register(on: router)
+    GoUpdateRoutes(store: store, blobs: blobs, signer: signatures.signer, publicURL: settings.publicURL).register(on: router)
     UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers).register(on: router)
     ChannelRoutes(store: store, answers: answers).register(on: router)
 

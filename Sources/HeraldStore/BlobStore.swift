@@ -123,6 +123,17 @@ public final class BlobStore: Sendable {
         }
     }
 
+    /// A fresh path in this instance's temporary folder, for a file on its way into the store;
+    /// the caller deletes it.
+    public func scratchPath() -> String {
+        "\(temporaryDirectory)/\(UUID().uuidString)"
+    }
+
+    /// Stores a copy of the file at `path` (which stays), streamed, and returns its digests.
+    public func store(fileAt path: String) async throws -> StoredBlob {
+        try await write(BlobContents(path: path, chunkSize: 1 << 20, threadPool: threadPool))
+    }
+
     /// A writer for a blob whose bytes arrive piece by piece (a multipart part, say).
     /// Call ``BlobWriter/complete()`` then ``BlobWriter/commit()`` to store it, or
     /// ``BlobWriter/discard()`` to drop it.

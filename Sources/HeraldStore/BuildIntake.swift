@@ -51,9 +51,10 @@ public struct BuildIntake: Sendable {
                 requiresPHP: fields.requiresPHP ?? metadata.requiresPHP, changelog: fields.changelog ?? metadata.changelog,
                 sha384: blob.sha384, details: metadata.wordPressDetails)
             try Self.validateFreeText(build)
+            let files = product.kind == .app ? try await BuildFileExtraction.extract(zipAt: writer.path, into: blobs) : nil
             var isNewBlob = false
             do {
-                return try await store.publish(build, actor: actor) {
+                return try await store.publish(build, files: files, actor: actor) {
                     isNewBlob = try await writer.commit()
                 }
             } catch {

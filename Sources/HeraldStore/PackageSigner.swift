@@ -56,6 +56,12 @@ public struct PackageSigner: Sendable {
         return PackageSigner(key: key)
     }
 
+    /// A detached signature of `document`, base64: what `NAME.sig` holds for a signed
+    /// GoUpdate document.
+    public func sign(_ document: Data) throws -> String {
+        try key.signature(for: document).base64EncodedString()
+    }
+
     /// The signature of a file, base64, from its hex SHA-384: the value of `X-Content-Signature`.
     public func signature(sha384 hex: String) throws -> String {
         guard let digest = Data(hexString: hex), digest.count == 48 else {

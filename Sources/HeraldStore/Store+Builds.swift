@@ -15,10 +15,13 @@ extension Store {
     /// concurrent removal of the same file (which deletes the blob under the same lock) cannot
     /// delete it between the two, and a refused publish never places a file at all.
     ///
+    /// `files`, for an app's zip, are its entries, already in the blob store: they are recorded
+    /// for the product's GoUpdate repository.
+    ///
     /// > Warning: A build whose blob is missing cannot be downloaded: store the file here or before.
     @discardableResult
     public func publish(
-        _ build: Build, actor: String, whileLocked: () async throws -> Void = {}
+        _ build: Build, files: [BuildFile]? = nil, actor: String, whileLocked: () async throws -> Void = {}
     ) async throws -> Build {
         try await withTransaction { database in
             // One product's publishes run one after another, whatever their channels, so
@@ -69,6 +72,9 @@ extension Store {
                 try await recordMove(
                     of: channel, pointer: .latest, from: channel.latestBuild, to: build.hash, reason: .upload,
                     actor: actor, at: build.timestamp, in: database)
+            }
+            if let files {
+                try await recordGoUpdateFiles(files, of: published, in: database)
             }
             try await whileLocked()
             return published

@@ -1,0 +1,123 @@
+import CompressNIO
+import Foundation
+import HeraldCore
+import NIOCore
+import NIOPosix
+@preconcurrency import ZIPFoundation
+
+/// Unpacks an app's zip into the blob store, file by file, for its GoUpdate repository.
+///
+/// Each regular file becomes a blob under its SHA-256, with a gzip copy when that is smaller,
+/// so an updater can fetch exactly the files that changed. Every path is checked before
+/// anything is written; links are refused, since a GoUpdate repository carries files only and
+/// a link could point outside the installation folder. The archive's declared sizes are
+/// bounded, so a zip bomb is refused before it is unpacked.
+public enum BuildFileExtraction {
+    /// The most entries one archive may have.
+    public static let maximumEntries = 100_000
+    /// The most bytes its files may add up to, unpacked.
+    public static let maximumUnpackedSize: Int64 = 16 << 30
+
+    /// The files of the zip at `path`, stored in `blobs`; nil when the file is not a zip.
+    public static func extract(zipAt path: String, into blobs: BlobStore) async throws -> [BuildFile]? {
+        let folder = blobs.scratchPath()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        guard let unpacked = try await NIOThreadPool.singleton.runIfActive({ try unpack(zipAt: path, into: folder) }) else {
+            return nil
+        }
+        var files: [BuildFile] = []
+        for file in unpacked {
+            let stored = try await blobs.store(fileAt: file.unpacked)
+            var gzipBlob: BuildHash?
+            if file.gzippedSize < stored.size {
+                gzipBlob = try await blobs.store(fileAt: file.gzipped).hash
+            }
+            unlink(file.unpacked)
+            unlink(file.gzipped)
+            files.append(BuildFile(path: file.path, size: stored.size, md5: stored.md5, blob: stored.hash, gzipBlob: gzipBlob))
+        }
+        return files
+    }
+
+    private struct UnpackedFile: Sendable {
+        let path: String
+        let unpacked: String
+        let gzipped: String
+        let gzippedSize: Int64
+    }
+
+    /// Checks every entry, then writes each file and its gzip copy into `folder`; nil when the
+    /// file at `path` is not a zip.
+    private static func unpack(zipAt path: String, into folder: String) throws -> [UnpackedFile]? {
+        let archive: Archive
+        do {
+            try ZipDirectoryCheck.validate(path: path)
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            return nil
+        }
+        let entries = Array(archive)
+        guard entries.count <= maximumEntries else {
+            throw HeraldError.refusedArchiveEntry("the archive has \(entries.count) entries; at most \(maximumEntries) are accepted")
+        }
+        var total: Int64 = 0
+        var seen: Set<String> = []
+        for entry in entries {
+            let entryPath: String = entry.path
+            try BuildFile.validatePath(entry.type == .directory && entryPath.hasSuffix("/") ? String(entryPath.dropLast()) : entryPath)
+            if entry.type == .symlink {
+                throw HeraldError.refusedArchiveEntry("the archive entry \(quoted(entryPath)) is a link; GoUpdate repositories carry files only")
+            }
+            if entry.type == .file {
+                guard seen.insert(entryPath).inserted else {
+                    throw HeraldError.refusedArchiveEntry("the archive has the entry \(quoted(entryPath)) twice")
+                }
+                total += Int64(entry.uncompressedSize)
+            }
+        }
+        guard total <= maximumUnpackedSize else {
+            throw HeraldError.refusedArchiveEntry("the archive unpacks to \(total) bytes; at most \(maximumUnpackedSize) are accepted")
+        }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var files: [UnpackedFile] = []
+        for (index, entry) in entries.enumerated() where entry.type == .file {
+            let unpacked = "\(folder)/\(index)"
+            let gzipped = unpacked + ".gz"
+            do {
+                _ = try archive.extract(entry, to: URL(fileURLWithPath: unpacked), skipCRC32: false)
+            } catch {
+                throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked")
+            }
+            try gzip(unpacked, to: gzipped)
+            let size = (try FileManager.default.attributesOfItem(atPath: gzipped)[.size] as? NSNumber)?.int64Value ?? Int64.max
+            files.append(UnpackedFile(path: entry.path, unpacked: unpacked, gzipped: gzipped, gzippedSize: size))
+        }
+        return files
+    }
+
+    /// Compresses the file at `source` into a gzip file at `destination`, a window at a time.
+    private static func gzip(_ source: String, to destination: String) throws {
+        guard let input = FileHandle(forReadingAtPath: source),
+            FileManager.default.createFile(atPath: destination, contents: nil),
+            let output = FileHandle(forWritingAtPath: destination)
+        else {
+            throw BlobStoreError(operation: "open", path: source, code: errno)
+        }
+        defer {
+            try? input.close()
+            try? output.close()
+        }
+        let compressor = CompressionAlgorithm.gzip().compressor
+        compressor.window = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+        try compressor.startStream()
+        defer { try? compressor.finishStream() }
+        while true {
+            let chunk = try input.read(upToCount: 1 << 20) ?? Data()
+            var buffer = ByteBuffer(data: chunk)
+            try buffer.compressStream(with: compressor, flush: chunk.isEmpty ? .finish : .no) { window in
+                try output.write(contentsOf: Data(buffer: window))
+            }
+            if chunk.isEmpty { break }
+        }
+    }
+}
