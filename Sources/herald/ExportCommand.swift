@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import HeraldCore
+import HeraldServer
+import HeraldStore
+
+/// `herald export goupdate PRODUCT --out DIR [--base-url URL]`: the product's GoUpdate
+/// repository as static files, for any static web host.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write a product's repository as static files.", subcommands: [GoUpdate.self])
+
+    /// The repository is written into a new folder beside `--out`, and `--out` (a symbolic
+    /// link) is then switched to it in one rename, so a web server never serves a half-written
+    /// repository. An export that would write the same bytes again changes nothing.
+    struct GoUpdate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "goupdate", abstract: "Export an app's GoUpdate repository (seed 001): JSON, signatures and file blobs.")
+
+        @Argument(help: "The app product's id.")
+        var product: String
+
+        @Option(help: "Where the repository goes: a symbolic link to the newest export, made if missing.")
+        var out: String
+
+        @Option(name: .customLong("base-url"), help: "The URL the repository will be served at; file sources are relative to the repository without it.")
+        var baseURL: String?
+
+        @OptionGroup var data: DataOptions
+
+        func run() async throws {
+            let id = try ProductID(validating: product, field: "product")
+            let blobs = try BlobStore(dataDirectory: data.dataDirectory)
+            let filesURL = baseURL.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/files" } ?? "files"
+            let signer = try PackageSigner.load(dataDirectory: data.dataDirectory)
+            let repository = try await data.withStore(logger: quietLogger()) { store in
+                guard let found = try await store.product(id), found.kind == .app else {
+                    throw CommandFailure(message: "'\(id)' is not an app product; only apps have GoUpdate repositories")
+                }
+                return try await GoUpdateRepository.load(id, store: store, filesURL: filesURL)
+            }
+            var documents: [String: Data] = [:]
+            for document in try repository.documents() {
+                documents[document.name] = document.bytes
+                documents[document.name + ".sig"] = Data(try signer.sign(document.bytes).utf8)
+            }
+            let export = StaticExport(out: URL(fileURLWithPath: out).standardizedFileURL.path)
+            if try export.matches(documents: documents, blobs: repository.blobs) {
+                print("unchanged: \(out)")
+                return
+            }
+            let folder = try export.write(documents: documents, blobs: repository.blobs, from: blobs)
+            print("exported \(repository.versions.count) versions, \(repository.channels.count) channels to \(out) (\(folder))")
+        }
+    }
+}
+
+/// A static export folder: `OUT` is a symbolic link to `.OUT.exports/N`, swapped in one rename.
+struct StaticExport {
+    let out: String
+
+    private var exports: String {
+        let url = URL(fileURLWithPath: out)
+        return url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).exports").path
+    }
+
+    /// True when the current export holds exactly these documents and blobs.
+    func matches(documents: [String: Data], blobs: Set<BuildHash>) throws -> Bool {
+        let files = FileManager.default
+        guard let current = try? files.destinationOfSymbolicLink(atPath: out) else { return false }
+        let folder = current.hasPrefix("/") ? current : URL(fileURLWithPath: out).deletingLastPathComponent().appendingPathComponent(current).path
+        let names = Set((try? files.contentsOfDirectory(atPath: folder)) ?? []).subtracting(["files"])
+        guard names == Set(documents.keys) else { return false }
+        for (name, bytes) in documents where files.contents(atPath: folder + "/" + name) != bytes {
+            return false
+        }
+        let stored = Set((try? files.contentsOfDirectory(atPath: folder + "/files")) ?? [])
+        return stored == Set(blobs.map(\.rawValue))
+    }
+
+    /// Writes a new export folder and points `out` at it; returns the folder.
+    func write(documents: [String: Data], blobs: Set<BuildHash>, from store: BlobStore) throws -> String {
+        let files = FileManager.default
+        var isFolder: ObjCBool = false
+        if files.fileExists(atPath: out, isDirectory: &isFolder), (try? files.destinationOfSymbolicLink(atPath: out)) == nil {
+            guard isFolder.boolValue, (try files.contentsOfDirectory(atPath: out)).isEmpty else {
+                throw CommandFailure(message: "\(out) exists and is not an earlier export; give a new path or remove it")
+            }
+            try files.removeItem(atPath: out)
+        }
+        try files.createDirectory(atPath: exports, withIntermediateDirectories: true)
+        let previous = try? files.destinationOfSymbolicLink(atPath: out)
+        let folder = exports + "/" + String(UInt64(Date().timeIntervalSince1970 * 1000)) + "-" + UUID().uuidString.prefix(8)
+        try files.createDirectory(atPath: folder + "/files", withIntermediateDirectories: true)
+        for blob in blobs {
+            let source = store.path(of: blob)
+            let target = folder + "/files/" + blob.rawValue
+            if link(source, target) != 0 {
+                try files.copyItem(atPath: source, toPath: target)
+            }
+        }
+        for (name, bytes) in documents {
+            guard files.createFile(atPath: folder + "/" + name, contents: bytes) else {
+                throw CommandFailure(message: "cannot write \(folder)/\(name)")
+            }
+        }
+        let newLink = out + ".new-" + UUID().uuidString.prefix(8)
+        try files.createSymbolicLink(atPath: newLink, withDestinationPath: folder)
+        guard rename(newLink, out) == 0 else {
+            try? files.removeItem(atPath: newLink)
+            throw CommandFailure(message: "cannot switch \(out) to the new export (errno \(errno))")
+        }
+        if let previous, previous != folder {
+            try? files.removeItem(atPath: previous)
+        }
+        return folder
+    }
+}
