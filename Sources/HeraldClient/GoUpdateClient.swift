@@ -1,0 +1,259 @@
+import AsyncHTTPClient
+import CompressNIO
+import Crypto
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+
+/// Updates an installed folder from a GoUpdate repository (seed 001), fetching only the files
+/// whose MD5 differs from the file on disk.
+///
+/// The new version is assembled in a staging folder beside the installation (unchanged files
+/// are hard-linked, changed ones downloaded and checked), then swapped in by two renames; a
+/// failure at any step leaves the installed folder as it was, and a run killed half-way is
+/// completed or undone by the next. Given the server's public key, the updater also refuses
+/// unsigned, tampered or expired metadata and a channel that points back to an older version.
+public struct GoUpdateClient: Sendable {
+    public struct Progress: Sendable {
+        public let files: Int
+        public let totalFiles: Int
+        public let bytes: Int64
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        case upToDate(version: Int64)
+        case updated(from: Int64?, to: Int64, downloadedFiles: Int, downloadedBytes: Int64)
+    }
+
+    public let repository: String
+    public let installDirectory: String
+    public let channel: String
+    /// Base64 Ed25519 key; nil for an unsigned repository.
+    public let publicKey: String?
+    public let progress: @Sendable (Progress) -> Void
+
+    public init(
+        repository: String, installDirectory: String, channel: String = "stable", publicKey: String? = nil,
+        progress: @escaping @Sendable (Progress) -> Void = { _ in }
+    ) {
+        self.repository = repository.hasSuffix("/") ? String(repository.dropLast()) : repository
+        self.installDirectory = URL(fileURLWithPath: installDirectory).standardizedFileURL.path
+        self.channel = channel
+        self.publicKey = publicKey
+        self.progress = progress
+    }
+
+    private var folders: InstallFolders { InstallFolders(installDirectory: installDirectory) }
+
+    /// Brings the folder to the version the channel points at.
+    public func update() async throws -> Outcome {
+        try folders.recover()
+        let key = try publicKey.map { text -> Curve25519.Signing.PublicKey in
+            guard let raw = Data(base64Encoded: text), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+                throw GoUpdateError("the public key is not a base64 Ed25519 key")
+            }
+            return key
+        }
+        let channelDocument = try await document("\(channel).json", key: key)
+        let pointer = try ChannelPointer(json: channelDocument)
+        if key != nil {
+            guard let expires = pointer.expires, expires > Date() else {
+                throw GoUpdateError("the channel file has expired or carries no Expires time; refusing stale metadata")
+            }
+        }
+        let installed = folders.installedVersion()
+        if let installed, pointer.latestVersion == installed, FileManager.default.fileExists(atPath: installDirectory) {
+            return .upToDate(version: installed)
+        }
+        if key != nil, let installed, pointer.latestVersion < installed {
+            throw GoUpdateError("the channel points at version \(pointer.latestVersion), older than the installed \(installed); refusing a rollback")
+        }
+        let version = try VersionFile(json: try await document("\(pointer.latestVersion).json", key: key))
+        guard version.id == pointer.latestVersion else {
+            throw GoUpdateError("\(pointer.latestVersion).json describes version \(version.id)")
+        }
+        let (files, bytes) = try await stage(version)
+        try folders.swapIn(version: version.id)
+        return .updated(from: installed, to: version.id, downloadedFiles: files, downloadedBytes: bytes)
+    }
+
+    /// Builds the new version in the staging folder; returns what was downloaded.
+    private func stage(_ version: VersionFile) async throws -> (Int, Int64) {
+        let fileManager = FileManager.default
+        let staging = folders.staging
+        try? fileManager.removeItem(atPath: staging)
+        try fileManager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        var downloadedFiles = 0
+        var downloadedBytes: Int64 = 0
+        do {
+            for (index, file) in version.files.enumerated() {
+                try InstallFolders.checkRelative(file.path)
+                let target = staging + "/" + file.path
+                try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                let current = installDirectory + "/" + file.path
+                if fileManager.fileExists(atPath: current), try MD5File.digest(of: current) == file.md5 {
+                    if link(current, target) != 0 { try fileManager.copyItem(atPath: current, toPath: target) }
+                } else {
+                    downloadedBytes += try await download(file, to: target)
+                    downloadedFiles += 1
+                }
+                progress(Progress(files: index + 1, totalFiles: version.files.count, bytes: downloadedBytes))
+            }
+        } catch {
+            try? fileManager.removeItem(atPath: staging)
+            throw error
+        }
+        return (downloadedFiles, downloadedBytes)
+    }
+
+    /// Tries the file's sources in order until one gives the right bytes; returns their size.
+    private func download(_ file: VersionFile.File, to target: String) async throws -> Int64 {
+        var failures: [String] = []
+        for source in file.sources {
+            guard source.isSupported else {
+                failures.append("\(source.type) \(source.compression ?? "") is not supported")
+                continue
+            }
+            let url = resolve(source.url)
+            do {
+                let size = try await fetch(url, compressed: source.type == "httpc", to: target)
+                if try MD5File.digest(of: target) == file.md5 { return size }
+                failures.append("\(url): MD5 differs")
+            } catch {
+                failures.append("\(url): \(error)")
+            }
+            try? FileManager.default.removeItem(atPath: target)
+        }
+        throw GoUpdateError("no source of \(file.path) worked: \(failures.joined(separator: "; "))")
+    }
+
+    /// Downloads `url` into `target`, gunzipping on the way when `compressed`.
+    private func fetch(_ url: String, compressed: Bool, to target: String) async throws -> Int64 {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(120))
+        guard response.status == .ok else { throw GoUpdateError("HTTP \(response.status.code)") }
+        guard FileManager.default.createFile(atPath: target, contents: nil), let output = FileHandle(forWritingAtPath: target) else {
+            throw GoUpdateError("cannot write \(target)")
+        }
+        defer { try? output.close() }
+        var received: Int64 = 0
+        let decompressor = compressed ? CompressionAlgorithm.gzip().decompressor : nil
+        if let decompressor {
+            decompressor.window = ByteBufferAllocator().buffer(capacity: 64 * 1024)
+            try decompressor.startStream()
+        }
+        defer { try? decompressor?.finishStream() }
+        for try await chunk in response.body {
+            received += Int64(chunk.readableBytes)
+            if let decompressor {
+                var compressedChunk = chunk
+                try compressedChunk.decompressStream(with: decompressor) { window in
+                    try output.write(contentsOf: Data(buffer: window))
+                }
+            } else {
+                try output.write(contentsOf: Data(buffer: chunk))
+            }
+        }
+        return received
+    }
+
+    /// A metadata document, its detached signature checked when a key is given.
+    private func document(_ name: String, key: Curve25519.Signing.PublicKey?) async throws -> Data {
+        let body = try await fetchSmall(resolve(name))
+        if let key {
+            let signatureText = String(decoding: try await fetchSmall(resolve(name + ".sig")), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let signature = Data(base64Encoded: signatureText), key.isValidSignature(signature, for: body) else {
+                throw GoUpdateError("the signature of \(name) does not verify; refusing tampered or unsigned metadata")
+            }
+        }
+        return body
+    }
+
+    private func fetchSmall(_ url: String) async throws -> Data {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        guard response.status == .ok else { throw GoUpdateError("\(url) answered HTTP \(response.status.code)") }
+        return Data(buffer: try await response.body.collect(upTo: 64 << 20))
+    }
+
+    /// An absolute URL as it is; a relative one against the repository.
+    private func resolve(_ url: String) -> String {
+        url.hasPrefix("http://") || url.hasPrefix("https://") ? url : repository + "/" + url
+    }
+}
+
+/// Why an update did not happen; the installed folder is untouched.
+public struct GoUpdateError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A channel file: the version id it points at, and when it expires (Herald's addition).
+struct ChannelPointer {
+    let latestVersion: Int64
+    let expires: Date?
+
+    init(json: Data) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+            let latest = (object["LatestVersion"] as? NSNumber)?.int64Value
+        else {
+            throw GoUpdateError("the channel file has no LatestVersion")
+        }
+        latestVersion = latest
+        expires = (object["Expires"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
+    }
+}
+
+/// A version file: its id and files, read in either spelling (seed 001's or MultiMC's).
+struct VersionFile {
+    struct Source {
+        let type: String
+        let url: String
+        let compression: String?
+
+        /// http, and httpc with gz; seed 001 lets clients skip what they cannot decompress.
+        var isSupported: Bool { type == "http" || (type == "httpc" && compression == "gz") }
+    }
+
+    struct File {
+        let path: String
+        let md5: String
+        let sources: [Source]
+    }
+
+    let id: Int64
+    let files: [File]
+
+    init(json: Data) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
+            let id = (object["Id"] as? NSNumber)?.int64Value, let files = object["Files"] as? [[String: Any]]
+        else {
+            throw GoUpdateError("the version file has no Id or Files")
+        }
+        self.id = id
+        self.files = try files.map { file in
+            guard let path = file["Path"] as? String, let md5 = (file["Md5"] ?? file["MD5"]) as? String else {
+                throw GoUpdateError("a file of version \(id) has no Path or Md5")
+            }
+            let sources = (file["Sources"] as? [[String: Any]] ?? []).compactMap { source -> Source? in
+                guard let type = (source["source_type"] ?? source["SourceType"]) as? String,
+                    let url = (source["url"] ?? source["Url"]) as? String
+                else { return nil }
+                return Source(type: type, url: url, compression: source["CompressionType"] as? String)
+            }
+            return File(path: path, md5: md5.lowercased(), sources: sources)
+        }
+    }
+}
+
+enum MD5File {
+    /// Lowercase hex MD5 of a file, read a megabyte at a time.
+    static func digest(of path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw GoUpdateError("cannot read \(path)") }
+        defer { try? handle.close() }
+        var md5 = Insecure.MD5()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            md5.update(data: chunk)
+        }
+        return md5.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

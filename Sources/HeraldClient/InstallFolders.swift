@@ -1,0 +1,88 @@
+import Foundation
+
+/// The installed folder and its companions beside it: the staging folder a new version is
+/// built in, the previous version during the swap, and the state files. Nothing is kept
+/// inside the installed folder, so it matches its version byte for byte.
+struct InstallFolders {
+    let installDirectory: String
+
+    private var parent: String { (installDirectory as NSString).deletingLastPathComponent }
+    private var name: String { (installDirectory as NSString).lastPathComponent }
+    var staging: String { "\(parent)/.\(name).herald-staging" }
+    private var previous: String { "\(parent)/.\(name).herald-previous" }
+    private var state: String { "\(parent)/.\(name).herald-state.json" }
+    /// Written just before the swap: the staging folder is complete and holds this version.
+    private var pending: String { "\(parent)/.\(name).herald-pending.json" }
+
+    /// The version installed, from the state file; nil before the first update.
+    func installedVersion() -> Int64? {
+        read(state)
+    }
+
+    /// Replaces the installed folder with the staging folder.
+    func swapIn(version: Int64) throws {
+        try write(version, to: pending)
+        try finishSwap()
+    }
+
+    /// Puts things right after a run that was killed: a swap that had begun is completed, and
+    /// anything earlier is undone.
+    func recover() throws {
+        let files = FileManager.default
+        if files.fileExists(atPath: pending) {
+            try finishSwap()
+            return
+        }
+        if !files.fileExists(atPath: installDirectory), files.fileExists(atPath: previous) {
+            try move(previous, to: installDirectory)
+        }
+        try? files.removeItem(atPath: staging)
+        try? files.removeItem(atPath: previous)
+    }
+
+    /// Steps of the swap, each safe to repeat: old folder aside, new folder in, state, cleanup.
+    private func finishSwap() throws {
+        let files = FileManager.default
+        guard let version = read(pending) else { throw GoUpdateError("\(pending) is unreadable") }
+        if files.fileExists(atPath: staging) {
+            if files.fileExists(atPath: installDirectory) {
+                try? files.removeItem(atPath: previous)
+                try move(installDirectory, to: previous)
+            }
+            try move(staging, to: installDirectory)
+        }
+        try write(version, to: state)
+        try? files.removeItem(atPath: previous)
+        try files.removeItem(atPath: pending)
+    }
+
+    private func move(_ source: String, to destination: String) throws {
+        guard rename(source, destination) == 0 else {
+            throw GoUpdateError("cannot rename \(source) to \(destination): errno \(errno)")
+        }
+    }
+
+    private func read(_ path: String) -> Int64? {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return (object["version"] as? NSNumber)?.int64Value
+    }
+
+    /// Writes `{"version": N}` to `path` through a temporary file and a rename.
+    private func write(_ version: Int64, to path: String) throws {
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data("{\"version\":\(version)}\n".utf8)) else {
+            throw GoUpdateError("cannot write \(temporary)")
+        }
+        try move(temporary, to: path)
+    }
+
+    /// Refuses a file path from a repository that could leave the installation folder.
+    static func checkRelative(_ path: String) throws {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard !path.isEmpty, !path.hasPrefix("/"), !path.contains("\\"), !parts.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            throw GoUpdateError("the repository names the file \(path), which would leave the installation folder")
+        }
+    }
+}
