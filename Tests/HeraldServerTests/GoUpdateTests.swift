@@ -1,0 +1,124 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("GoUpdate repositories (seed 001)")
+struct GoUpdateTests {
+    static func withApp(_ test: @escaping @Sendable (TestServer) async throws -> Void) async throws {
+        try await TestServer.run { server in
+            try await server.store.createProduct(Product(id: try ProductID(validating: "myapp"), name: "My App", kind: .app, createdAt: 0))
+            try await test(server)
+        }
+    }
+
+    static func publish(_ server: TestServer, _ files: [(String, String)], version: String, channel: String = "stable") async throws -> (HTTPResponse.Status, [String: Any]) {
+        try await server.client.execute(
+            uri: "/api/v1/myapp/\(channel)/builds?version=\(version)", method: .post, headers: server.headers(),
+            body: ByteBuffer(bytes: try PluginZip.zip(files))
+        ) { ($0.status, try envelope($0)) }
+    }
+
+    static func json(_ server: TestServer, _ name: String) async throws -> [String: Any] {
+        try await server.client.execute(uri: "/goupdate/myapp/\(name)", method: .get) { response in
+            #expect(response.status == .ok, "\(name): \(String(buffer: response.body))")
+            return (try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
+        }
+    }
+
+    @Test("index.json, {Id}.json and {channel}.json have seed 001's fields, types and casing, and MultiMC's spellings")
+    func documents() async throws {
+        try await Self.withApp { server in
+            let big = String(repeating: "compressible ", count: 200)
+            #expect(try await Self.publish(server, [("bin/app", "v1"), ("data/big.txt", big)], version: "1.0").0 == .created)
+            #expect(try await Self.publish(server, [("bin/app", "v2"), ("data/big.txt", big)], version: "2.0", channel: "beta").0 == .created)
+
+            let index = try await Self.json(server, "index.json")
+            #expect(Set(index.keys) == ["ApiVersion", "Versions", "Channels"])
+            #expect(index["ApiVersion"] as? Int == 0)
+            let versions = try #require(index["Versions"] as? [[String: Any]])
+            #expect(versions.map { Set($0.keys) } == [["Id", "Name"], ["Id", "Name"]])
+            #expect(versions.map { $0["Id"] as? Int } == [1, 2])
+            #expect(versions.map { $0["Name"] as? String } == ["1.0", "2.0"])
+            let channels = try #require(index["Channels"] as? [[String: Any]])
+            #expect(Set(channels.map { $0["Id"] as? String ?? "" }) == ["stable", "beta"])
+            #expect(channels.allSatisfy { Set($0.keys) == ["Id", "Name"] && $0["Name"] is String })
+
+            let version = try await Self.json(server, "1.json")
+            #expect(Set(version.keys) == ["ApiVersion", "Id", "Name", "Files"])
+            #expect(version["ApiVersion"] as? Int == 0)
+            #expect(version["Id"] as? Int == 1)
+            #expect(version["Name"] as? String == "1.0")
+            let files = try #require(version["Files"] as? [[String: Any]])
+            #expect(files.map { $0["Path"] as? String } == ["bin/app", "data/big.txt"])
+            for file in files {
+                #expect(Set(file.keys) == ["Path", "Sources", "Md5", "MD5"])
+                #expect(file["Md5"] as? String == file["MD5"] as? String)
+                let sources = try #require(file["Sources"] as? [[String: Any]])
+                #expect(sources.last?["source_type"] as? String == "http")
+                for source in sources {
+                    #expect(source["source_type"] as? String == source["SourceType"] as? String)
+                    #expect(source["url"] as? String == source["Url"] as? String)
+                }
+            }
+            let appMD5 = Insecure.MD5.hash(data: Data("v1".utf8)).map { String(format: "%02x", $0) }.joined()
+            #expect(files[0]["Md5"] as? String == appMD5)
+            let bigSources = try #require(files[1]["Sources"] as? [[String: Any]])
+            #expect(bigSources.map { $0["source_type"] as? String } == ["httpc", "http"])
+            #expect(bigSources[0]["CompressionType"] as? String == "gz")
+            let plainURL = try #require(bigSources[1]["url"] as? String)
+            let path = try #require(URL(string: plainURL)?.path)
+            let downloaded = try await server.client.execute(uri: path, method: .get) { Data(buffer: $0.body) }
+            #expect(downloaded == Data(big.utf8))
+
+            for (name, latest) in [("stable", 1), ("beta", 2)] {
+                let channel = try await Self.json(server, "\(name).json")
+                #expect(Set(channel.keys) == ["ApiVersion", "Id", "Name", "LatestVersion", "Expires"])
+                #expect(channel["ApiVersion"] as? Int == 0)
+                #expect(channel["Id"] as? String == name)
+                #expect(channel["LatestVersion"] as? Int == latest)
+            }
+
+            let keyText = try #require(try await server.get("/api/signing_key").1.response["public_key"] as? String)
+            let keyBytes = try #require(Data(base64Encoded: keyText))
+            let key = try Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
+            for name in ["index.json", "1.json", "stable.json"] {
+                let document = try await server.client.execute(uri: "/goupdate/myapp/\(name)", method: .get) { Data(buffer: $0.body) }
+                let signature = try await server.client.execute(uri: "/goupdate/myapp/\(name).sig", method: .get) { String(buffer: $0.body) }
+                let signatureBytes = try #require(Data(base64Encoded: signature))
+                #expect(key.isValidSignature(signatureBytes, for: document))
+            }
+        }
+    }
+
+    @Test(
+        "Archive entries that could leave the installation folder are refused",
+        arguments: ["../evil", "/etc/evil", "a/../../evil", "a//b", "a\\b"])
+    func unsafePaths(path: String) async throws {
+        try await Self.withApp { server in
+            let (status, body) = try await Self.publish(server, [("ok.txt", "fine"), (path, "evil")], version: "1.0")
+            #expect(status == .badRequest)
+            #expect(body.errorCode == "invalid_archive")
+            #expect(try await server.store.goUpdateVersions(of: ProductID(validating: "myapp")).isEmpty)
+        }
+    }
+
+    @Test("A version older than the newest gets no id; unknown documents and blobs of other products are 404")
+    func ids() async throws {
+        try await Self.withApp { server in
+            #expect(try await Self.publish(server, [("a", "2")], version: "2.0").0 == .created)
+            #expect(try await Self.publish(server, [("a", "1")], version: "1.0", channel: "beta").0 == .created)
+            let versions = try #require(try await Self.json(server, "index.json")["Versions"] as? [[String: Any]])
+            #expect(versions.map { $0["Name"] as? String } == ["2.0"])
+            #expect(try await server.get("/goupdate/myapp/7.json").0 == .notFound)
+            #expect(try await server.get("/goupdate/private_blog/index.json").0 == .notFound)
+            let zip = try PluginZip.make(version: "1.0")
+            #expect(try await server.upload(zip).0 == .created)
+            #expect(try await server.get("/goupdate/myapp/files/\(PluginZip.sha256(zip))").0 == .notFound)
+        }
+    }
+}
