@@ -46,16 +46,63 @@ public enum BuildFileExtraction {
         let gzippedSize: Int64
     }
 
-    /// Checks every entry, then writes each file and its gzip copy into `folder`; nil when the
-    /// file at `path` is not a zip.
+    /// Writes each file of the zip or tar.gz at `path`, and its gzip copy, into `folder`; nil
+    /// when the file is neither.
     private static func unpack(zipAt path: String, into folder: String) throws -> [UnpackedFile]? {
         let archive: Archive
         do {
             try ZipDirectoryCheck.validate(path: path)
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
+            return try unpack(tarGzipAt: path, into: folder)
+        }
+        return try unpack(zip: archive, into: folder)
+    }
+
+    /// A tar.gz: gunzipped into `folder` (within the unpacked-size limit), then read entry by entry.
+    private static func unpack(tarGzipAt path: String, into folder: String) throws -> [UnpackedFile]? {
+        guard let head = FileHandle(forReadingAtPath: path).flatMap({ try? $0.read(upToCount: 2) }), head == Data([0x1F, 0x8B]) else {
             return nil
         }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let tar = folder + "/archive.tar"
+        do {
+            try gunzip(path, to: tar, limit: maximumUnpackedSize + (64 << 20))
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            return nil
+        }
+        var files: [UnpackedFile] = []
+        var seen: Set<String> = []
+        do {
+            try TarArchive(path: tar).forEachFile { name, size, copy in
+                guard files.count < maximumEntries else {
+                    throw HeraldError.refusedArchiveEntry("the archive has more than \(maximumEntries) files")
+                }
+                guard seen.insert(name).inserted else {
+                    throw HeraldError.refusedArchiveEntry("the archive has the entry \(quoted(name)) twice")
+                }
+                let unpacked = "\(folder)/\(files.count)"
+                try copy(unpacked)
+                files.append(try gzipCopy(of: unpacked, path: name))
+            }
+        } catch is TarArchive.NotATar {
+            return nil
+        }
+        unlink(tar)
+        return files
+    }
+
+    private static func gzipCopy(of unpacked: String, path: String) throws -> UnpackedFile {
+        let gzipped = unpacked + ".gz"
+        try gzip(unpacked, to: gzipped)
+        let size = (try FileManager.default.attributesOfItem(atPath: gzipped)[.size] as? NSNumber)?.int64Value ?? Int64.max
+        return UnpackedFile(path: path, unpacked: unpacked, gzipped: gzipped, gzippedSize: size)
+    }
+
+    /// Checks every entry of a zip, then writes each file and its gzip copy into `folder`.
+    private static func unpack(zip archive: Archive, into folder: String) throws -> [UnpackedFile] {
         let entries = Array(archive)
         guard entries.count <= maximumEntries else {
             throw HeraldError.refusedArchiveEntry("the archive has \(entries.count) entries; at most \(maximumEntries) are accepted")
@@ -82,17 +129,43 @@ public enum BuildFileExtraction {
         var files: [UnpackedFile] = []
         for (index, entry) in entries.enumerated() where entry.type == .file {
             let unpacked = "\(folder)/\(index)"
-            let gzipped = unpacked + ".gz"
             do {
                 _ = try archive.extract(entry, to: URL(fileURLWithPath: unpacked), skipCRC32: false)
             } catch {
                 throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked")
             }
-            try gzip(unpacked, to: gzipped)
-            let size = (try FileManager.default.attributesOfItem(atPath: gzipped)[.size] as? NSNumber)?.int64Value ?? Int64.max
-            files.append(UnpackedFile(path: entry.path, unpacked: unpacked, gzipped: gzipped, gzippedSize: size))
+            files.append(try gzipCopy(of: unpacked, path: entry.path))
         }
         return files
+    }
+
+    /// Decompresses the gzip file at `source` into `destination`; refuses more than `limit` bytes.
+    private static func gunzip(_ source: String, to destination: String, limit: Int64) throws {
+        guard let input = FileHandle(forReadingAtPath: source),
+            FileManager.default.createFile(atPath: destination, contents: nil),
+            let output = FileHandle(forWritingAtPath: destination)
+        else {
+            throw BlobStoreError(operation: "open", path: source, code: errno)
+        }
+        defer {
+            try? input.close()
+            try? output.close()
+        }
+        let decompressor = CompressionAlgorithm.gzip().decompressor
+        decompressor.window = ByteBufferAllocator().buffer(capacity: 256 * 1024)
+        try decompressor.startStream()
+        defer { try? decompressor.finishStream() }
+        var written: Int64 = 0
+        while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
+            var buffer = ByteBuffer(data: chunk)
+            try buffer.decompressStream(with: decompressor) { window in
+                written += Int64(window.readableBytes)
+                guard written <= limit else {
+                    throw HeraldError.refusedArchiveEntry("the archive unpacks to more than \(limit) bytes")
+                }
+                try output.write(contentsOf: Data(buffer: window))
+            }
+        }
     }
 
     /// Compresses the file at `source` into a gzip file at `destination`, a window at a time.

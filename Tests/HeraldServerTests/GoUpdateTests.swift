@@ -121,4 +121,46 @@ struct GoUpdateTests {
             #expect(try await server.get("/goupdate/myapp/files/\(PluginZip.sha256(zip))").0 == .notFound)
         }
     }
+
+    /// A tar.gz of `files`, made by the system's tar from a folder, entries named `./PATH`;
+    /// `link` adds a symbolic link to `/etc/passwd`.
+    static func tarGzip(_ files: [(String, String)], link: String? = nil) throws -> Data {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-tar-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (path, text) in files {
+            let url = folder.appendingPathComponent("tree/" + path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        if let link {
+            try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("tree/" + link).path, withDestinationPath: "/etc/passwd")
+        }
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+        tar.arguments = ["-czf", folder.appendingPathComponent("app.tar.gz").path, "-C", folder.appendingPathComponent("tree").path, "."]
+        try tar.run()
+        tar.waitUntilExit()
+        return try Data(contentsOf: folder.appendingPathComponent("app.tar.gz"))
+    }
+
+    @Test("A tar.gz build lists its files like a zip; a link inside is refused")
+    func tarGzipBuilds() async throws {
+        try await Self.withApp { server in
+            let archive = try Self.tarGzip([("bin/app", "binary"), ("share/readme.txt", String(repeating: "text ", count: 100))])
+            let (status, body) = try await server.client.execute(
+                uri: "/api/v1/myapp/stable/builds?version=1.0", method: .post, headers: server.headers(), body: ByteBuffer(bytes: archive)
+            ) { ($0.status, try envelope($0)) }
+            #expect(status == .created, "\(body)")
+            let files = try #require(try await Self.json(server, "1.json")["Files"] as? [[String: Any]])
+            #expect(files.map { $0["Path"] as? String } == ["bin/app", "share/readme.txt"])
+            #expect(files.first?["Md5"] as? String == Insecure.MD5.hash(data: Data("binary".utf8)).map { String(format: "%02x", $0) }.joined())
+
+            let linked = try Self.tarGzip([("bin/app", "binary")], link: "passwd")
+            let (linkStatus, linkBody) = try await server.client.execute(
+                uri: "/api/v1/myapp/stable/builds?version=2.0", method: .post, headers: server.headers(), body: ByteBuffer(bytes: linked)
+            ) { ($0.status, try envelope($0)) }
+            #expect(linkStatus == .badRequest)
+            #expect(linkBody.errorCode == "invalid_archive")
+        }
+    }
 }
