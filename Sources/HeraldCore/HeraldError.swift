@@ -56,6 +56,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case invalidSlug = "invalid_slug"
         case unknownVersion = "unknown_version"
         case notInRepository = "not_in_repository"
+        case planChanged = "plan_changed"
     }
 
     private let codeValue: Code
@@ -79,7 +80,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             return .invalidInput
         case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion, .notInRepository:
             return .notFound
-        case .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack:
+        case .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack, .planChanged:
             return .conflict
         case .unauthorized:
             return .unauthorized
@@ -136,6 +137,11 @@ extension HeraldError {
     /// A WordPress API `slug` that is not `plugins/ID` or `themes/ID` (or a bare ID where allowed).
     public static func invalidSlug(_ slug: String, expected: String) -> HeraldError {
         HeraldError(.invalidSlug, "the slug \(quoted(slug)) is not valid; expected \(expected)")
+    }
+
+    /// A publish named a plan that is no longer the current one.
+    public static func planChanged(read: String, now: String) -> HeraldError {
+        HeraldError(.planChanged, "the plan changed since it was read (\(quoted(read)), now '\(now)'); read it again and confirm")
     }
 
     /// A GoUpdate repository has no document or file by this name.

@@ -53,6 +53,7 @@ public func buildApplication(
     GoUpdateRoutes(store: store, blobs: blobs, signer: signatures.signer, publicURL: settings.publicURL).register(on: router)
     UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers).register(on: router)
     ChannelRoutes(store: store, answers: answers).register(on: router)
+    ReleaseRoutes(store: store, answers: answers, publicURL: settings.publicURL).register(on: router)
 
     let serverName = "Herald"
     var app = Application(

@@ -112,3 +112,18 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Every move of every channel of the product, oldest first.
+    public func productHistory(of product: ProductID) async throws -> [ChannelMove] {
+        let rows = try await withDatabase { database in
+            try await database.select().column("*").from("channel_moves")
+                .where("product_id", .equal, product.rawValue)
+                .orderBy("moved_at").orderBy("channel_id").orderBy("sequence")
+                .all()
+        }
+        var moves: [ChannelMove] = []
+        for row in rows { moves.append(try ChannelMove(row: row)) }
+        return moves
+    }
+}

@@ -1,0 +1,56 @@
+import HeraldCore
+import SQLKit
+
+extension Store {
+    /// Creates or replaces the product's extension manifest `id` (its name in URLs).
+    public func putExtension(_ manifest: ExtensionManifest, id: String, of product: ProductID) async throws {
+        try await withTransaction { database in
+            guard try await lockProduct(product, in: database) else { throw HeraldError.unknownProduct(product) }
+            try await database.delete(from: "extensions")
+                .where("product_id", .equal, product.rawValue).where("id", .equal, id)
+                .run()
+            try await database.insert(into: "extensions")
+                .columns("product_id", "id", "name", "premium", "beta_tag", "stable_tag", "updated_at")
+                .values(
+                    SQLBind(product.rawValue), SQLBind(id), SQLBind(manifest.name), SQLBind(manifest.premium), SQLBind(manifest.beta?.text),
+                    SQLBind(manifest.stable?.text), SQLBind(currentTimeMillis()))
+                .run()
+        }
+    }
+
+    /// The product's extension manifests, by name.
+    public func extensions(of product: ProductID) async throws -> [ExtensionManifest] {
+        try await withDatabase { try await extensions(of: product, in: $0) }
+    }
+
+    func extensions(of product: ProductID, in database: any SQLDatabase) async throws -> [ExtensionManifest] {
+        let rows = try await database.select().column("*").from("extensions")
+            .where("product_id", .equal, product.rawValue).orderBy("id").all()
+        var manifests: [ExtensionManifest] = []
+        for row in rows {
+            let beta = try row.decode(column: "beta_tag", as: String?.self)
+            let stable = try row.decode(column: "stable_tag", as: String?.self)
+            manifests.append(
+                ExtensionManifest(
+                    name: try row.decode(column: "name", as: String.self), premium: try row.decode(column: "premium", as: Bool.self),
+                    beta: try beta.map { try VersionTag(validating: $0) }, stable: try stable.map { try VersionTag(validating: $0) }))
+        }
+        return manifests
+    }
+
+    /// Turns the product's auto-deploy on or off: with it on, stable moves without a confirmation.
+    public func setAutoDeploy(_ on: Bool, of product: ProductID) async throws {
+        try await withTransaction { database in
+            guard try await lockProduct(product, in: database) else { throw HeraldError.unknownProduct(product) }
+            try await database.update("products").set("auto_deploy", to: SQLBind(on)).where("id", .equal, product.rawValue).run()
+        }
+    }
+
+    /// Whether stable moves without a confirmation.
+    public func autoDeploy(of product: ProductID) async throws -> Bool {
+        try await withDatabase { database in
+            try await database.select().column("auto_deploy").from("products").where("id", .equal, product.rawValue)
+                .first()?.decode(column: "auto_deploy", as: Bool.self) ?? false
+        }
+    }
+}
