@@ -20,11 +20,14 @@ public struct Channel: Hashable, Sendable {
     public var activeBuild: BuildHash?
     /// Milliseconds since 1970.
     public var createdAt: Int64
+    /// For a custom channel: the core channel whose promotion rule it follows (seed 000's
+    /// channel definitions, `extends`); nil: it moves only by upload, pin or publish.
+    public var extends: ChannelID?
 
     public init(
         product: ProductID, id: ChannelID, name: String, description: String = "", aliasFor: ChannelID? = nil,
         isCore: Bool = false, isCustom: Bool = false, isFavourite: Bool = false, latestBuild: BuildHash? = nil,
-        activeBuild: BuildHash? = nil, createdAt: Int64
+        activeBuild: BuildHash? = nil, createdAt: Int64, extends: ChannelID? = nil
     ) {
         self.product = product
         self.id = id
@@ -37,6 +40,7 @@ public struct Channel: Hashable, Sendable {
         self.latestBuild = latestBuild
         self.activeBuild = activeBuild
         self.createdAt = createdAt
+        self.extends = extends
     }
 
     /// True when the channel is pinned to a build.

@@ -28,9 +28,9 @@ public enum PromotionRules {
 
     /// Which core channel's rule governs `channel`: its own id for a core channel, else the
     /// core channel it extends (seed 000's channel definitions), else none.
-    public static func rule(for channel: Channel, extends base: ChannelID?) -> ChannelID? {
+    public static func rule(for channel: Channel) -> ChannelID? {
         if [ChannelID.stable, .beta, .development].contains(channel.id) { return channel.id }
-        return base
+        return channel.extends
     }
 
     /// The proposal for moving `channel` (whose rule is `rule`) to `build`, given the version it

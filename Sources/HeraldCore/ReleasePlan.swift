@@ -25,7 +25,7 @@ public struct ReleasePlan: Sendable, Equatable {
         for build in builds { versionCounts[build.version.rawValue, default: 0] += 1 }
         let entries = channels.map { channel, serving -> Entry in
             var warnings: [Notice] = []
-            let rule = PromotionRules.rule(for: channel, extends: nil)
+            let rule = PromotionRules.rule(for: channel)
             if channel.isPinned, channel.aliasFor == nil {
                 warnings.append(Notice(level: .warning, code: "channel_pinned", message: "\(channel.id) is pinned; the rules leave it alone."))
             }

@@ -50,7 +50,8 @@ extension Channel {
                 isFavourite: try row.decode(column: "is_favourite", as: Bool.self),
                 latestBuild: try row.decode(column: "latest_build", as: String?.self).map { try BuildHash(validating: $0) },
                 activeBuild: try row.decode(column: "active_build", as: String?.self).map { try BuildHash(validating: $0) },
-                createdAt: try row.decode(column: "created_at", as: Int64.self))
+                createdAt: try row.decode(column: "created_at", as: Int64.self),
+                extends: try row.decode(column: "extends", as: String?.self).map { try ChannelID(validating: $0) })
         }
     }
 }

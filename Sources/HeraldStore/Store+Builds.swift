@@ -76,6 +76,7 @@ extension Store {
             if let files {
                 try await recordGoUpdateFiles(files, of: published, in: database)
             }
+            try await promoteAfterUpload(published, uploadedTo: build.channel, actor: actor, in: database)
             try await whileLocked()
             return published
         }

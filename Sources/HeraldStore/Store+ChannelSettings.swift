@@ -9,16 +9,19 @@ public struct ChannelSettings: Sendable {
     public var aliasFor: ChannelID??
     public var isFavourite: Bool?
     public var isCustom: Bool?
+    /// The core channel whose promotion rule a custom channel follows; `.some(nil)` clears it.
+    public var extends: ChannelID??
 
     public init(
         name: String? = nil, description: String? = nil, aliasFor: ChannelID?? = nil, isFavourite: Bool? = nil,
-        isCustom: Bool? = nil
+        isCustom: Bool? = nil, extends: ChannelID?? = nil
     ) {
         self.name = name
         self.description = description
         self.aliasFor = aliasFor
         self.isFavourite = isFavourite
         self.isCustom = isCustom
+        self.extends = extends
     }
 }
 
@@ -43,6 +46,12 @@ extension Store {
             if let description = settings.description { channel.description = description }
             if let isFavourite = settings.isFavourite { channel.isFavourite = isFavourite }
             if let isCustom = settings.isCustom { channel.isCustom = isCustom }
+            if let extends = settings.extends {
+                if let base = extends, ![ChannelID.stable, .beta, .development].contains(base) {
+                    throw HeraldError.invalidInput("extends must name a core channel: stable, beta or development")
+                }
+                channel.extends = extends
+            }
             if let alias = settings.aliasFor {
                 if let target = alias, target != existing?.aliasFor {
                     try channel.ensureCanBecomeAlias()
@@ -59,6 +68,7 @@ extension Store {
                     .set("alias_for", to: SQLBind(channel.aliasFor?.rawValue))
                     .set("is_favourite", to: SQLBind(channel.isFavourite))
                     .set("is_custom", to: SQLBind(channel.isCustom))
+                    .set("extends", to: SQLBind(channel.extends?.rawValue))
                     .where("product_id", .equal, product.rawValue)
                     .where("id", .equal, id.rawValue)
                     .run()

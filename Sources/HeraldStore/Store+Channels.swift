@@ -61,12 +61,12 @@ extension Store {
         try await database.insert(into: "channels")
             .columns(
                 "product_id", "id", "name", "description", "alias_for", "is_core", "is_custom", "is_favourite",
-                "latest_build", "active_build", "created_at")
+                "latest_build", "active_build", "created_at", "extends")
             .values(
                 SQLBind(channel.product.rawValue), SQLBind(channel.id.rawValue), SQLBind(channel.name),
                 SQLBind(channel.description), SQLBind(channel.aliasFor?.rawValue), SQLBind(channel.isCore),
                 SQLBind(channel.isCustom), SQLBind(channel.isFavourite), SQLBind(channel.latestBuild?.rawValue),
-                SQLBind(channel.activeBuild?.rawValue), SQLBind(channel.createdAt))
+                SQLBind(channel.activeBuild?.rawValue), SQLBind(channel.createdAt), SQLBind(channel.extends?.rawValue))
             .ignoringConflicts()
             .run()
     }

@@ -59,3 +59,32 @@ extension Store {
         return (plan, plan.version(extensions: extensions, autoDeploy: autoDeploy))
     }
 }
+
+extension Store {
+    /// Seed 000's rules applied to a new build, inside its publish transaction, for a product
+    /// that has extension manifests (one that uses this workflow): development follows it, beta
+    /// takes it when every extension's beta tag matches, stable takes it only with auto-deploy.
+    /// Each move is recorded as a promotion by `actor`; stable without auto-deploy waits in the plan.
+    func promoteAfterUpload(_ build: Build, uploadedTo channel: ChannelID, actor: String, in database: any SQLDatabase) async throws {
+        let extensions = try await extensions(of: build.product, in: database)
+        guard !extensions.isEmpty else { return }
+        let autoDeploy =
+            try await database.select().column("auto_deploy").from("products").where("id", .equal, build.product.rawValue)
+            .first()?.decode(column: "auto_deploy", as: Bool.self) ?? false
+        for candidate in try await lockChannels(of: build.product, in: database) where candidate.id != channel {
+            var currentVersion: Version?
+            if let latest = candidate.latestBuild,
+                let row = try await database.select().column("version").from("builds").where("hash", .equal, latest.rawValue).first()
+            {
+                currentVersion = try Version(validating: try row.decode(column: "version", as: String.self))
+            }
+            let proposal = PromotionRules.propose(
+                build, to: candidate, rule: PromotionRules.rule(for: candidate), currentVersion: currentVersion, extensions: extensions,
+                autoDeploy: autoDeploy)
+            guard proposal == .move else { continue }
+            try await movePointer(
+                .latest, of: candidate, from: candidate.latestBuild, to: build.hash, reason: .promotion, actor: actor, at: build.timestamp,
+                in: database)
+        }
+    }
+}

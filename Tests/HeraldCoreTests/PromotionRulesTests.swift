@@ -32,7 +32,7 @@ struct PromotionRulesTests {
         -> PromotionRules.Proposal
     {
         PromotionRules.propose(
-            build(version), to: channel, rule: PromotionRules.rule(for: channel, extends: nil),
+            build(version), to: channel, rule: PromotionRules.rule(for: channel),
             currentVersion: current.map { try! Version(validating: $0) }, extensions: extensions, autoDeploy: autoDeploy)
     }
 

@@ -44,4 +44,38 @@ struct PlanTests {
             #expect(after.entries.first { $0.channel == .beta }?.proposed?.version.rawValue == "5.4.0")
         }
     }
+
+    @Test("With extensions, an upload is promoted by the rules; a custom channel follows the core channel it extends", arguments: DatabaseKind.available)
+    func promotedOnUpload(kind: DatabaseKind) async throws {
+        try await TestDatabase.with(kind) { store in
+            try await store.createProduct(Fixture.makeProduct())
+            try await store.putExtension(
+                ExtensionManifest(name: "Session Expiry", beta: try VersionTag(validating: "6.0.x"), stable: try VersionTag(validating: "6.0.1")),
+                id: "session-expiry", of: Fixture.product)
+            let custom = try ChannelID(validating: "eric_pickles")
+            let pinned = try ChannelID(validating: "frozen")
+            _ = try await store.saveChannel(custom, of: Fixture.product, settings: ChannelSettings(extends: .some(.beta)))
+            _ = try await store.saveChannel(pinned, of: Fixture.product, settings: ChannelSettings(extends: .some(.development)))
+            let old = try Fixture.build(1, channel: pinned, version: "5.0.0")
+            try await store.publish(old, actor: "ci")
+            try await store.pin(pinned, of: Fixture.product, to: old.hash, actor: "ci")
+
+            let first = try Fixture.build(2, channel: .development, version: "6.0.0")
+            try await store.publish(first, actor: "ci")
+            #expect(try await store.servedBuild(for: .development, of: Fixture.product)?.hash == first.hash)
+            #expect(try await store.servedBuild(for: .beta, of: Fixture.product)?.hash == first.hash)
+            #expect(try await store.servedBuild(for: custom, of: Fixture.product)?.hash == first.hash)
+            #expect(try await store.servedBuild(for: .stable, of: Fixture.product) == nil)
+            #expect(try await store.servedBuild(for: pinned, of: Fixture.product)?.hash == old.hash)
+            #expect(try await store.history(of: .beta, of: Fixture.product).map(\.reason) == [.promotion])
+
+            try await store.setAutoDeploy(true, of: Fixture.product)
+            let second = try Fixture.build(3, channel: .development, version: "6.0.1")
+            try await store.publish(second, actor: "ci")
+            #expect(try await store.servedBuild(for: .stable, of: Fixture.product)?.hash == second.hash)
+            let older = try Fixture.build(4, channel: .development, version: "5.9.0")
+            try await store.publish(older, actor: "ci")
+            #expect(try await store.servedBuild(for: .beta, of: Fixture.product)?.hash == second.hash)
+        }
+    }
 }

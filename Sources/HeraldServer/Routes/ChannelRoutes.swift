@@ -19,7 +19,8 @@ struct ChannelRoutes<Context: RequestContext> {
             let fields = try await RequestFields.read(&request, context: context)
             let settings = ChannelSettings(
                 name: fields["channel_name"], description: fields["channel_description"],
-                aliasFor: try aliasField(fields), isFavourite: try flag(fields, "is_favourite"), isCustom: try flag(fields, "is_custom"))
+                aliasFor: try aliasField(fields), isFavourite: try flag(fields, "is_favourite"), isCustom: try flag(fields, "is_custom"),
+                extends: try extendsField(fields))
             let saved = try await store.saveChannel(channel, of: product, settings: settings)
             return try await channelResponse(saved.id, of: product)
         }
@@ -69,9 +70,18 @@ struct ChannelRoutes<Context: RequestContext> {
 
     /// `alias_for`: a channel id, or empty / `null` to make the channel stand alone again.
     private func aliasField(_ fields: RequestFields) throws -> ChannelID?? {
-        guard fields.contains("alias_for") else { return nil }
-        guard let value = fields["alias_for"] else { return .some(nil) }
-        return .some(try ChannelID(validating: value, field: "alias_for"))
+        try optionalChannel(fields, "alias_for")
+    }
+
+    private func extendsField(_ fields: RequestFields) throws -> ChannelID?? {
+        try optionalChannel(fields, "extends")
+    }
+
+    /// Absent: nil; present but null or empty: `.some(nil)`, which clears it; else the channel.
+    private func optionalChannel(_ fields: RequestFields, _ name: String) throws -> ChannelID?? {
+        guard fields.contains(name) else { return nil }
+        guard let value = fields[name] else { return .some(nil) }
+        return .some(try ChannelID(validating: value, field: name))
     }
 
     private func flag(_ fields: RequestFields, _ name: String) throws -> Bool? {
