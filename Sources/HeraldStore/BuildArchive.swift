@@ -99,6 +99,33 @@ public enum BuildArchive {
             changelog: field("changelog"), upgradeNotice: field("upgrade_notice"))
     }
 
+    /// The extension manifests a build carries: `extensions/NAME.yaml` (or `.yml`, `.json`) at
+    /// the top of the zip or in its one top folder, by NAME; none when the file is not a zip.
+    /// A malformed one is refused with its path, line and reason.
+    public static func extensionManifests(path: String) async throws -> [(id: String, manifest: ExtensionManifest)] {
+        try await NIOThreadPool.singleton.runIfActive {
+            let archive: Archive
+            do {
+                try ZipDirectoryCheck.validate(path: path)
+                archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            } catch {
+                return []
+            }
+            var found: [(id: String, manifest: ExtensionManifest)] = []
+            for entry in archive where entry.type == .file {
+                let parts = entry.path.split(separator: "/").map(String.init)
+                guard parts.count >= 2, parts.count <= 3, parts[parts.count - 2] == "extensions", let file = parts.last else { continue }
+                let lower = file.lowercased()
+                guard let suffix = [".yaml", ".yml", ".json"].first(where: { lower.hasSuffix($0) }) else { continue }
+                guard found.count < 100 else { throw HeraldError.invalidInput("the build carries more than 100 extension manifests") }
+                let id = String(file.dropLast(suffix.count))
+                let text = try read(entry, from: archive, limit: manifestLimit)
+                found.append((id, try ExtensionManifestParser.parse(text, source: entry.path, defaultName: id)))
+            }
+            return found
+        }
+    }
+
     /// The first `limit` bytes of an entry, as text.
     private static func read(_ entry: Entry, from archive: Archive, limit: Int) throws -> String {
         var data = Data()

@@ -52,9 +52,10 @@ public struct BuildIntake: Sendable {
                 sha384: blob.sha384, details: metadata.wordPressDetails)
             try Self.validateFreeText(build)
             let files = product.kind == .app ? try await BuildFileExtraction.extract(zipAt: writer.path, into: blobs) : nil
+            let extensions = try await BuildArchive.extensionManifests(path: writer.path)
             var isNewBlob = false
             do {
-                return try await store.publish(build, files: files, actor: actor) {
+                return try await store.publish(build, files: files, extensions: extensions, actor: actor) {
                     isNewBlob = try await writer.commit()
                 }
             } catch {

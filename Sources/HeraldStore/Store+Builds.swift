@@ -16,12 +16,14 @@ extension Store {
     /// delete it between the two, and a refused publish never places a file at all.
     ///
     /// `files`, for an app's zip, are its entries, already in the blob store: they are recorded
-    /// for the product's GoUpdate repository.
+    /// for the product's GoUpdate repository. `extensions` are the manifests the build carries;
+    /// they replace the product's manifests of the same names before the promotion rules run.
     ///
     /// > Warning: A build whose blob is missing cannot be downloaded: store the file here or before.
     @discardableResult
     public func publish(
-        _ build: Build, files: [BuildFile]? = nil, actor: String, whileLocked: () async throws -> Void = {}
+        _ build: Build, files: [BuildFile]? = nil, extensions: [(id: String, manifest: ExtensionManifest)] = [], actor: String,
+        whileLocked: () async throws -> Void = {}
     ) async throws -> Build {
         try await withTransaction { database in
             // One product's publishes run one after another, whatever their channels, so
@@ -75,6 +77,9 @@ extension Store {
             }
             if let files {
                 try await recordGoUpdateFiles(files, of: published, in: database)
+            }
+            for (id, manifest) in extensions {
+                try await upsertExtension(manifest, id: id, of: build.product, in: database)
             }
             try await promoteAfterUpload(published, uploadedTo: build.channel, actor: actor, in: database)
             try await whileLocked()

@@ -6,16 +6,20 @@ extension Store {
     public func putExtension(_ manifest: ExtensionManifest, id: String, of product: ProductID) async throws {
         try await withTransaction { database in
             guard try await lockProduct(product, in: database) else { throw HeraldError.unknownProduct(product) }
-            try await database.delete(from: "extensions")
-                .where("product_id", .equal, product.rawValue).where("id", .equal, id)
-                .run()
-            try await database.insert(into: "extensions")
-                .columns("product_id", "id", "name", "premium", "beta_tag", "stable_tag", "updated_at")
-                .values(
-                    SQLBind(product.rawValue), SQLBind(id), SQLBind(manifest.name), SQLBind(manifest.premium), SQLBind(manifest.beta?.text),
-                    SQLBind(manifest.stable?.text), SQLBind(currentTimeMillis()))
-                .run()
+            try await upsertExtension(manifest, id: id, of: product, in: database)
         }
+    }
+
+    func upsertExtension(_ manifest: ExtensionManifest, id: String, of product: ProductID, in database: any SQLDatabase) async throws {
+        try await database.delete(from: "extensions")
+            .where("product_id", .equal, product.rawValue).where("id", .equal, id)
+            .run()
+        try await database.insert(into: "extensions")
+            .columns("product_id", "id", "name", "premium", "beta_tag", "stable_tag", "updated_at")
+            .values(
+                SQLBind(product.rawValue), SQLBind(id), SQLBind(manifest.name), SQLBind(manifest.premium), SQLBind(manifest.beta?.text),
+                SQLBind(manifest.stable?.text), SQLBind(currentTimeMillis()))
+            .run()
     }
 
     /// The product's extension manifests, by name.

@@ -109,4 +109,28 @@ struct ReleaseScenarioTests {
             #expect(reasons == ["upload", "promotion", "pin", "rollback"])
         }
     }
+
+    @Test("A build's extensions/*.yaml are read at upload; a malformed one is refused with its path and line")
+    func manifestsInTheZip() async throws {
+        try await TestServer.run { server in
+            let header = "<?php\n/*\nPlugin Name: Private Blog\nVersion: 5.0.1\n*/\n"
+            let good = try PluginZip.zip([
+                ("private_blog/private_blog.php", header), ("private_blog/extensions/session-expiry.yaml", "name: Session Expiry\nbeta: 5.0.x\n"),
+            ])
+            #expect(try await server.upload(good, channel: "development").0 == .created)
+            let listed = try await server.get("/api/v1/private_blog/extensions").1.response["extensions"] as? [[String: Any]]
+            #expect(listed?.first?["name"] as? String == "Session Expiry")
+            #expect(listed?.first?["beta"] as? String == "5.0.x")
+            #expect(try await server.get("/api/v1/private_blog/beta/latest/").1.response["product_version"] as? String == "5.0.1")
+
+            let bad = try PluginZip.zip([
+                ("private_blog/private_blog.php", header.replacingOccurrences(of: "5.0.1", with: "5.0.2")),
+                ("private_blog/extensions/broken.yaml", "name: Broken\nstable: [5, 6]\n"),
+            ])
+            let (status, body) = try await server.upload(bad, channel: "development")
+            #expect(status == .badRequest)
+            let message = (body["messages"] as? [[String: Any]])?.first?["message"] as? String ?? ""
+            #expect(message.contains("private_blog/extensions/broken.yaml, line 2"))
+        }
+    }
 }
