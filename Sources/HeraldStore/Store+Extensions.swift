@@ -58,3 +58,26 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Makes exactly `ids` the product's core channels (which cannot be deleted). stable, beta
+    /// and development stay core: sites that name no channel, and the promotion rules, need them.
+    public func setCoreChannels(_ ids: Set<ChannelID>, of product: ProductID) async throws {
+        let required: Set<ChannelID> = [.stable, .beta, .development]
+        guard required.isSubset(of: ids) else {
+            throw HeraldError.invalidInput("core_channels must keep stable, beta and development")
+        }
+        try await withTransaction { database in
+            guard try await lockProduct(product, in: database) else { throw HeraldError.unknownProduct(product) }
+            let channels = try await lockChannels(of: product, in: database)
+            for id in ids where !channels.contains(where: { $0.id == id }) {
+                throw HeraldError.unknownChannel(id, of: product)
+            }
+            for channel in channels {
+                try await database.update("channels").set("is_core", to: SQLBind(ids.contains(channel.id)))
+                    .where("product_id", .equal, product.rawValue).where("id", .equal, channel.id.rawValue)
+                    .run()
+            }
+        }
+    }
+}

@@ -133,4 +133,26 @@ struct ReleaseScenarioTests {
             #expect(message.contains("private_blog/extensions/broken.yaml, line 2"))
         }
     }
+
+    @Test("Settings: auto_deploy moves stable without a confirmation; core channels cannot be deleted")
+    func settings() async throws {
+        try await TestServer.run { server in
+            #expect(try await Self.send(server, .put, "/api/v1/private_blog/lts/", "{}").0 == .ok)
+            let (status, settings) = try await Self.send(
+                server, .put, "/api/v1/private_blog/settings", #"{"auto_deploy": true, "core_channels": ["stable", "beta", "development", "lts"]}"#)
+            #expect(status == .ok)
+            #expect(settings.response["auto_deploy"] as? Bool == true)
+            #expect(Set(settings.response["core_channels"] as? [String] ?? []) == ["stable", "beta", "development", "lts"])
+            let deleted = try await Self.send(server, .delete, "/api/v1/private_blog/lts/")
+            #expect(deleted.0 == .badRequest)
+            #expect(deleted.1.errorCode == "channel_is_core")
+            let dropped = try await Self.send(server, .put, "/api/v1/private_blog/settings", #"{"core_channels": ["lts"]}"#)
+            #expect(dropped.0 == .badRequest)
+            #expect(try await Self.send(server, .put, "/api/v1/private_blog/settings", #"{"auto_deploy": "yes"}"#).0 == .badRequest)
+
+            #expect(try await Self.send(server, .put, "/api/v1/private_blog/extensions/one", "stable: 2.0.x\nbeta: 2.0.x\n").0 == .ok)
+            #expect(try await server.upload(try PluginZip.make(version: "2.0.1"), channel: "development").0 == .created)
+            #expect(try await server.get("/api/v1/private_blog/stable/latest/").1.response["product_version"] as? String == "2.0.1")
+        }
+    }
 }

@@ -31,18 +31,26 @@ struct ReleaseRoutes<Context: RequestContext> {
         }
         router.get("/api/v1/{product}/settings") { _, context in
             let product = try await existing(context.parameters.product())
-            return try envelopeResponse(["auto_deploy": try await store.autoDeploy(of: product)])
+            return try await settingsResponse(product)
         }
         router.put("/api/v1/{product}/settings") { request, context in
-            var request = request
             let product = try context.parameters.product()
             _ = try await authorization.token(for: request, writing: product)
-            let fields = try await RequestFields.read(&request, context: context)
-            guard let text = fields["auto_deploy"], let on = ["true": true, "1": true, "false": false, "0": false][text.lowercased()] else {
-                throw HeraldError.invalidInput("auto_deploy must be true or false")
+            let body = try await request.body.collect(upTo: RequestFields.bodyLimit)
+            guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+                throw HeraldError.invalidInput(#"the body must be JSON, e.g. {"auto_deploy": true, "core_channels": ["stable", "beta", "development"]}"#)
             }
-            try await store.setAutoDeploy(on, of: product)
-            return try envelopeResponse(["auto_deploy": on])
+            if let value = object["auto_deploy"] {
+                guard let on = value as? Bool else { throw HeraldError.invalidInput("auto_deploy must be true or false") }
+                try await store.setAutoDeploy(on, of: product)
+            }
+            if let value = object["core_channels"] {
+                guard let names = value as? [String] else { throw HeraldError.invalidInput("core_channels must be a list of channel ids") }
+                var ids: Set<ChannelID> = []
+                for name in names { ids.insert(try ChannelID(validating: name, field: "core_channels")) }
+                try await store.setCoreChannels(ids, of: product)
+            }
+            return try await settingsResponse(product)
         }
         router.get("/api/v1/{product}/plan") { request, context in
             let product = try await existing(context.parameters.product())
@@ -72,10 +80,22 @@ struct ReleaseRoutes<Context: RequestContext> {
         }
     }
 
+    private func settingsResponse(_ product: ProductID) async throws -> Response {
+        let core = try await store.channels(of: product).filter(\.isCore).map(\.id.rawValue)
+        return try envelopeResponse(Settings(autoDeploy: try await store.autoDeploy(of: product), coreChannels: core))
+    }
+
     private func existing(_ product: ProductID) async throws -> ProductID {
         guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
         return product
     }
+}
+
+private struct Settings: Encodable, Sendable {
+    let autoDeploy: Bool
+    let coreChannels: [String]
+
+    enum CodingKeys: String, CodingKey { case autoDeploy = "auto_deploy", coreChannels = "core_channels" }
 }
 
 private struct ExtensionResource: Encodable, Sendable {
