@@ -69,7 +69,7 @@ extension Store {
     }
 }
 
-private func randomHex(byteCount: Int) -> String {
+func randomHex(byteCount: Int) -> String {
     var generator = SystemRandomNumberGenerator()
     return (0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }.hexString
 }
@@ -88,7 +88,7 @@ extension Sequence<UInt8> {
 }
 
 /// Compares two digests in time that does not depend on where they differ.
-private func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
     let (a, b) = (Array(lhs.utf8), Array(rhs.utf8))
     guard a.count == b.count else { return false }
     return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0

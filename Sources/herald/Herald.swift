@@ -10,7 +10,7 @@ struct Herald: AsyncParsableCommand {
         abstract: "A self-hosted update server for WordPress plugins, themes and desktop apps.",
         subcommands: [
             Serve.self, ProductCommand.self, TokenCommand.self, Publish.self, Channels.self, Builds.self, Pin.self, Unpin.self,
-            Rollback.self, KeyCommand.self, ImportCommand.self, ExportCommand.self, UpdateCommand.self, Plan.self, PublishAll.self, ExtensionCommand.self,
+            Rollback.self, KeyCommand.self, ImportCommand.self, ExportCommand.self, UpdateCommand.self, Plan.self, PublishAll.self, ExtensionCommand.self, LicenseCommand.self,
         ]
     )
 

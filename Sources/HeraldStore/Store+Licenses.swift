@@ -1,0 +1,106 @@
+import Foundation
+import HeraldCore
+import SQLKit
+
+/// A license as it is handed out once: the record, and the key that only the customer keeps.
+public struct IssuedLicense: Sendable {
+    public let license: License
+    /// Shown once; the store keeps its SHA-256 and last four characters.
+    public let key: String
+}
+
+extension Store {
+    /// Creates a license for `products` (each must exist; a bound `channel` must exist for each).
+    public func createLicense(
+        customerName: String, customerEmail: String, products: Set<ProductID>, channel: ChannelID? = nil, expiresAt: Int64? = nil,
+        siteLimit: Int? = nil
+    ) async throws -> IssuedLicense {
+        try Product.validateName(customerName, field: "customer name")
+        try License.validateEmail(customerEmail)
+        guard !products.isEmpty else { throw HeraldError.invalidInput("a license covers at least one product") }
+        if let siteLimit, siteLimit < 1 { throw HeraldError.invalidInput("the site limit must be 1 or more") }
+        let key = "HRLD-" + randomHex(byteCount: 16).uppercased()
+        let license = License(
+            id: UUID().uuidString.lowercased(), keyLast4: String(key.suffix(4)), customerName: customerName, customerEmail: customerEmail,
+            products: products, channel: channel, expiresAt: expiresAt, siteLimit: siteLimit, createdAt: currentTimeMillis())
+        try await withTransaction { database in
+            for product in products.sorted() {
+                guard try await database.select().column("id").from("products").where("id", .equal, product.rawValue).first() != nil else {
+                    throw HeraldError.unknownProduct(product)
+                }
+                if let channel,
+                    try await database.select().column("id").from("channels")
+                        .where("product_id", .equal, product.rawValue).where("id", .equal, channel.rawValue).first() == nil
+                {
+                    throw HeraldError.unknownChannel(channel, of: product)
+                }
+            }
+            try await database.insert(into: "licenses")
+                .columns(
+                    "id", "key_sha256", "key_last4", "customer_name", "customer_email", "channel_id", "expires_at", "site_limit", "revoked",
+                    "created_at")
+                .values(
+                    SQLBind(license.id), SQLBind(Self.digest(ofSecret: key)), SQLBind(license.keyLast4), SQLBind(customerName),
+                    SQLBind(customerEmail), SQLBind(channel?.rawValue), SQLBind(expiresAt), SQLBind(siteLimit.map(Int64.init)),
+                    SQLBind(false), SQLBind(license.createdAt))
+                .run()
+            for product in products.sorted() {
+                try await database.insert(into: "license_products").columns("license_id", "product_id")
+                    .values(SQLBind(license.id), SQLBind(product.rawValue)).run()
+            }
+        }
+        return IssuedLicense(license: license, key: key)
+    }
+
+    /// Licenses whose customer name or email contains `search` (case-insensitive), newest
+    /// first; every license when `search` is nil.
+    public func licenses(matching search: String? = nil) async throws -> [License] {
+        let rows = try await withDatabase { database in
+            var query = database.select().column("*").from("licenses").orderBy("created_at", .descending)
+            if let search, !search.isEmpty {
+                let pattern = "%" + search.lowercased().replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+                query = query.where(SQLFunction("LOWER", args: SQLColumn("customer_name")), .like, SQLBind(pattern))
+                    .orWhere(SQLFunction("LOWER", args: SQLColumn("customer_email")), .like, SQLBind(pattern))
+            }
+            return try await query.limit(1000).all()
+        }
+        var licenses: [License] = []
+        for row in rows { licenses.append(try await license(row: row)) }
+        return licenses
+    }
+
+    /// The license with this key (looked up by its hash) or id, or nil.
+    public func license(keyOrID: String) async throws -> License? {
+        let digest = Self.digest(ofSecret: keyOrID)
+        let row = try await withDatabase { database in
+            try await database.select().column("*").from("licenses")
+                .where("key_sha256", .equal, digest).orWhere("id", .equal, keyOrID.lowercased()).first()
+        }
+        guard let row else { return nil }
+        return try await license(row: row)
+    }
+
+    /// Revokes a license: its sites stop getting downloads at once.
+    public func revokeLicense(_ id: String) async throws {
+        try await withDatabase { database in
+            try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id).run()
+        }
+    }
+
+    private func license(row: any SQLRow) async throws -> License {
+        let id = try row.decode(column: "id", as: String.self)
+        let productRows = try await withDatabase { database in
+            try await database.select().column("product_id").from("license_products").where("license_id", .equal, id).all()
+        }
+        var products: Set<ProductID> = []
+        for productRow in productRows { products.insert(try ProductID(validating: try productRow.decode(column: "product_id", as: String.self))) }
+        return License(
+            id: id, keyLast4: try row.decode(column: "key_last4", as: String.self),
+            customerName: try row.decode(column: "customer_name", as: String.self),
+            customerEmail: try row.decode(column: "customer_email", as: String.self), products: products,
+            channel: try row.decode(column: "channel_id", as: String?.self).map { try ChannelID(validating: $0) },
+            expiresAt: try row.decode(column: "expires_at", as: Int64?.self),
+            siteLimit: try row.decode(column: "site_limit", as: Int64?.self).map { Int($0) },
+            revoked: try row.decode(column: "revoked", as: Bool.self), createdAt: try row.decode(column: "created_at", as: Int64.self))
+    }
+}
