@@ -57,6 +57,10 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownVersion = "unknown_version"
         case notInRepository = "not_in_repository"
         case planChanged = "plan_changed"
+        case licenseInvalid = "license_invalid"
+        case licenseExpired = "license_expired"
+        case licenseRevoked = "license_revoked"
+        case licenseSiteLimit = "license_site_limit"
     }
 
     private let codeValue: Code
@@ -84,7 +88,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             return .conflict
         case .unauthorized:
             return .unauthorized
-        case .forbidden:
+        case .forbidden, .licenseInvalid, .licenseExpired, .licenseRevoked, .licenseSiteLimit:
             return .forbidden
         case .tooLarge:
             return .tooLarge
@@ -137,6 +141,23 @@ extension HeraldError {
     /// A WordPress API `slug` that is not `plugins/ID` or `themes/ID` (or a bare ID where allowed).
     public static func invalidSlug(_ slug: String, expected: String) -> HeraldError {
         HeraldError(.invalidSlug, "the slug \(quoted(slug)) is not valid; expected \(expected)")
+    }
+
+    /// A license key that is unknown, or that does not cover the product asked about.
+    public static func licenseInvalid(for product: ProductID) -> HeraldError {
+        HeraldError(.licenseInvalid, "the license key is not valid for '\(product)'")
+    }
+
+    public static func licenseExpired(_ last4: String) -> HeraldError {
+        HeraldError(.licenseExpired, "the license …\(last4) has expired; renew it to get updates")
+    }
+
+    public static func licenseRevoked(_ last4: String) -> HeraldError {
+        HeraldError(.licenseRevoked, "the license …\(last4) has been revoked")
+    }
+
+    public static func licenseSiteLimit(_ last4: String, limit: Int) -> HeraldError {
+        HeraldError(.licenseSiteLimit, "the license …\(last4) is already used on \(limit) sites, its limit")
     }
 
     /// A publish named a plan that is no longer the current one.

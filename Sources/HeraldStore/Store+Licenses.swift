@@ -104,3 +104,43 @@ extension Store {
             revoked: try row.decode(column: "revoked", as: Bool.self), createdAt: try row.decode(column: "created_at", as: Int64.self))
     }
 }
+
+extension Store {
+    /// The license a site presents for `product`, checked: it must exist (by its key alone),
+    /// cover the product, be neither revoked nor expired, and have room for `site` (activated
+    /// here on first use; a license without a site limit records no sites).
+    public func checkLicense(key: String, for product: ProductID, site: String) async throws -> License {
+        guard key.utf8.count <= 256, let license = try await license(forKey: key), license.products.contains(product) else {
+            throw HeraldError.licenseInvalid(for: product)
+        }
+        switch license.status(at: currentTimeMillis()) {
+        case .revoked: throw HeraldError.licenseRevoked(license.keyLast4)
+        case .expired: throw HeraldError.licenseExpired(license.keyLast4)
+        case .active: break
+        }
+        guard let limit = license.siteLimit else { return license }
+        let siteDigest = Self.digest(ofSecret: site.lowercased())
+        try await withTransaction { database in
+            _ = try await database.select().column("id").from("licenses").where("id", .equal, license.id).for(.update).first()
+            let known = try await database.select().column("site_sha256").from("license_sites")
+                .where("license_id", .equal, license.id).all()
+            var sites: Set<String> = []
+            for row in known { sites.insert(try row.decode(column: "site_sha256", as: String.self)) }
+            if sites.contains(siteDigest) { return }
+            guard sites.count < limit else { throw HeraldError.licenseSiteLimit(license.keyLast4, limit: limit) }
+            try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at")
+                .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis())).run()
+        }
+        return license
+    }
+
+    /// The license with this key, by the key's hash; nil when none.
+    private func license(forKey key: String) async throws -> License? {
+        let digest = Self.digest(ofSecret: key)
+        let row = try await withDatabase { database in
+            try await database.select().column("*").from("licenses").where("key_sha256", .equal, digest).first()
+        }
+        guard let row, constantTimeEqual(try row.decode(column: "key_sha256", as: String.self), digest) else { return nil }
+        return try await license(row: row)
+    }
+}

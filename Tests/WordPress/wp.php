@@ -18,6 +18,7 @@ require $site . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/admin.php';
 require_once ABSPATH . 'wp-admin/includes/class-wp-upgrader.php';
 require_once ABSPATH . 'wp-admin/includes/upgrade.php';
+require_once ABSPATH . 'wp-admin/includes/plugin-install.php';
 
 /** Collects what an upgrader says, so a failed upgrade can tell why. */
 class Herald_Test_Skin extends Automatic_Upgrader_Skin {
@@ -103,6 +104,26 @@ switch ( $step ) {
 		$result = ( new Theme_Upgrader( $skin ) )->bulk_upgrade( array( $args[0] ) );
 		$ok     = is_array( $result ) && is_array( $result[ $args[0] ] ?? null );
 		echo wp_json_encode( array( 'ok' => $ok, 'messages' => upgrade_messages( $skin ) ) ), "\n";
+		break;
+	case 'plugin-details':
+	case 'theme-details':
+		// The "View details" dialog: what plugins_api / themes_api hand to WordPress's templates.
+		$details = 'plugin-details' === $step
+			? plugins_api( 'plugin_information', array( 'slug' => $args[0] ) )
+			: themes_api( 'theme_information', array( 'slug' => $args[0] ) );
+		if ( is_wp_error( $details ) ) {
+			fail( $details->get_error_message() );
+		}
+		echo wp_json_encode(
+			array(
+				'name'          => $details->name,
+				'version'       => $details->version,
+				'download_link' => $details->download_link,
+				'requires_php'  => $details->requires_php,
+				'sections'      => is_array( $details->sections ) ? array_keys( $details->sections ) : 'not an array',
+				'changelog'     => isset( $details->sections['changelog'] ) ? $details->sections['changelog'] : '',
+			)
+		), "\n";
 		break;
 	case 'plugin-version':
 		$data = get_file_data( WP_PLUGIN_DIR . '/' . $args[0], array( 'Version' => 'Version' ) );

@@ -61,12 +61,22 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         let fields = try await RequestFields.read(&request, context: context)
         let productID = try ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? "", field: "product_name")
         var messages: [Notice] = []
-        let channel: ChannelID
+        var channel: ChannelID
         if let named = fields["release_channel"] ?? fields["channel"] {
             channel = try ChannelID(validating: named, field: "release_channel")
         } else {
             channel = .stable
             messages.append(.noChannel)
+        }
+        // A license is checked on every request it comes with; one bound to a customer's
+        // channel is answered from that channel, whatever channel the site names.
+        if let key = fields["license"], !key.isEmpty {
+            let site = fields["site_url"] ?? Self.siteURL(fromUserAgent: request.headers[.userAgent]) ?? ""
+            let license = try await store.checkLicense(key: key, for: productID, site: site)
+            if let bound = license.channel {
+                channel = bound
+                messages.removeAll { $0 == .noChannel }
+            }
         }
         let current = try fields["current_product_version"].map { try Version(validating: $0, field: "current_product_version") }
         let wordpress = try fields["wordpress_version"].map { try Version(validating: $0, field: "wordpress_version").rawValue }
@@ -86,6 +96,13 @@ struct UpdateCheckRoutes<Context: RequestContext> {
                 messages: messages)
         }
         return answerResponse(body)
+    }
+
+    /// The site in WordPress's `User-Agent: WordPress/6.1.9; https://example.com`.
+    static func siteURL(fromUserAgent agent: String?) -> String? {
+        guard let agent, agent.hasPrefix("WordPress/"), let separator = agent.firstIndex(of: ";") else { return nil }
+        let site = agent[agent.index(after: separator)...].trimmingWhitespace()
+        return site.isEmpty ? nil : site
     }
 
     private func answerResponse(_ body: ByteBuffer) -> Response {
