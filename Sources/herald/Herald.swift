@@ -16,6 +16,11 @@ struct Herald: AsyncParsableCommand {
 
     /// Runs the command line; a user error is one line on stderr and a non-zero exit, never a trace.
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.contains(where: { ["--help", "-h"].contains($0) }) || arguments.first == "help" {
+            print(helpMessage(for: requestedCommand(in: arguments)))
+            Foundation.exit(0)
+        }
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
@@ -46,6 +51,17 @@ struct Herald: AsyncParsableCommand {
             let detail = String(reflecting: error).split(whereSeparator: \.isNewline).joined(separator: " ")
             exitWithMessage("error: \(detail)")
         }
+    }
+
+    /// The command whose help is asked for: the subcommands named before any option
+    /// (`herald help export goupdate` and `herald export goupdate --help` alike).
+    private static func requestedCommand(in arguments: [String]) -> ParsableCommand.Type {
+        var command: ParsableCommand.Type = Herald.self
+        for word in arguments where word != "help" {
+            guard !word.hasPrefix("-"), let next = command.configuration.subcommands.first(where: { $0._commandName == word }) else { break }
+            command = next
+        }
+        return command
     }
 
     private static func exitWithMessage(_ message: String, code: Int32 = 1) -> Never {

@@ -39,3 +39,14 @@ struct LicenseCommandTests {
         }
     }
 }
+
+@Suite("Help")
+struct HelpTests {
+    @Test("--help and help print the usage of the command named, and exit 0", arguments: [["--help"], ["publish", "--help"], ["help", "export", "goupdate"], ["license", "create", "-h"]])
+    func help(arguments: [String]) throws {
+        let result = try HeraldBinary.run(arguments)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: herald"))
+        #expect(!result.stdout.contains("CommandError"))
+    }
+}

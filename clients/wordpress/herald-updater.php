@@ -216,7 +216,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			if ( ! isset( $transient->no_update ) || ! is_array( $transient->no_update ) ) {
 				$transient->no_update = array();
 			}
-			if ( ! empty( $answer['update_available'] ) && ! empty( $answer['download_url'] ) ) {
+			if ( $this->offers_update( $answer ) ) {
 				$item['new_version']  = (string) $answer['new_version'];
 				$item['package']      = (string) $answer['download_url'];
 				$item['requires']     = isset( $answer['requires'] ) ? (string) $answer['requires'] : '';
@@ -355,7 +355,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				'requires'     => '',
 				'requires_php' => '',
 			);
-			if ( ! empty( $answer['update_available'] ) && ! empty( $answer['download_url'] ) ) {
+			if ( $this->offers_update( $answer ) ) {
 				$item->new_version  = (string) $answer['new_version'];
 				$item->package      = (string) $answer['download_url'];
 				$item->tested       = isset( $answer['tested'] ) ? (string) $answer['tested'] : '';
@@ -400,6 +400,18 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			$this->answers[ $key ] = $answer;
 			$this->signing_key();
 			return $answer;
+		}
+
+		/**
+		 * Whether an answer offers a package newer than the installed version. The last good
+		 * answer, used while Herald cannot be reached, may predate an update installed since.
+		 *
+		 * @param array $answer A check_for_update answer.
+		 * @return bool True when the answer's package should be offered.
+		 */
+		private function offers_update( array $answer ) {
+			return ! empty( $answer['update_available'] ) && ! empty( $answer['download_url'] ) && isset( $answer['new_version'] )
+				&& version_compare( (string) $answer['new_version'], $this->installed_version(), '>' );
 		}
 
 		/**
