@@ -72,13 +72,21 @@ public struct GoUpdateClient: Sendable {
         guard version.id == pointer.latestVersion else {
             throw GoUpdateError("\(pointer.latestVersion).json describes version \(version.id)")
         }
-        let (files, bytes) = try await stage(version)
+        // Files the installed version listed and the new one does not are removed; every other
+        // file in the folder (a user's data, say) is kept. Without the installed version's list,
+        // nothing is removed.
+        var retired: Set<String> = []
+        if let installed, let old = try? VersionFile(json: try await document("\(installed).json", key: key)) {
+            retired = Set(old.files.map(\.path)).subtracting(version.files.map(\.path))
+        }
+        let (files, bytes) = try await stage(version, keepingAllBut: retired)
         try folders.swapIn(version: version.id)
         return .updated(from: installed, to: version.id, downloadedFiles: files, downloadedBytes: bytes)
     }
 
-    /// Builds the new version in the staging folder; returns what was downloaded.
-    private func stage(_ version: VersionFile) async throws -> (Int, Int64) {
+    /// Builds the new version in the staging folder, with the folder's other files except
+    /// `retired`; returns what was downloaded.
+    private func stage(_ version: VersionFile, keepingAllBut retired: Set<String>) async throws -> (Int, Int64) {
         let fileManager = FileManager.default
         let staging = folders.staging
         try? fileManager.removeItem(atPath: staging)
@@ -91,13 +99,28 @@ public struct GoUpdateClient: Sendable {
                 let target = staging + "/" + file.path
                 try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let current = installDirectory + "/" + file.path
-                if fileManager.fileExists(atPath: current), try MD5File.digest(of: current) == file.md5 {
+                if fileManager.fileExists(atPath: current), (try? MD5File.digest(of: current)) == file.md5 {
                     if link(current, target) != 0 { try fileManager.copyItem(atPath: current, toPath: target) }
                 } else {
                     downloadedBytes += try await download(file, to: target)
                     downloadedFiles += 1
+                    // A replaced file keeps its permissions, an executable bit among them.
+                    if let mode = (try? fileManager.attributesOfItem(atPath: current))?[.posixPermissions] as? NSNumber {
+                        chmod(target, mode_t(mode.uint16Value))
+                    }
                 }
                 progress(Progress(files: index + 1, totalFiles: version.files.count, bytes: downloadedBytes))
+            }
+            let listed = Set(version.files.map(\.path))
+            for relative in fileManager.enumerator(atPath: installDirectory)?.compactMap({ $0 as? String }) ?? [] {
+                let source = installDirectory + "/" + relative
+                var isFolder: ObjCBool = false
+                guard fileManager.fileExists(atPath: source, isDirectory: &isFolder), !isFolder.boolValue,
+                    !listed.contains(relative), !retired.contains(relative)
+                else { continue }
+                let target = staging + "/" + relative
+                try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                if link(source, target) != 0 { try fileManager.copyItem(atPath: source, toPath: target) }
             }
         } catch {
             try? fileManager.removeItem(atPath: staging)

@@ -45,11 +45,19 @@ struct InstallFolders {
         let files = FileManager.default
         guard let version = read(pending) else { throw GoUpdateError("\(pending) is unreadable") }
         if files.fileExists(atPath: staging) {
+            var movedAside = false
             if files.fileExists(atPath: installDirectory) {
                 try? files.removeItem(atPath: previous)
                 try move(installDirectory, to: previous)
+                movedAside = true
             }
-            try move(staging, to: installDirectory)
+            do {
+                try move(staging, to: installDirectory)
+            } catch {
+                if movedAside { try? move(previous, to: installDirectory) }
+                try? files.removeItem(atPath: pending)
+                throw error
+            }
         }
         try write(version, to: state)
         try? files.removeItem(atPath: previous)

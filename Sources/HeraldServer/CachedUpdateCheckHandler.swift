@@ -40,7 +40,9 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let head):
-            if awaitingAnswers == 0, let answer = cachedAnswer(to: head) {
+            // A client that sends without reading gets no answers piled up here: while the
+            // connection cannot take more, requests go the router's way, which waits.
+            if awaitingAnswers == 0, context.channel.isWritable, let answer = cachedAnswer(to: head) {
                 discardingRequest = true
                 if ContentCoding.acceptsGzip(head.headerFields[values: .acceptEncoding]) {
                     respond(with: answer.gzipped, gzipped: true, context: context)

@@ -129,14 +129,36 @@ public enum BuildFileExtraction {
         var files: [UnpackedFile] = []
         for (index, entry) in entries.enumerated() where entry.type == .file {
             let unpacked = "\(folder)/\(index)"
-            do {
-                _ = try archive.extract(entry, to: URL(fileURLWithPath: unpacked), skipCRC32: false)
-            } catch {
-                throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked")
-            }
+            try extract(entry, of: archive, to: unpacked)
             files.append(try gzipCopy(of: unpacked, path: entry.path))
         }
         return files
+    }
+
+    /// Writes one zip entry to `target`, stopping at the size the archive declares (a deflate
+    /// stream may hold far more: a zip bomb) and checking its CRC-32.
+    private static func extract(_ entry: Entry, of archive: Archive, to target: String) throws {
+        guard FileManager.default.createFile(atPath: target, contents: nil), let output = FileHandle(forWritingAtPath: target) else {
+            throw BlobStoreError(operation: "create", path: target, code: errno)
+        }
+        defer { try? output.close() }
+        let declared = Int64(entry.uncompressedSize)
+        var written: Int64 = 0
+        let checksum: CRC32
+        do {
+            checksum = try archive.extract(entry, bufferSize: 64 * 1024, skipCRC32: false) { chunk in
+                written += Int64(chunk.count)
+                guard written <= declared else { throw HeraldError.refusedArchiveEntry("the archive entry \(quoted(entry.path)) unpacks to more than the \(declared) bytes it declares") }
+                try output.write(contentsOf: chunk)
+            }
+        } catch let error as HeraldError {
+            throw error
+        } catch {
+            throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked")
+        }
+        guard written == declared, checksum == entry.checksum else {
+            throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) is corrupt: its size or CRC-32 differs from the archive's")
+        }
     }
 
     /// Decompresses the gzip file at `source` into `destination`; refuses more than `limit` bytes.

@@ -110,7 +110,8 @@ struct StaticExport {
             try? files.removeItem(atPath: newLink)
             throw CommandFailure(message: "cannot switch \(out) to the new export (errno \(errno))")
         }
-        if let previous, previous != folder {
+        // Only an earlier export of ours is removed, never whatever else a link pointed at.
+        if let previous, previous != folder, previous.hasPrefix(exports + "/") {
             try? files.removeItem(atPath: previous)
         }
         return folder
