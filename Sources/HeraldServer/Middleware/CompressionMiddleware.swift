@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Gzips JSON and text answers for clients that accept it (seed 002's first TODO).
+/// Gzips JSON and text answers for clients that accept it, as seed 002 asks ("Fully support gzip responses").
 ///
 /// Only answers of a known size up to ``maximumSize`` are compressed, which every API answer
 /// is. Package downloads are zips already and keep their Content-Length and ranges.
