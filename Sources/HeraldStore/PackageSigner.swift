@@ -73,7 +73,7 @@ public struct PackageSigner: Sendable {
 
 extension Data {
     /// Bytes from lowercase or uppercase hex; nil if `hexString` is not hex of whole bytes.
-    init?(hexString: String) {
+    public init?(hexString: String) {
         let digits = Array(hexString.utf8)
         guard digits.count.isMultiple(of: 2) else { return nil }
         var bytes = [UInt8]()

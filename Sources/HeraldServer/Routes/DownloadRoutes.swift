@@ -67,7 +67,8 @@ struct DownloadRoutes<Context: RequestContext> {
             .contentType: Self.contentType(of: build.fileName),
             .contentDisposition: "attachment; filename=\"\(build.fileName)\"",
             .cacheControl: immutable ? "public, max-age=31536000, immutable" : "public, no-cache",
-            .init("Content-MD5")!: Self.base64(hex: build.md5),
+            // `Content-MD5` is the base64 of the raw digest.
+            .init("Content-MD5")!: Data(hexString: build.md5)?.base64EncodedString() ?? "",
         ]
         let size = build.size
         if let match = request.headers[.ifNoneMatch], Self.matches(match, etag: etag) {
@@ -124,18 +125,6 @@ struct DownloadRoutes<Context: RequestContext> {
         if lower.hasSuffix(".zip") { return "application/zip" }
         if lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") || lower.hasSuffix(".gz") { return "application/gzip" }
         return "application/octet-stream"
-    }
-
-    /// `Content-MD5` is the base64 of the raw digest.
-    private static func base64(hex: String) -> String {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex, let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) {
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return "" }
-            bytes.append(byte)
-            index = next
-        }
-        return Data(bytes).base64EncodedString()
     }
 }
 
