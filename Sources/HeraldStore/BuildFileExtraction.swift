@@ -163,16 +163,12 @@ public enum BuildFileExtraction {
 
     /// Decompresses the gzip file at `source` into `destination`; refuses more than `limit` bytes.
     private static func gunzip(_ source: String, to destination: String, limit: Int64) throws {
-        guard let input = FileHandle(forReadingAtPath: source),
-            FileManager.default.createFile(atPath: destination, contents: nil),
-            let output = FileHandle(forWritingAtPath: destination)
-        else {
-            throw BlobStoreError(operation: "open", path: source, code: errno)
+        try streaming(source, to: destination) { input, output in
+            try gunzip(input, to: output, limit: limit)
         }
-        defer {
-            try? input.close()
-            try? output.close()
-        }
+    }
+
+    private static func gunzip(_ input: FileHandle, to output: FileHandle, limit: Int64) throws {
         let decompressor = CompressionAlgorithm.gzip().decompressor
         decompressor.window = ByteBufferAllocator().buffer(capacity: 256 * 1024)
         try decompressor.startStream()
@@ -192,16 +188,10 @@ public enum BuildFileExtraction {
 
     /// Compresses the file at `source` into a gzip file at `destination`, a window at a time.
     private static func gzip(_ source: String, to destination: String) throws {
-        guard let input = FileHandle(forReadingAtPath: source),
-            FileManager.default.createFile(atPath: destination, contents: nil),
-            let output = FileHandle(forWritingAtPath: destination)
-        else {
-            throw BlobStoreError(operation: "open", path: source, code: errno)
-        }
-        defer {
-            try? input.close()
-            try? output.close()
-        }
+        try streaming(source, to: destination, gzip)
+    }
+
+    private static func gzip(_ input: FileHandle, to output: FileHandle) throws {
         let compressor = CompressionAlgorithm.gzip().compressor
         compressor.window = ByteBufferAllocator().buffer(capacity: 64 * 1024)
         try compressor.startStream()
@@ -214,5 +204,20 @@ public enum BuildFileExtraction {
             }
             if chunk.isEmpty { break }
         }
+    }
+
+    /// Opens `source` for reading and a new `destination` for writing, runs `body`, closes both.
+    private static func streaming(_ source: String, to destination: String, _ body: (FileHandle, FileHandle) throws -> Void) throws {
+        guard let input = FileHandle(forReadingAtPath: source),
+            FileManager.default.createFile(atPath: destination, contents: nil),
+            let output = FileHandle(forWritingAtPath: destination)
+        else {
+            throw BlobStoreError(operation: "open", path: source, code: errno)
+        }
+        defer {
+            try? input.close()
+            try? output.close()
+        }
+        try body(input, output)
     }
 }
