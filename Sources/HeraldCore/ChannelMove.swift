@@ -16,6 +16,8 @@ public struct ChannelMove: Hashable, Sendable {
         case rollback
         case removal
         case promotion
+        /// A staged rollout was completed: every site now gets its build.
+        case rollout
     }
 
     public var product: ProductID

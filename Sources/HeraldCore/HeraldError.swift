@@ -61,6 +61,14 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case licenseExpired = "license_expired"
         case licenseRevoked = "license_revoked"
         case licenseSiteLimit = "license_site_limit"
+        case licenseRequired = "license_required"
+        case linkInvalid = "link_invalid"
+        case linkExpired = "link_expired"
+        case rolloutInProgress = "rollout_in_progress"
+        case rolloutLowered = "rollout_lowered"
+        case noRollout = "no_rollout"
+        case unknownMessage = "unknown_message"
+        case unknownLicense = "unknown_license"
     }
 
     private let codeValue: Code
@@ -82,13 +90,14 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             .invalidInput, .channelIsAlias, .channelIsPinned, .channelIsCore, .aliasCycle, .ambiguousBuild, .versionMismatch,
             .missingVersion, .invalidArchive, .invalidMultipart, .invalidAction, .invalidSlug:
             return .invalidInput
-        case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion, .notInRepository:
+        case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion, .notInRepository, .noRollout, .unknownMessage,
+            .unknownLicense:
             return .notFound
-        case .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack, .planChanged:
+        case .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack, .planChanged, .rolloutInProgress, .rolloutLowered:
             return .conflict
         case .unauthorized:
             return .unauthorized
-        case .forbidden, .licenseInvalid, .licenseExpired, .licenseRevoked, .licenseSiteLimit:
+        case .forbidden, .licenseInvalid, .licenseExpired, .licenseRevoked, .licenseSiteLimit, .licenseRequired, .linkInvalid, .linkExpired:
             return .forbidden
         case .tooLarge:
             return .tooLarge
@@ -158,6 +167,40 @@ extension HeraldError {
 
     public static func licenseSiteLimit(_ last4: String, limit: Int) -> HeraldError {
         HeraldError(.licenseSiteLimit, "the license …\(last4) is already used on \(limit) sites, its limit")
+    }
+
+    /// A premium product's build asked for without a signed link.
+    public static func licenseRequired(_ product: ProductID) -> HeraldError {
+        HeraldError(.licenseRequired, "'\(product)' is a premium product: its builds are downloaded through the signed link a licensed update check gives")
+    }
+
+    /// A signed download link whose signature does not match what it names.
+    public static var linkInvalid: HeraldError {
+        HeraldError(.linkInvalid, "the download link is not valid: it was changed or not made by this server")
+    }
+
+    public static var linkExpired: HeraldError {
+        HeraldError(.linkExpired, "the download link has expired; check for updates again to get a new one")
+    }
+
+    public static func rolloutInProgress(_ channel: ChannelID, build: String) -> HeraldError {
+        HeraldError(.rolloutInProgress, "channel '\(channel)' is already rolling out \(build); complete or cancel it first")
+    }
+
+    public static func rolloutLowered(from: String, to: String) -> HeraldError {
+        HeraldError(.rolloutLowered, "a rollout's percentage only rises: it is at \(from)%, not lowered to \(to)%")
+    }
+
+    public static func noRollout(_ channel: ChannelID) -> HeraldError {
+        HeraldError(.noRollout, "channel '\(channel)' has no staged rollout")
+    }
+
+    public static func unknownMessage(_ id: String) -> HeraldError {
+        HeraldError(.unknownMessage, "there is no display message \(quoted(id))")
+    }
+
+    public static func unknownLicense(_ keyOrID: String) -> HeraldError {
+        HeraldError(.unknownLicense, "there is no license with this key or id")
     }
 
     /// A publish named a plan that is no longer the current one.

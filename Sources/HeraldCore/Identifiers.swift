@@ -63,6 +63,16 @@ public struct ChannelID: Identifier, Comparable {
     private init(trusted value: String) { rawValue = value }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// Names the HTTP API uses under `/api/v1/{product}/` for itself, which a channel cannot have.
+    public static let reservedIDs: Set<String> = ["builds", "messages", "stats"]
+
+    /// Refuses a new channel whose id the HTTP API needs for itself.
+    public func ensureIsFree() throws(HeraldError) {
+        if Self.reservedIDs.contains(rawValue) {
+            throw .invalidInput("channel id '\(rawValue)' is reserved by the HTTP API; choose another")
+        }
+    }
 }
 
 /// A build's version string as the vendor wrote it, such as `5.0.1` or `2.1-beta3`.

@@ -21,26 +21,30 @@ public struct Product: Hashable, Sendable {
     public var kind: Kind
     /// Hidden products are left out of listings but still answer update checks.
     public var hidden: Bool
+    /// Premium products are sold under licenses: their builds are downloaded only through
+    /// signed links handed to sites with a valid license.
+    public var premium: Bool
     public var homepage: String?
     public var description: String?
     /// Milliseconds since 1970.
     public var createdAt: Int64
 
     public init(
-        id: ProductID, name: String, kind: Kind, hidden: Bool = false, homepage: String? = nil,
+        id: ProductID, name: String, kind: Kind, hidden: Bool = false, premium: Bool = false, homepage: String? = nil,
         description: String? = nil, createdAt: Int64
     ) {
         self.id = id
         self.name = name
         self.kind = kind
         self.hidden = hidden
+        self.premium = premium
         self.homepage = homepage
         self.description = description
         self.createdAt = createdAt
     }
 
-    /// Ids the HTTP API uses for itself (`/api/v1/builds/{hash}`), which a product cannot have.
-    public static let reservedIDs: Set<String> = ["builds"]
+    /// Ids the HTTP API uses for itself (`/api/v1/builds/{hash}`, `/api/v1/licenses`), which a product cannot have.
+    public static let reservedIDs: Set<String> = ["builds", "licenses"]
 
     /// Refuses an id the HTTP API needs for itself.
     public static func ensureIDIsFree(_ id: ProductID) throws(HeraldError) {

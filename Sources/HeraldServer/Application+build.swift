@@ -14,16 +14,22 @@ public struct ServerSettings: Sendable {
     public var publicURL: String?
     /// The largest build file accepted, in bytes.
     public var maxUpload: Int64
+    /// How long a signed download link for a licensed site works.
+    public var linkLifetime: Duration
+    /// Whether update checks are counted in the install statistics.
+    public var recordsStatistics: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
-        maxUpload: Int64 = 512 << 20
+        maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true
     ) {
         self.host = host
         self.port = port
         self.dataDirectory = dataDirectory
         self.publicURL = publicURL
         self.maxUpload = maxUpload
+        self.linkLifetime = linkLifetime
+        self.recordsStatistics = recordsStatistics
     }
 }
 
@@ -40,21 +46,26 @@ public func buildApplication(
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let signatures = PackageSignatures(signer: try PackageSigner.load(dataDirectory: settings.dataDirectory), store: store, blobs: blobs)
+    let links = LicensedDownloadLinks(store: store, lifetime: settings.linkLifetime)
+    let statistics = settings.recordsStatistics ? InstallStatsRecorder(store: store, logger: logger) : nil
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: CompressionMiddleware())
     router.add(middleware: ErrorEnvelopeMiddleware())
     HealthRoutes(store: store).register(on: router)
-    CatalogRoutes(store: store, publicURL: settings.publicURL).register(on: router)
+    CatalogRoutes(store: store, publicURL: settings.publicURL, links: links).register(on: router)
     let answers = UpdateAnswerCache()
     PublishingRoutes(store: store, blobs: blobs, settings: settings, answers: answers).register(on: router)
-    DownloadRoutes(store: store, blobs: blobs, signatures: signatures).register(on: router)
+    DownloadRoutes(store: store, blobs: blobs, signatures: signatures, links: links).register(on: router)
     SigningKeyRoutes(signer: signatures.signer).register(on: router)
-    WordPressRoutes(store: store, publicURL: settings.publicURL).register(on: router)
+    WordPressRoutes(store: store, publicURL: settings.publicURL, links: links).register(on: router)
     GoUpdateRoutes(store: store, blobs: blobs, signer: signatures.signer, publicURL: settings.publicURL).register(on: router)
-    UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers).register(on: router)
+    UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers, links: links, statistics: statistics).register(on: router)
     ChannelRoutes(store: store, answers: answers).register(on: router)
+    CustomerRoutes(store: store, answers: answers, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, answers: answers, publicURL: settings.publicURL).register(on: router)
 
+    var services: [any Service] = [store]
+    if let statistics { services.append(statistics) }
     let serverName = "Herald"
     var app = Application(
         router: router,
@@ -62,10 +73,11 @@ public func buildApplication(
         // envelope, and cached update checks are answered at once.
         server: .http1(configuration: .init(additionalChannelHandlers: [
             MalformedRequestHandler(),
-            CachedUpdateCheckHandler(answers: answers, publicURL: settings.publicURL, serverName: serverName),
+            CachedUpdateCheckHandler(answers: answers, statistics: statistics, publicURL: settings.publicURL, serverName: serverName),
         ])),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
-        services: [store],
+        // Services stop in reverse order: the statistics are written before the store closes.
+        services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? settings.port
             logger.notice("Herald listening on http://\(settings.host):\(port)")

@@ -21,6 +21,7 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
     typealias OutboundOut = HTTPResponsePart
 
     private let answers: UpdateAnswerCache
+    private let statistics: InstallStatsRecorder?
     private let publicURL: String?
     private let serverName: String
     /// Requests passed on to the router whose answer has not been written to its end.
@@ -30,8 +31,9 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
     /// True from the head of a request answered here to its end: its parts go no further.
     private var discardingRequest = false
 
-    init(answers: UpdateAnswerCache, publicURL: String?, serverName: String) {
+    init(answers: UpdateAnswerCache, statistics: InstallStatsRecorder?, publicURL: String?, serverName: String) {
         self.answers = answers
+        self.statistics = statistics
         self.publicURL = publicURL
         self.serverName = serverName
     }
@@ -44,6 +46,7 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
             // connection cannot take more, requests go the router's way, which waits.
             if awaitingAnswers == 0, context.channel.isWritable, let answer = cachedAnswer(to: head) {
                 discardingRequest = true
+                if let sample = answer.sample { statistics?.record(sample) }
                 if ContentCoding.acceptsGzip(head.headerFields[values: .acceptEncoding]) {
                     respond(with: answer.gzipped, gzipped: true, context: context)
                 } else {
@@ -80,7 +83,7 @@ final class CachedUpdateCheckHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         guard path == "/api/check_for_update" || path == "/api/check_for_update/", !query.contains("#") else { return nil }
         let base = PublicURL(configured: publicURL, head: head).base
-        return answers.cached(UpdateAnswerCache.Key(fields: String(query), baseURL: base))
+        return answers.cached(UpdateAnswerCache.Key(fields: String(query), baseURL: base, userAgent: head.headerFields[.userAgent]))
     }
 
     private func respond(with body: ByteBuffer, gzipped: Bool, context: ChannelHandlerContext) {

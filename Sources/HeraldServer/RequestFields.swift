@@ -48,6 +48,16 @@ struct RequestFields: Sendable {
         return value
     }
 
+    /// A true/false field (`true`, `1`, `yes` / `false`, `0`, `no`); nil when absent.
+    func flag(_ name: String) throws -> Bool? {
+        guard let value = self[name] else { return nil }
+        switch value.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw HeraldError.invalidInput("\(name) \(quoted(value)) is invalid: true or false")
+        }
+    }
+
     private mutating func merge(json data: Data) throws {
         let object: [String: JSONField]
         do {

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldStore
 import NIOCore
 import Synchronization
 
@@ -10,16 +11,25 @@ import Synchronization
 /// are seen after at most ``lifetime``, so several instances agree within a second.
 final class UpdateAnswerCache: Sendable {
     /// What the answer depends on: the request's fields as sent (a GET's raw query string, so a
-    /// hit needs no parsing at all) and the base of the URLs in it.
+    /// hit needs no parsing at all), the base of the URLs in it, and the site WordPress names
+    /// in its User-Agent (rollouts, licenses and messages depend on the site).
     struct Key: Hashable, Sendable {
         var fields: String
         var baseURL: String
+        var agentSite: String
+
+        init(fields: String, baseURL: String, userAgent: String?) {
+            self.fields = fields
+            self.baseURL = baseURL
+            agentSite = Requester.siteURL(fromUserAgent: userAgent) ?? ""
+        }
     }
 
-    /// One answer, as sent and gzipped.
+    /// One answer, as sent and gzipped, and what it adds to the install statistics each time it is given.
     struct Answer: Sendable {
         let body: ByteBuffer
         let gzipped: ByteBuffer
+        let sample: InstallSample?
     }
 
     private struct Entry {
@@ -57,17 +67,17 @@ final class UpdateAnswerCache: Sendable {
     }
 
     /// The answer `compute` makes about `product`, kept for `key` unless the product changed meanwhile.
-    func answer(for key: Key, product: ProductID, compute: () async throws -> ByteBuffer) async throws -> ByteBuffer {
+    func answer(for key: Key, product: ProductID, compute: () async throws -> (ByteBuffer, InstallSample?)) async throws -> Answer {
         let now = ContinuousClock.now
         let generation = state.withLock { $0.generations[product, default: 0] }
-        let body = try await compute()
-        let answer = Answer(body: body, gzipped: try ContentCoding.gzip(body))
+        let (body, sample) = try await compute()
+        let answer = Answer(body: body, gzipped: try ContentCoding.gzip(body), sample: sample)
         state.withLock { state in
             guard state.generations[product, default: 0] == generation else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[key] = Entry(product: product, answer: answer, expires: now + lifetime)
         }
-        return body
+        return answer
     }
 
     /// Drops every answer about `product`, after a write that may change them.

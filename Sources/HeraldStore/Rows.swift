@@ -29,6 +29,7 @@ extension Product {
                 name: try row.decode(column: "name", as: String.self),
                 kind: try Kind(validating: try row.decode(column: "kind", as: String.self)),
                 hidden: try row.decode(column: "hidden", as: Bool.self),
+                premium: try row.decode(column: "premium", as: Bool.self),
                 homepage: try row.decode(column: "homepage", as: String?.self),
                 description: try row.decode(column: "description", as: String?.self),
                 createdAt: try row.decode(column: "created_at", as: Int64.self))

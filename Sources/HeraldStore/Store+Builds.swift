@@ -31,6 +31,7 @@ extension Store {
             guard try await lockProduct(build.product, in: database) else {
                 throw HeraldError.unknownProduct(build.product)
             }
+            try build.channel.ensureIsFree()
             try await insertChannel(.createdByUpload(of: build.product, id: build.channel, at: build.timestamp), into: database)
             guard let channel = try await lockChannel(build.channel, of: build.product, in: database) else {
                 throw HeraldError.unknownChannel(build.channel, of: build.product)
@@ -160,10 +161,21 @@ extension Store {
     public func builds(
         uploadedTo channel: ChannelID, of product: ProductID, limit: Int = 1000, after cursor: BuildCursor? = nil
     ) async throws -> [Build] {
+        try await builds(of: product, channel: channel, limit: limit, after: cursor)
+    }
+
+    /// Every build of `product`, newest first, paged like ``builds(uploadedTo:of:limit:after:)``.
+    public func builds(of product: ProductID, limit: Int = 1000, after cursor: BuildCursor? = nil) async throws -> [Build] {
+        try await builds(of: product, channel: nil, limit: limit, after: cursor)
+    }
+
+    private func builds(of product: ProductID, channel: ChannelID?, limit: Int, after cursor: BuildCursor?) async throws -> [Build] {
         try await withDatabase { database in
             var query = database.select().column("*").from("builds")
                 .where("product_id", .equal, product.rawValue)
-                .where("channel_id", .equal, channel.rawValue)
+            if let channel {
+                query = query.where("channel_id", .equal, channel.rawValue)
+            }
             if let cursor {
                 query = query.where { group in
                     group.where("uploaded_at", .lessThan, cursor.timestamp)

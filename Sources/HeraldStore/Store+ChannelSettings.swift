@@ -41,6 +41,7 @@ extension Store {
             }
             let channels = try await lockChannels(of: product, in: database)
             let existing = channels.first { $0.id == id }
+            if existing == nil { try id.ensureIsFree() }
             var channel = existing ?? Channel(product: product, id: id, name: id.rawValue, isCustom: true, createdAt: currentTimeMillis())
             if let name = settings.name { channel.name = name }
             if let description = settings.description { channel.description = description }

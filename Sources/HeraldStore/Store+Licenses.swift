@@ -80,11 +80,58 @@ extension Store {
         return try await license(row: row)
     }
 
+    /// The license with this id, or nil.
+    public func license(id: String) async throws -> License? {
+        guard id.utf8.count <= 64 else { return nil }
+        let row = try await withDatabase { database in
+            try await database.select().column("*").from("licenses").where("id", .equal, id.lowercased()).first()
+        }
+        guard let row else { return nil }
+        return try await license(row: row)
+    }
+
+    /// Binds licenses (by key or id) to a customer channel of `product`, which each must cover:
+    /// their sites are then answered from that channel. Returns the licenses' ids.
+    @discardableResult
+    public func bindLicenses(_ keysOrIDs: [String], to channel: ChannelID, of product: ProductID) async throws -> [String] {
+        var ids: [String] = []
+        for keyOrID in keysOrIDs {
+            guard let license = try await license(keyOrID: keyOrID) else { throw HeraldError.unknownLicense(keyOrID) }
+            guard license.products.contains(product) else {
+                throw HeraldError.invalidInput("the license \(license.id) does not cover '\(product)'")
+            }
+            ids.append(license.id)
+        }
+        try await withTransaction { database in
+            guard try await lockChannel(channel, of: product, in: database) != nil else { throw HeraldError.unknownChannel(channel, of: product) }
+            for id in ids {
+                try await database.update("licenses").set("channel_id", to: SQLBind(channel.rawValue)).where("id", .equal, id).run()
+            }
+        }
+        return ids
+    }
+
+    /// The ids of the licenses bound to `channel` that cover `product`, for the channel's `licenses`.
+    public func licenseIDs(boundTo channel: ChannelID, of product: ProductID) async throws -> [String] {
+        let rows = try await withDatabase { database in
+            try await database.select().column(SQLColumn("id", table: "licenses")).from("licenses")
+                .join("license_products", on: SQLColumn("license_id", table: "license_products"), .equal, SQLColumn("id", table: "licenses"))
+                .where(SQLColumn("channel_id", table: "licenses"), .equal, SQLBind(channel.rawValue))
+                .where(SQLColumn("product_id", table: "license_products"), .equal, SQLBind(product.rawValue))
+                .orderBy(SQLColumn("created_at", table: "licenses"))
+                .all()
+        }
+        var ids: [String] = []
+        for row in rows { ids.append(try row.decode(column: "id", as: String.self)) }
+        return ids
+    }
+
     /// Revokes a license: its sites stop getting downloads at once.
     public func revokeLicense(_ id: String) async throws {
-        try await withDatabase { database in
-            try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id).run()
+        let found = try await withDatabase { database in
+            try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id).returning("id").all()
         }
+        guard !found.isEmpty else { throw HeraldError.unknownLicense(id) }
     }
 
     private func license(row: any SQLRow) async throws -> License {

@@ -9,10 +9,10 @@ extension Store {
         try Product.validateName(product.name)
         try await withTransaction { database in
             let inserted = try await database.insert(into: "products")
-                .columns("id", "name", "kind", "hidden", "homepage", "description", "created_at")
+                .columns("id", "name", "kind", "hidden", "premium", "homepage", "description", "created_at")
                 .values(
                     SQLBind(product.id.rawValue), SQLBind(product.name), SQLBind(product.kind.rawValue),
-                    SQLBind(product.hidden), SQLBind(product.homepage), SQLBind(product.description),
+                    SQLBind(product.hidden), SQLBind(product.premium), SQLBind(product.homepage), SQLBind(product.description),
                     SQLBind(product.createdAt))
                 .ignoringConflicts()
                 .returning("id")
@@ -23,6 +23,25 @@ extension Store {
             for channel in Channel.coreChannels(of: product.id, at: product.createdAt) {
                 try await insertChannel(channel, into: database)
             }
+        }
+    }
+
+    /// Changes what is given of a product's name, visibility and premium flag; returns the product as saved.
+    public func updateProduct(_ id: ProductID, name: String? = nil, hidden: Bool? = nil, premium: Bool? = nil) async throws -> Product {
+        if let name { try Product.validateName(name) }
+        return try await withTransaction { database in
+            guard try await lockProduct(id, in: database) else { throw HeraldError.unknownProduct(id) }
+            if name != nil || hidden != nil || premium != nil {
+                var update = database.update("products").where("id", .equal, id.rawValue)
+                if let name { update = update.set("name", to: SQLBind(name)) }
+                if let hidden { update = update.set("hidden", to: SQLBind(hidden)) }
+                if let premium { update = update.set("premium", to: SQLBind(premium)) }
+                try await update.run()
+            }
+            guard let row = try await database.select().column("*").from("products").where("id", .equal, id.rawValue).first() else {
+                throw HeraldError.unknownProduct(id)
+            }
+            return try Product(row: row)
         }
     }
 

@@ -35,14 +35,7 @@ struct LicenseCommand: AsyncParsableCommand {
         func run() async throws {
             let scope = Set(try products.map { try ProductID(validating: $0, field: "--product") })
             let bound = try channel.map { try ChannelID(validating: $0, field: "--channel") }
-            let expiresAt = try expires.map { text -> Int64 in
-                let formatter = DateFormatter()
-                formatter.locale = Locale(identifier: "en_US_POSIX")
-                formatter.timeZone = TimeZone(identifier: "UTC")
-                formatter.dateFormat = "yyyy-MM-dd"
-                guard let day = formatter.date(from: text) else { throw CommandFailure(message: "--expires \(quoted(text)) is not YYYY-MM-DD") }
-                return Int64((day.timeIntervalSince1970 + 86_400) * 1000)
-            }
+            let expiresAt = try expires.map { try Moment.parse($0, field: "--expires", endOfDay: true) }
             let issued = try await data.withStore(logger: quietLogger()) { store in
                 try await store.createLicense(
                     customerName: customer, customerEmail: email, products: scope, channel: bound, expiresAt: expiresAt, siteLimit: sites)

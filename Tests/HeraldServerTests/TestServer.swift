@@ -71,6 +71,14 @@ struct TestServer: Sendable {
     func get(_ uri: String) async throws -> (HTTPResponse.Status, [String: Any]) {
         try await client.execute(uri: uri, method: .get) { ($0.status, try envelope($0)) }
     }
+
+    /// A request with the all-products token and, when given, a JSON body.
+    func send(_ method: HTTPRequest.Method, _ uri: String, json: [String: Any]? = nil) async throws -> (HTTPResponse.Status, [String: Any]) {
+        let body = try json.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0)) }
+        return try await client.execute(uri: uri, method: method, headers: headers(token: nil, [.contentType: "application/json"]), body: body) {
+            ($0.status, try envelope($0))
+        }
+    }
 }
 
 /// The envelope of a response as JSON.

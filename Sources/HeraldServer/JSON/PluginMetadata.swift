@@ -10,11 +10,15 @@ struct PluginMetadata: Encodable {
     let product: Product
     let build: Build
     let urls: PublicURL
+    /// Nil for a premium product asked about without a valid license.
+    let downloadURL: String?
+    /// The display messages for the site; left out when none.
+    let messages: [Notice]?
 
     enum CodingKeys: String, CodingKey {
         case name, slug, version, homepage, downloadURL = "download_url", detailsURL = "details_url", requires, tested
         case requiresPHP = "requires_php", lastUpdated = "last_updated", upgradeNotice = "upgrade_notice", author
-        case authorHomepage = "author_homepage", sections
+        case authorHomepage = "author_homepage", sections, messages
     }
 
     /// readme.txt section names as WordPress's details dialog names its tabs.
@@ -27,7 +31,7 @@ struct PluginMetadata: Encodable {
         try container.encode(product.id, forKey: .slug)
         try container.encode(build.version, forKey: .version)
         try container.encodeIfPresent(product.homepage, forKey: .homepage)
-        try container.encode(urls.download(of: build), forKey: .downloadURL)
+        try container.encodeIfPresent(downloadURL, forKey: .downloadURL)
         if product.kind == .theme {
             try container.encode(product.homepage ?? "\(urls.base)/api/v1/\(product.id)/\(build.channel)/latest/", forKey: .detailsURL)
         }
@@ -51,5 +55,6 @@ struct PluginMetadata: Encodable {
         if !sections.isEmpty {
             try container.encode(sections, forKey: .sections)
         }
+        try container.encodeIfPresent(messages, forKey: .messages)
     }
 }

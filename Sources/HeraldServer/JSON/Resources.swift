@@ -6,7 +6,7 @@ struct ProductResource: Encodable, Sendable {
     let product: Product
 
     enum CodingKeys: String, CodingKey {
-        case productID = "product_id", productName = "product_name", kind, hidden, homepage, description
+        case productID = "product_id", productName = "product_name", kind, hidden, premium, homepage, description
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -15,6 +15,7 @@ struct ProductResource: Encodable, Sendable {
         try container.encode(product.name, forKey: .productName)
         try container.encode(product.kind, forKey: .kind)
         try container.encode(product.hidden, forKey: .hidden)
+        try container.encode(product.premium, forKey: .premium)
         try container.encode(product.homepage, forKey: .homepage)
         try container.encode(product.description, forKey: .description)
     }
@@ -24,11 +25,13 @@ struct ProductResource: Encodable, Sendable {
 struct ChannelResource: Encodable, Sendable {
     let channel: Channel
     let servedBuild: BuildHash?
+    /// The ids of the licenses bound to a custom channel; nil for the others.
+    var licenses: [String]? = nil
 
     enum CodingKeys: String, CodingKey {
         case channelID = "channel_id", channelName = "channel_name", channelDescription = "channel_description"
         case aliasFor = "alias_for", isCore = "is_core", isCustom = "is_custom", isFavourite = "is_favourite"
-        case latestBuild = "latest_build", activeBuild = "active_build", servedBuild = "served_build"
+        case latestBuild = "latest_build", activeBuild = "active_build", servedBuild = "served_build", licenses
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -43,6 +46,7 @@ struct ChannelResource: Encodable, Sendable {
         try container.encode(channel.latestBuild, forKey: .latestBuild)
         try container.encode(channel.activeBuild, forKey: .activeBuild)
         try container.encode(servedBuild, forKey: .servedBuild)
+        try container.encodeIfPresent(licenses, forKey: .licenses)
     }
 }
 
@@ -55,7 +59,21 @@ struct BuilderResource: Encodable, Sendable {
 /// A build object (seed 000's build model) with its download URLs.
 struct BuildResource: Encodable, Sendable {
     let build: Build
-    let urls: PublicURL
+    let downloadURL: String?
+    let persistentDownloadURL: String?
+
+    init(build: Build, urls: PublicURL) {
+        self.build = build
+        downloadURL = urls.download(of: build)
+        persistentDownloadURL = urls.persistentDownload(of: build)
+    }
+
+    /// With the URLs an answer chose for its asker, which may be none.
+    init(build: Build, links: BuildLinks) {
+        self.build = build
+        downloadURL = links.download
+        persistentDownloadURL = links.persistent
+    }
 
     enum CodingKeys: String, CodingKey {
         case buildHash = "build_hash", md5, product, version, channel, timestamp, builder, uploadedBy = "uploaded_by"
@@ -80,8 +98,8 @@ struct BuildResource: Encodable, Sendable {
         try container.encode(build.tested, forKey: .tested)
         try container.encode(build.requiresPHP, forKey: .requiresPHP)
         try container.encode(build.changelog, forKey: .changelog)
-        try container.encode(urls.download(of: build), forKey: .downloadURL)
-        try container.encode(urls.persistentDownload(of: build), forKey: .persistentDownloadURL)
+        try container.encode(downloadURL, forKey: .downloadURL)
+        try container.encode(persistentDownloadURL, forKey: .persistentDownloadURL)
     }
 }
 
@@ -91,7 +109,7 @@ struct LatestResource: Encodable, Sendable {
     let product: Product
     let channel: ChannelID
     let build: Build
-    let urls: PublicURL
+    let links: BuildLinks
 
     enum CodingKeys: String, CodingKey {
         case productName = "product_name", productID = "product_id", productVersion = "product_version"
@@ -130,10 +148,10 @@ struct LatestResource: Encodable, Sendable {
         // Seed 000 writes built_on as a string of digits: seconds since 1970.
         try container.encode(String(build.timestamp / 1000), forKey: .builtOn)
         try container.encode(BuiltBy(uploadedBy: build.uploadedBy), forKey: .builtBy)
-        try container.encode(urls.download(of: build), forKey: .downloadURL)
-        try container.encode(urls.persistentDownload(of: build), forKey: .persistentDownloadURL)
-        try container.encode(urls.persistentDownload(of: build), forKey: .secureDownloadURL)
-        try container.encode(urls.persistentDownload(of: build), forKey: .authenticatedDownloadURL)
+        try container.encode(links.download, forKey: .downloadURL)
+        try container.encode(links.persistent, forKey: .persistentDownloadURL)
+        try container.encode(links.persistent ?? links.authenticated, forKey: .secureDownloadURL)
+        try container.encode(links.authenticated, forKey: .authenticatedDownloadURL)
         try container.encode(BuilderResource(name: build.builder.name, version: build.builder.version), forKey: .builder)
         try container.encode(channel, forKey: .channel)
         try container.encode(build.hash, forKey: .buildHash)

@@ -6,6 +6,7 @@ import Hummingbird
 struct CatalogRoutes<Context: RequestContext> {
     let store: any Store
     let publicURL: String?
+    let links: LicensedDownloadLinks
 
     /// How many builds a page holds unless `limit` says otherwise, and at most.
     static var defaultPageSize: Int { 50 }
@@ -28,6 +29,10 @@ struct CatalogRoutes<Context: RequestContext> {
             return try await listBuilds(
                 request, product: ProductID(validating: fields["product_name"] ?? "", field: "product_name"),
                 channel: ChannelID(validating: fields["channel"] ?? "", field: "channel"))
+        }
+
+        router.get("/api/v1/{product}/builds") { request, context in
+            try await listProductBuilds(request, product: context.parameters.product())
         }
 
         router.get("/api/v1/{product}/{channel}/latest") { request, context in
@@ -69,8 +74,12 @@ struct CatalogRoutes<Context: RequestContext> {
         guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
         let channels = try await store.channels(of: product)
         let resolution = ChannelResolution(channels: channels)
-        let resources = channels.map { channel in
-            ChannelResource(channel: channel, servedBuild: try? resolution.resolveServedBuild(for: channel.id, of: product))
+        var resources: [ChannelResource] = []
+        for channel in channels {
+            resources.append(
+                ChannelResource(
+                    channel: channel, servedBuild: try? resolution.resolveServedBuild(for: channel.id, of: product),
+                    licenses: channel.isCustom ? try await store.licenseIDs(boundTo: channel.id, of: product) : nil))
         }
         return try envelopeResponse(["channels": resources])
     }
@@ -91,22 +100,26 @@ struct CatalogRoutes<Context: RequestContext> {
         }
     }
 
-    /// The builds of a channel; for an alias, those of the channel it follows.
-    private func listBuilds(_ request: Request, product: ProductID, channel: ChannelID) async throws -> Response {
+    /// Every build of the product, newest first: what a customer channel can follow (seed 000's `builds/`).
+    private func listProductBuilds(_ request: Request, product: ProductID) async throws -> Response {
         guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
-        let serving = try ChannelResolution(channels: try await store.channels(of: product))
-            .resolveServingChannel(for: channel, of: product).id
         let fields = RequestFields(query: request)
-        var limit = Self.defaultPageSize
-        if let text = fields["limit"] {
-            guard let value = Int(text), (1...Self.maximumPageSize).contains(value) else {
-                throw HeraldError.invalidInput("limit \(quoted(text)) is invalid: a number from 1 to \(Self.maximumPageSize)")
-            }
-            limit = value
-        }
+        let limit = try pageSize(fields)
         let cursor = try fields["cursor"].map { try BuildCursor(token: $0) }
-        // One more than asked for tells whether a next page exists.
-        let builds = try await store.builds(uploadedTo: serving, of: product, limit: limit + 1, after: cursor)
+        let builds = try await store.builds(of: product, limit: limit + 1, after: cursor)
+        return try buildPage(builds, limit: limit, request: request)
+    }
+
+    private func pageSize(_ fields: RequestFields) throws -> Int {
+        guard let text = fields["limit"] else { return Self.defaultPageSize }
+        guard let value = Int(text), (1...Self.maximumPageSize).contains(value) else {
+            throw HeraldError.invalidInput("limit \(quoted(text)) is invalid: a number from 1 to \(Self.maximumPageSize)")
+        }
+        return value
+    }
+
+    /// A page of `limit` builds from `builds`, which holds one more when a next page exists.
+    private func buildPage(_ builds: [Build], limit: Int, request: Request) throws -> Response {
         let page = Array(builds.prefix(limit))
         let urls = PublicURL(configured: publicURL, request: request)
         return try envelopeResponse(
@@ -115,14 +128,38 @@ struct CatalogRoutes<Context: RequestContext> {
                 nextCursor: builds.count > limit ? page.last.map { BuildCursor(after: $0).token } : nil))
     }
 
-    private func latest(_ request: Request, product: ProductID, channel: ChannelID, messages: [Notice]) async throws -> Response {
+    /// The builds of a channel; for an alias, those of the channel it follows.
+    private func listBuilds(_ request: Request, product: ProductID, channel: ChannelID) async throws -> Response {
+        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+        let serving = try ChannelResolution(channels: try await store.channels(of: product))
+            .resolveServingChannel(for: channel, of: product).id
+        let fields = RequestFields(query: request)
+        let limit = try pageSize(fields)
+        let cursor = try fields["cursor"].map { try BuildCursor(token: $0) }
+        // One more than asked for tells whether a next page exists.
+        let builds = try await store.builds(uploadedTo: serving, of: product, limit: limit + 1, after: cursor)
+        return try buildPage(builds, limit: limit, request: request)
+    }
+
+    /// get_latest: the channel's build for the asker (`license`, `site_url` as in
+    /// check_for_update), with the display messages that reach it.
+    private func latest(_ request: Request, product: ProductID, channel requested: ChannelID, messages: [Notice]) async throws -> Response {
         guard let productRecord = try await store.product(product) else { throw HeraldError.unknownProduct(product) }
-        guard let build = try await store.servedBuild(for: channel, of: product) else {
+        let requester = try await Requester.read(RequestFields(query: request), headers: request.headers, product: product, store: store)
+        var channel = requested
+        var messages = messages
+        if let bound = requester.license?.channel, try await store.channel(bound, of: product) != nil {
+            channel = bound
+            messages.removeAll { $0 == .noChannel }
+        }
+        guard let build = try await store.servedBuild(for: channel, of: product, site: requester.site) else {
             throw HeraldError.noBuild(channel, of: product)
         }
-        return try envelopeResponse(
-            LatestResource(product: productRecord, channel: channel, build: build, urls: PublicURL(configured: publicURL, request: request)),
-            messages: messages)
+        let urls = PublicURL(configured: publicURL, request: request)
+        let buildLinks = try await BuildLinks.make(for: build, product: productRecord, license: requester.license, urls: urls, links: links)
+        if productRecord.premium, requester.license == nil { messages.append(BuildLinks.licenseNeeded(productRecord, version: build.version)) }
+        messages += requester.notices(from: try await store.messages(of: product), channel: channel, requested: requested, now: currentTimeMillis())
+        return try envelopeResponse(LatestResource(product: productRecord, channel: channel, build: build, links: buildLinks), messages: messages)
     }
 
     private func requireChannel(_ channel: ChannelID, of product: ProductID) async throws {

@@ -15,13 +15,23 @@ struct ChannelRoutes<Context: RequestContext> {
         router.put("/api/v1/{product}/{channel}") { request, context in
             var request = request
             let (product, channel) = try (context.parameters.product(), context.parameters.channel())
-            _ = try await authorization.token(for: request, writing: product)
+            let token = try await authorization.token(for: request, writing: product)
             let fields = try await RequestFields.read(&request, context: context)
             let settings = ChannelSettings(
-                name: fields["channel_name"], description: fields["channel_description"],
-                aliasFor: try aliasField(fields), isFavourite: try flag(fields, "is_favourite"), isCustom: try flag(fields, "is_custom"),
+                name: fields["channel_name"] ?? fields["name"], description: fields["channel_description"],
+                aliasFor: try aliasField(fields), isFavourite: try fields.flag("is_favourite"), isCustom: try fields.flag("is_custom"),
                 extends: try extendsField(fields))
+            let following = try (fields["build_following"] ?? fields["build"]).map { try BuildReference(validating: $0, field: "build_following") }
+            let licenses = (fields["licenses"] ?? fields["license"] ?? "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let saved = try await store.saveChannel(channel, of: product, settings: settings)
+            // A customer channel (seed 000's "New channel") follows a base channel or a build, and is bound to its licenses.
+            if let following {
+                let build = try await store.build(matching: following)
+                guard build.product == product else { throw HeraldError.unknownBuild(following.rawValue) }
+                try await store.pin(saved.id, of: product, to: build.hash, actor: token.name)
+            }
+            if !licenses.isEmpty { try await store.bindLicenses(licenses, to: saved.id, of: product) }
             return try await channelResponse(saved.id, of: product)
         }
 
@@ -65,7 +75,8 @@ struct ChannelRoutes<Context: RequestContext> {
         let channels = try await store.channels(of: product)
         guard let saved = channels.first(where: { $0.id == channel }) else { throw HeraldError.unknownChannel(channel, of: product) }
         let served = try? ChannelResolution(channels: channels).resolveServedBuild(for: channel, of: product)
-        return try envelopeResponse(ChannelResource(channel: saved, servedBuild: served))
+        let licenses = saved.isCustom ? try await store.licenseIDs(boundTo: channel, of: product) : nil
+        return try envelopeResponse(ChannelResource(channel: saved, servedBuild: served, licenses: licenses))
     }
 
     /// `alias_for`: a channel id, or empty / `null` to make the channel stand alone again.
@@ -84,12 +95,4 @@ struct ChannelRoutes<Context: RequestContext> {
         return .some(try ChannelID(validating: value, field: name))
     }
 
-    private func flag(_ fields: RequestFields, _ name: String) throws -> Bool? {
-        guard let value = fields[name] else { return nil }
-        switch value.lowercased() {
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        default: throw HeraldError.invalidInput("\(name) \(quoted(value)) is invalid: true or false")
-        }
-    }
 }

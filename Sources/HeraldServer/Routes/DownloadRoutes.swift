@@ -16,13 +16,32 @@ struct DownloadRoutes<Context: RequestContext> {
     let store: any Store
     let blobs: BlobStore
     let signatures: PackageSignatures
+    let links: LicensedDownloadLinks
 
     func register(on router: Router<Context>) {
         for method in [HTTPRequest.Method.get, .head] {
+            router.on("/licensed/{product}/{hash}/{file}", method: method) { request, context in
+                let product = try context.parameters.product()
+                let hash = try BuildHash(validating: context.parameters.get("hash") ?? "", field: "hash")
+                let file = try FileName(validating: context.parameters.get("file") ?? "", field: "file_name")
+                let query = RequestFields(query: request)
+                guard let licenseID = query["license"], let expiresText = query["expires"], let expires = Int64(expiresText),
+                    let signature = query["signature"]
+                else { throw HeraldError.linkInvalid }
+                _ = try await links.verify(
+                    .init(product: product, build: hash, licenseID: licenseID, expires: expires, signature: signature),
+                    now: currentTimeMillis() / 1000)
+                guard let build = try await store.build(hash), build.product == product else { throw HeraldError.unknownBuild(hash.rawValue) }
+                if Self.asksForSignature(file, of: build) {
+                    return try await signatureResponse(build, request: request, immutable: false)
+                }
+                return try await serve(build, request: request, context: context, immutable: false, private: true)
+            }
             router.on("/file/{hash}/{file}", method: method) { request, context in
                 let hash = try BuildHash(validating: context.parameters.get("hash") ?? "", field: "hash")
                 let file = try FileName(validating: context.parameters.get("file") ?? "", field: "file_name")
                 guard let build = try await store.build(hash) else { throw HeraldError.unknownBuild(hash.rawValue) }
+                try await refusePremium(build.product)
                 if Self.asksForSignature(file, of: build) {
                     return try await signatureResponse(build, request: request, immutable: true)
                 }
@@ -35,12 +54,18 @@ struct DownloadRoutes<Context: RequestContext> {
                 guard let build = try await store.build(of: product, version: version) else {
                     throw HeraldError.unknownBuild("\(product) \(version)")
                 }
+                try await refusePremium(product)
                 if Self.asksForSignature(file, of: build) {
                     return try await signatureResponse(build, request: request, immutable: false)
                 }
                 return try await serve(build, request: request, context: context, immutable: false)
             }
         }
+    }
+
+    /// A premium product's builds, and their signatures, are given only through signed links.
+    private func refusePremium(_ product: ProductID) async throws {
+        if try await store.product(product)?.premium == true { throw HeraldError.licenseRequired(product) }
     }
 
     /// `NAME.sig` where the build's file is `NAME`.
@@ -59,14 +84,14 @@ struct DownloadRoutes<Context: RequestContext> {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: signature)))
     }
 
-    private func serve(_ build: Build, request: Request, context: Context, immutable: Bool) async throws -> Response {
+    private func serve(_ build: Build, request: Request, context: Context, immutable: Bool, private: Bool = false) async throws -> Response {
         let etag = "\"\(build.hash)\""
         var headers: HTTPFields = [
             .eTag: etag,
             .acceptRanges: "bytes",
             .contentType: Self.contentType(of: build.fileName),
             .contentDisposition: "attachment; filename=\"\(build.fileName)\"",
-            .cacheControl: immutable ? "public, max-age=31536000, immutable" : "public, no-cache",
+            .cacheControl: `private` ? "private, no-store" : immutable ? "public, max-age=31536000, immutable" : "public, no-cache",
             // `Content-MD5` is the base64 of the raw digest.
             .init("Content-MD5")!: Data(hexString: build.md5)?.base64EncodedString() ?? "",
         ]

@@ -40,19 +40,23 @@ struct PublishingRoutes<Context: RequestContext> {
         }
     }
 
+    /// Creates the product, or changes an existing one's name, `hidden` and `premium`.
     private func createProduct(_ id: ProductID, fields: RequestFields) async throws -> Response {
-        if let existing = try await store.product(id) {
-            return try envelopeResponse(ProductResource(product: existing))
+        let hidden = try fields.flag("hidden")
+        let premium = try fields.flag("premium")
+        if try await store.product(id) != nil {
+            let updated = try await store.updateProduct(id, name: fields["product_name"] ?? fields["name"], hidden: hidden, premium: premium)
+            answers.invalidate(id)
+            return try envelopeResponse(ProductResource(product: updated))
         }
         try Product.ensureIDIsFree(id)
         guard let name = fields["product_name"] ?? fields["name"] else {
             throw HeraldError.invalidInput("product_name is missing: the name people see, e.g. \"Private Blog\"")
         }
         let kind = try Product.Kind(validating: fields["kind"] ?? "plugin")
-        let hidden = fields["hidden"].map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
         let product = Product(
-            id: id, name: name, kind: kind, hidden: hidden, homepage: fields["homepage"], description: fields["description"],
-            createdAt: currentTimeMillis())
+            id: id, name: name, kind: kind, hidden: hidden ?? false, premium: premium ?? false, homepage: fields["homepage"],
+            description: fields["description"], createdAt: currentTimeMillis())
         try await store.createProduct(product)
         return try envelopeResponse(ProductResource(product: product), status: .created)
     }

@@ -6,11 +6,16 @@ import Hummingbird
 ///
 /// Fields come from the query, a form or a JSON body: product_name, release_channel (default
 /// stable, with seed 000's no_channel warning), current_product_version, wordpress_version,
-/// php_version, site_url, license. The rule is ``UpdateDecision``.
+/// php_version, site_url (or install_id), license. The rule is ``UpdateDecision``; the build
+/// is the channel's, or a staged rollout's for the sites in it; a license bound to a customer
+/// channel answers from that channel; a premium product gives download URLs only to licensed
+/// sites; the product's display messages that target the site are added to `messages`.
 struct UpdateCheckRoutes<Context: RequestContext> {
     let store: any Store
     let publicURL: String?
     let cache: UpdateAnswerCache
+    let links: LicensedDownloadLinks
+    let statistics: InstallStatsRecorder?
 
     func register(on router: Router<Context>) {
         router.get("/api/check_for_update") { request, context in try await check(request, context: context) }
@@ -23,13 +28,13 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         let currentVersion: Version?
         let decision: UpdateDecision
         let build: Build?
-        let urls: PublicURL
+        let links: BuildLinks?
 
         enum CodingKeys: String, CodingKey {
             case updateAvailable = "update_available", newVersion = "new_version", currentVersion = "current_version"
             case productID = "product_id", productName = "product_name", channel, build, downloadURL = "download_url"
-            case persistentDownloadURL = "persistent_download_url", requires, tested, requiresPHP = "requires_php"
-            case changelog
+            case persistentDownloadURL = "persistent_download_url", authenticatedDownloadURL = "authenticated_download_url"
+            case requires, tested, requiresPHP = "requires_php", changelog
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -40,10 +45,11 @@ struct UpdateCheckRoutes<Context: RequestContext> {
             try container.encode(product.id, forKey: .productID)
             try container.encode(product.name, forKey: .productName)
             try container.encode(channel, forKey: .channel)
-            guard decision.updateAvailable, let build else { return }
-            try container.encode(BuildResource(build: build, urls: urls), forKey: .build)
-            try container.encode(urls.download(of: build), forKey: .downloadURL)
-            try container.encode(urls.persistentDownload(of: build), forKey: .persistentDownloadURL)
+            guard decision.updateAvailable, let build, let links else { return }
+            try container.encode(BuildResource(build: build, links: links), forKey: .build)
+            try container.encode(links.download, forKey: .downloadURL)
+            try container.encode(links.persistent, forKey: .persistentDownloadURL)
+            try container.encode(links.authenticated, forKey: .authenticatedDownloadURL)
             try container.encode(build.requires, forKey: .requires)
             try container.encode(build.tested, forKey: .tested)
             try container.encode(build.requiresPHP, forKey: .requiresPHP)
@@ -53,56 +59,74 @@ struct UpdateCheckRoutes<Context: RequestContext> {
 
     private func check(_ request: Request, context: Context) async throws -> Response {
         let urls = PublicURL(configured: publicURL, request: request)
-        let rawKey = request.method == .get ? UpdateAnswerCache.Key(fields: request.uri.query ?? "", baseURL: urls.base) : nil
+        let agent = request.headers[.userAgent]
+        let rawKey = request.method == .get ? UpdateAnswerCache.Key(fields: request.uri.query ?? "", baseURL: urls.base, userAgent: agent) : nil
         if let rawKey, let cached = cache.cached(rawKey) {
+            if let sample = cached.sample { statistics?.record(sample) }
             return answerResponse(cached.body)
         }
         var request = request
         let fields = try await RequestFields.read(&request, context: context)
         let productID = try ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? "", field: "product_name")
         var messages: [Notice] = []
-        var channel: ChannelID
+        let requested: ChannelID
         if let named = fields["release_channel"] ?? fields["channel"] {
-            channel = try ChannelID(validating: named, field: "release_channel")
+            requested = try ChannelID(validating: named, field: "release_channel")
         } else {
-            channel = .stable
+            requested = .stable
             messages.append(.noChannel)
         }
-        // A license is checked on every request it comes with; one bound to a customer's
-        // channel is answered from that channel, whatever channel the site names.
-        if let key = fields["license"], !key.isEmpty {
-            let site = fields["site_url"] ?? Self.siteURL(fromUserAgent: request.headers[.userAgent]) ?? ""
-            let license = try await store.checkLicense(key: key, for: productID, site: site)
-            if let bound = license.channel {
-                channel = bound
-                messages.removeAll { $0 == .noChannel }
-            }
-        }
         let current = try fields["current_product_version"].map { try Version(validating: $0, field: "current_product_version") }
-        let wordpress = try fields["wordpress_version"].map { try Version(validating: $0, field: "wordpress_version").rawValue }
+        let wordpress = try (fields["wordpress_version"] ?? Self.wordpressVersion(fromUserAgent: agent))
+            .map { try Version(validating: $0, field: "wordpress_version").rawValue }
         let php = try fields["php_version"].map { try Version(validating: $0, field: "php_version").rawValue }
+        // A license is checked on every request that is not answered from the cache.
+        let requester = try await Requester.read(fields, headers: request.headers, product: productID, store: store)
+        var channel = requested
+        if let bound = requester.license?.channel, try await store.channel(bound, of: productID) != nil {
+            channel = bound
+            messages.removeAll { $0 == .noChannel }
+        }
 
-        let key = rawKey ?? UpdateAnswerCache.Key(
-            fields: [productID.rawValue, messages.isEmpty ? channel.rawValue : "", current?.rawValue ?? "", wordpress ?? "", php ?? ""]
-                .joined(separator: "\u{0}"),
-            baseURL: urls.base)
-        let body = try await cache.answer(for: key, product: productID) {
+        let key =
+            rawKey
+            ?? UpdateAnswerCache.Key(
+                fields: [
+                    productID.rawValue, messages.isEmpty ? requested.rawValue : "", current?.rawValue ?? "", wordpress ?? "", php ?? "",
+                    fields["site_url"] ?? fields["install_id"] ?? "", fields["license"] ?? fields["license_key"] ?? "",
+                ].joined(separator: "\u{0}"),
+                baseURL: urls.base, userAgent: agent)
+        let answer = try await cache.answer(for: key, product: productID) {
             guard let product = try await store.product(productID) else { throw HeraldError.unknownProduct(productID) }
-            let build = try await store.servedBuild(for: channel, of: productID)
+            let build = try await store.servedBuild(for: channel, of: productID, site: requester.site)
             let decision = UpdateDecision.decide(current: current, served: build, wordpressVersion: wordpress, phpVersion: php)
             messages += decision.notices
-            return try encodeEnvelope(
-                Answer(product: product, channel: channel, currentVersion: current, decision: decision, build: build, urls: urls),
+            var buildLinks: BuildLinks?
+            if decision.updateAvailable, let build {
+                buildLinks = try await BuildLinks.make(for: build, product: product, license: requester.license, urls: urls, links: links)
+                if product.premium, requester.license == nil { messages.append(BuildLinks.licenseNeeded(product, version: build.version)) }
+            }
+            messages += requester.notices(
+                from: try await store.messages(of: productID), channel: channel, requested: requested, now: currentTimeMillis())
+            let body = try encodeEnvelope(
+                Answer(product: product, channel: channel, currentVersion: current, decision: decision, build: build, links: buildLinks),
                 messages: messages)
+            var sample: InstallSample?
+            if let statistics, let site = requester.site {
+                sample = try await statistics.sample(
+                    product: productID, site: site, channel: channel, version: current?.rawValue, wordpress: wordpress, php: php)
+            }
+            return (body, sample)
         }
-        return answerResponse(body)
+        if let sample = answer.sample { statistics?.record(sample) }
+        return answerResponse(answer.body)
     }
 
-    /// The site in WordPress's `User-Agent: WordPress/6.1.9; https://example.com`.
-    static func siteURL(fromUserAgent agent: String?) -> String? {
-        guard let agent, agent.hasPrefix("WordPress/"), let separator = agent.firstIndex(of: ";") else { return nil }
-        let site = agent[agent.index(after: separator)...].trimmingWhitespace()
-        return site.isEmpty ? nil : site
+    /// The version in WordPress's `User-Agent: WordPress/6.1.9; https://example.com`.
+    static func wordpressVersion(fromUserAgent agent: String?) -> String? {
+        guard let agent, agent.hasPrefix("WordPress/") else { return nil }
+        let version = agent.dropFirst("WordPress/".count).prefix { $0 != ";" }
+        return version.isEmpty ? nil : String(version)
     }
 
     private func answerResponse(_ body: ByteBuffer) -> Response {

@@ -11,9 +11,16 @@ import Hummingbird
 /// Seed 002's answers are bare JSON in its shapes, not the envelope; errors are the envelope
 /// with a 4xx status. The versions listed are those the channel (`channel`, default stable)
 /// has served and that still exist; "latest" is what the channel serves now.
+///
+/// A site may send `license` (or `license_key`) and `site_url`, as with check_for_update: the
+/// license is checked and activated, a license bound to a customer channel answers from it,
+/// a staged rollout counts the site, a premium product's package is a signed link only for
+/// licensed sites, and get_metadata, latest and check carry the display messages that reach
+/// the site in `messages` when there are any.
 struct WordPressRoutes<Context: RequestContext> {
     let store: any Store
     let publicURL: String?
+    let links: LicensedDownloadLinks
 
     private static var actions: [String] { ["index", "show", "latest", "check", "get_metadata", "download"] }
 
@@ -25,43 +32,57 @@ struct WordPressRoutes<Context: RequestContext> {
     private func answer(_ request: Request) async throws -> Response {
         let fields = RequestFields(query: request)
         let urls = PublicURL(configured: publicURL, request: request)
-        let channel = try fields["channel"].map { try ChannelID(validating: $0, field: "channel") } ?? .stable
+        let requested = try fields["channel"].map { try ChannelID(validating: $0, field: "channel") } ?? .stable
         switch fields["action"] {
         case "index":
-            return try json(try await index(channel: channel))
+            return try json(try await index(channel: requested))
         case "show":
             let (slug, product) = try await package(fields["slug"])
-            let builds = try await store.servedBuilds(for: channel, of: product.id)
+            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
+            let builds = try await store.servedBuilds(for: asker.channel, of: product.id)
             switch fields["version"] {
             case nil:
-                let versions = Dictionary(builds.map { ($0.version.rawValue, Release(build: $0, urls: urls)) }) { _, newer in newer }
+                var versions: [String: Release] = [:]
+                for build in builds { versions[build.version.rawValue] = try await release(build, of: product, for: asker, urls: urls) }
                 return try json(PackageVersions(slug: slug, versions: versions))
             case "latest":
-                return try json(Release(build: try await served(channel, of: product.id), urls: urls))
+                return try json(try await release(try await served(for: asker, of: product), of: product, for: asker, urls: urls))
             case let text?:
                 let version = try Version(validating: text, field: "version")
                 guard let build = builds.first(where: { $0.version == version }) else {
-                    throw HeraldError.unknownVersion(version, of: product.id, channel: channel)
+                    throw HeraldError.unknownVersion(version, of: product.id, channel: asker.channel)
                 }
-                return try json(Release(build: build, urls: urls))
+                return try json(try await release(build, of: product, for: asker, urls: urls))
             }
         case "latest":
             let (_, product) = try await package(fields["slug"])
-            return try json(Release(build: try await served(channel, of: product.id), urls: urls))
+            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
+            var answer = try await release(try await served(for: asker, of: product), of: product, for: asker, urls: urls)
+            answer.messages = try await asker.notices(store: store)
+            return try json(answer)
         case "check":
             let (slug, product) = try await package(fields["slug"])
             let installed = try Version(validating: fields["version"] ?? "", field: "version")
-            let build = try await served(channel, of: product.id)
+            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
+            let build = try await served(for: asker, of: product)
             let newer = VersionOrder.compare(build.version.rawValue, installed.rawValue) > 0
-            return try json(CheckAnswer(slug: slug, release: Release(build: build, urls: urls), newVersion: newer ? build.version : nil))
+            var answer = try await release(build, of: product, for: asker, urls: urls)
+            answer.messages = try await asker.notices(store: store)
+            return try json(CheckAnswer(slug: slug, release: answer, newVersion: newer ? build.version : nil))
         case "get_metadata":
             let product = try await plugin(fields["slug"])
-            let build = try await served(channel, of: product.id)
-            return try json(PluginMetadata(product: product, build: build, urls: urls))
+            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
+            let build = try await served(for: asker, of: product)
+            let links = try await BuildLinks.make(for: build, product: product, license: asker.requester.license, urls: urls, links: links)
+            return try json(
+                PluginMetadata(product: product, build: build, urls: urls, downloadURL: links.download, messages: try await asker.notices(store: store)))
         case "download":
             let product = try await plugin(fields["slug"])
-            let build = try await served(channel, of: product.id)
-            return Response(status: .found, headers: [.location: urls.download(of: build), .cacheControl: "no-cache"])
+            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
+            let build = try await served(for: asker, of: product)
+            let links = try await BuildLinks.make(for: build, product: product, license: asker.requester.license, urls: urls, links: links)
+            guard let location = links.download else { throw HeraldError.licenseRequired(product.id) }
+            return Response(status: .found, headers: [.location: location, .cacheControl: "no-cache"])
         case let action:
             throw HeraldError.invalidAction(action, known: Self.actions)
         }
@@ -106,9 +127,40 @@ struct WordPressRoutes<Context: RequestContext> {
         return product
     }
 
-    private func served(_ channel: ChannelID, of product: ProductID) async throws -> Build {
-        guard let build = try await store.servedBuild(for: channel, of: product) else { throw HeraldError.noBuild(channel, of: product) }
+    private func served(for asker: Asker, of product: Product) async throws -> Build {
+        guard let build = try await store.servedBuild(for: asker.channel, of: product.id, site: asker.requester.site) else {
+            throw HeraldError.noBuild(asker.channel, of: product.id)
+        }
         return build
+    }
+
+    /// A release whose package is the download URL this asker may use.
+    private func release(_ build: Build, of product: Product, for asker: Asker, urls: PublicURL) async throws -> Release {
+        let links = try await BuildLinks.make(for: build, product: product, license: asker.requester.license, urls: urls, links: links)
+        return Release(build: build, package: links.download ?? urls.download(of: build))
+    }
+
+    /// The asker of a WordPress request and the channel it is answered from.
+    private struct Asker {
+        let requester: Requester
+        let product: ProductID
+        let requested: ChannelID
+        let channel: ChannelID
+
+        static func read(
+            _ fields: RequestFields, request: Request, product: Product, requested: ChannelID, store: any Store
+        ) async throws -> Asker {
+            let requester = try await Requester.read(fields, headers: request.headers, product: product.id, store: store)
+            var channel = requested
+            if let bound = requester.license?.channel, try await store.channel(bound, of: product.id) != nil { channel = bound }
+            return Asker(requester: requester, product: product.id, requested: requested, channel: channel)
+        }
+
+        func notices(store: any Store) async throws -> [Notice]? {
+            let notices = requester.notices(
+                from: try await store.messages(of: product), channel: channel, requested: requested, now: currentTimeMillis())
+            return notices.isEmpty ? nil : notices
+        }
     }
 
     private static func folder(of kind: Product.Kind) -> String {
@@ -124,16 +176,18 @@ struct WordPressRoutes<Context: RequestContext> {
     }
 }
 
-/// One version in seed 002's shape: `{"version", "date", "package"}`.
+/// One version in seed 002's shape: `{"version", "date", "package"}`, and the display
+/// messages for the site when there are any.
 private struct Release: Encodable {
     let version: String
     let date: String
     let package: String
+    var messages: [Notice]?
 
-    init(build: Build, urls: PublicURL) {
+    init(build: Build, package: String) {
         version = build.version.rawValue
         date = UTCDate.wordpress(Int(build.timestamp / 1000)) + " +0000"
-        package = urls.download(of: build)
+        self.package = package
     }
 }
 
@@ -150,7 +204,7 @@ private struct CheckAnswer: Encodable {
     let newVersion: Version?
 
     enum CodingKeys: String, CodingKey {
-        case slug, version, date, package, newVersion = "new_version"
+        case slug, version, date, package, newVersion = "new_version", messages
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -160,5 +214,6 @@ private struct CheckAnswer: Encodable {
         try container.encode(release.date, forKey: .date)
         try container.encode(release.package, forKey: .package)
         try container.encodeIfPresent(newVersion, forKey: .newVersion)
+        try container.encodeIfPresent(release.messages, forKey: .messages)
     }
 }

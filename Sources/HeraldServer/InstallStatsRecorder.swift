@@ -1,0 +1,136 @@
+import HeraldCore
+import HeraldStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Collects what update checks report and writes it to the store in batches, off the request
+/// path: a check only adds its sample to a dictionary in memory; once a second (and when the
+/// server stops) the samples are written as one transaction.
+///
+/// Samples of one site and product are merged until written, so the memory held is bounded
+/// by the number of distinct sites per second; past ``capacity`` new sites are counted as
+/// dropped and logged rather than held. Rows older than ``retentionDays`` are pruned hourly.
+final class InstallStatsRecorder: Service, Sendable {
+    private struct SiteKey: Hashable {
+        let product: ProductID
+        let siteDigest: String
+    }
+
+    private struct Pending {
+        var samples: [SiteKey: (sample: InstallSample, checks: Int64)] = [:]
+        var dropped = 0
+    }
+
+    private let store: any Store
+    private let logger: Logger
+    private let capacity: Int
+    let retentionDays: Int64
+    private let pending = Mutex(Pending())
+    private let salt = Mutex<String?>(nil)
+    /// Serialises flushes, so a flush asked for by a stats request and the periodic one do not interleave.
+    private let flushing = FlushGate()
+
+    init(store: any Store, logger: Logger, capacity: Int = 100_000, retentionDays: Int64 = 90) {
+        self.store = store
+        self.logger = logger
+        self.capacity = capacity
+        self.retentionDays = retentionDays
+    }
+
+    /// Counts one check.
+    func record(_ sample: InstallSample) {
+        let key = SiteKey(product: sample.product, siteDigest: sample.siteDigest)
+        pending.withLock { pending in
+            if let known = pending.samples[key] {
+                pending.samples[key] = (sample, known.checks + 1)
+            } else if pending.samples.count < capacity {
+                pending.samples[key] = (sample, 1)
+            } else {
+                pending.dropped += 1
+            }
+        }
+    }
+
+    /// The sample of a check from `site` (already normalised), with the salted digest.
+    func sample(product: ProductID, site: String, channel: ChannelID, version: String?, wordpress: String?, php: String?) async throws
+        -> InstallSample
+    {
+        let salt: String
+        if let known = self.salt.withLock({ $0 }) {
+            salt = known
+        } else {
+            salt = try await store.serverSecret(named: "install_stats_salt")
+            self.salt.withLock { $0 = salt }
+        }
+        return InstallSample(
+            product: product, siteDigest: InstallSample.siteDigest(of: site, salt: salt), channel: channel, version: version,
+            wordpressVersion: wordpress, phpVersion: php)
+    }
+
+    /// Writes what is pending now.
+    func flush() async throws {
+        try await flushing.run {
+            let (batch, dropped) = pending.withLock { pending in
+                defer { pending = Pending() }
+                return (Array(pending.samples.values), pending.dropped)
+            }
+            if dropped > 0 {
+                logger.warning("install statistics dropped \(dropped) checks: more than \(capacity) new sites in one second")
+            }
+            do {
+                try await store.recordInstallSamples(batch, day: Self.today())
+            } catch {
+                // Keep the batch for the next flush rather than lose it.
+                pending.withLock { pending in
+                    for entry in batch {
+                        let key = SiteKey(product: entry.sample.product, siteDigest: entry.sample.siteDigest)
+                        let later = pending.samples[key]
+                        pending.samples[key] = (later?.sample ?? entry.sample, entry.checks + (later?.checks ?? 0))
+                    }
+                }
+                throw error
+            }
+        }
+    }
+
+    func run() async throws {
+        var lastPrune = ContinuousClock.now - .seconds(3600)
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            do {
+                try await flush()
+                if ContinuousClock.now - lastPrune >= .seconds(3600) {
+                    try await store.pruneInstallStats(before: Self.today() - retentionDays)
+                    lastPrune = .now
+                }
+            } catch {
+                logger.error("install statistics could not be written: \(error)")
+            }
+        }
+        try await flush()
+    }
+
+    /// Days since 1970, in UTC.
+    static func today() -> Int64 {
+        currentTimeMillis() / 86_400_000
+    }
+}
+
+/// Lets one async operation run at a time.
+private actor FlushGate {
+    private var running = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run(_ body: () async throws -> Void) async throws {
+        while running {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        running = true
+        defer {
+            running = false
+            if !waiting.isEmpty { waiting.removeFirst().resume() }
+        }
+        try await body()
+    }
+}

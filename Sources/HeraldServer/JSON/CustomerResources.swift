@@ -1,0 +1,100 @@
+import HeraldCore
+import HeraldStore
+
+/// A license as the API shows it: never the key, only its last four characters.
+struct LicenseResource: Encodable, Sendable {
+    let license: License
+
+    enum CodingKeys: String, CodingKey {
+        case id, keyLast4 = "key_last4", customerName = "customer_name", customerEmail = "customer_email", products, channel
+        case expiresAt = "expires_at", siteLimit = "site_limit", status, createdAt = "created_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(license.id, forKey: .id)
+        try container.encode(license.keyLast4, forKey: .keyLast4)
+        try container.encode(license.customerName, forKey: .customerName)
+        try container.encode(license.customerEmail, forKey: .customerEmail)
+        try container.encode(license.products.map(\.rawValue).sorted(), forKey: .products)
+        try container.encode(license.channel, forKey: .channel)
+        try container.encode(license.expiresAt.map(Moment.iso), forKey: .expiresAt)
+        try container.encode(license.siteLimit, forKey: .siteLimit)
+        try container.encode(license.status(at: currentTimeMillis()).rawValue, forKey: .status)
+        try container.encode(Moment.iso(license.createdAt), forKey: .createdAt)
+    }
+}
+
+/// A newly issued license, with its key: the only answer that ever holds it.
+struct IssuedLicenseResource: Encodable, Sendable {
+    let license: LicenseResource
+    let key: String
+}
+
+/// A display message as the API shows it.
+struct MessageResource: Encodable, Sendable {
+    let message: DisplayMessage
+
+    enum CodingKeys: String, CodingKey {
+        case id, product, type, text, code, channels, urlPattern = "url_pattern", licenses, from, until, createdAt = "created_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(message.id, forKey: .id)
+        try container.encode(message.product, forKey: .product)
+        try container.encode(message.level.rawValue, forKey: .type)
+        try container.encode(message.text, forKey: .text)
+        try container.encode(message.code, forKey: .code)
+        try container.encode(message.channels, forKey: .channels)
+        try container.encode(message.urlPattern, forKey: .urlPattern)
+        try container.encode(message.licenses, forKey: .licenses)
+        try container.encode(message.startsAt.map(Moment.iso), forKey: .from)
+        try container.encode(message.endsAt.map(Moment.iso), forKey: .until)
+        try container.encode(Moment.iso(message.createdAt), forKey: .createdAt)
+    }
+}
+
+/// A channel's staged rollout.
+struct RolloutResource: Encodable, Sendable {
+    let rollout: Rollout
+
+    enum CodingKeys: String, CodingKey {
+        case product, channel, build, percentage, paused, startedAt = "started_at", updatedAt = "updated_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rollout.product, forKey: .product)
+        try container.encode(rollout.channel, forKey: .channel)
+        try container.encode(rollout.build, forKey: .build)
+        try container.encode(Double(rollout.basisPoints) / 100, forKey: .percentage)
+        try container.encode(rollout.paused, forKey: .paused)
+        try container.encode(Moment.iso(rollout.startedAt), forKey: .startedAt)
+        try container.encode(Moment.iso(rollout.updatedAt), forKey: .updatedAt)
+    }
+}
+
+/// Active sites over a window, for `/stats`.
+struct StatisticsResource: Encodable, Sendable {
+    let statistics: InstallStatistics
+
+    enum CodingKeys: String, CodingKey {
+        case product, from, to, days, activeSites = "active_sites", checks, versions, channels
+        case wordpressVersions = "wordpress_versions", phpVersions = "php_versions"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(statistics.product, forKey: .product)
+        try container.encode(Moment.day(statistics.firstDay), forKey: .from)
+        try container.encode(Moment.day(statistics.lastDay), forKey: .to)
+        try container.encode(statistics.lastDay - statistics.firstDay + 1, forKey: .days)
+        try container.encode(statistics.activeSites, forKey: .activeSites)
+        try container.encode(statistics.checks, forKey: .checks)
+        try container.encode(statistics.versions, forKey: .versions)
+        try container.encode(statistics.channels, forKey: .channels)
+        try container.encode(statistics.wordpressVersions, forKey: .wordpressVersions)
+        try container.encode(statistics.phpVersions, forKey: .phpVersions)
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import HeraldCore
+import HeraldStore
+import Hummingbird
+
+/// What a vendor manages about customers (token needed): licenses, display messages, staged
+/// rollouts, and the install statistics.
+struct CustomerRoutes<Context: RequestContext> {
+    let store: any Store
+    /// Dropped for a product whenever its messages or rollouts change.
+    let answers: UpdateAnswerCache
+    let statistics: InstallStatsRecorder?
+
+    private var authorization: Authorization { Authorization(store: store) }
+
+    func register(on router: Router<Context>) {
+        registerLicenses(on: router)
+        registerMessages(on: router)
+        registerRollouts(on: router)
+        router.get("/api/v1/{product}/stats") { request, context in
+            let product = try context.parameters.product()
+            _ = try await authorization.token(for: request, writing: product)
+            guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+            let fields = RequestFields(query: request)
+            let days: Int64 = try fields["days"].map { text -> Int64 in
+                guard let days = Int64(text), (1...366).contains(days) else {
+                    throw HeraldError.invalidInput("days \(quoted(text)) is invalid: a number from 1 to 366")
+                }
+                return days
+            } ?? 30
+            // What this instance has counted but not yet written is written first, so the answer is exact.
+            try await statistics?.flush()
+            let today = InstallStatsRecorder.today()
+            let result = try await store.installStatistics(of: product, from: today - days + 1, to: today)
+            return try envelopeResponse(StatisticsResource(statistics: result))
+        }
+    }
+
+    // MARK: Licenses
+
+    private func registerLicenses(on router: Router<Context>) {
+        router.post("/api/v1/licenses") { request, context in
+            var request = request
+            let token = try await authorization.token(for: request)
+            let fields = try await RequestFields.read(&request, context: context)
+            let products = try list(fields, "products", "product").map { try ProductID(validating: $0, field: "products") }
+            for product in products where !token.mayWrite(to: product) {
+                throw HeraldError.forbidden("token '\(token.name)' may not issue licenses for '\(product)'")
+            }
+            let siteLimit = try fields["sites"].map { text in
+                guard let limit = Int(text), limit >= 1 else { throw HeraldError.invalidInput("sites \(quoted(text)) is invalid: 1 or more") }
+                return limit
+            }
+            let issued = try await store.createLicense(
+                customerName: fields["customer_name"] ?? fields["customer"] ?? "", customerEmail: fields["customer_email"] ?? fields["email"] ?? "",
+                products: Set(products), channel: try fields["channel"].map { try ChannelID(validating: $0, field: "channel") },
+                expiresAt: try fields["expires"].map { try Moment.parse($0, field: "expires", endOfDay: true) }, siteLimit: siteLimit)
+            for product in products { answers.invalidate(product) }
+            return try envelopeResponse(
+                IssuedLicenseResource(license: LicenseResource(license: issued.license), key: issued.key), status: .created)
+        }
+
+        router.get("/api/v1/licenses") { request, _ in
+            let token = try await authorization.token(for: request)
+            let search = RequestFields(query: request)["search"] ?? RequestFields(query: request)["customer_search"]
+            let licenses = try await store.licenses(matching: search).filter { $0.products.contains(where: token.mayWrite(to:)) }
+            return try envelopeResponse(["licenses": licenses.map(LicenseResource.init)])
+        }
+
+        router.get("/api/v1/licenses/{license}") { request, context in
+            try envelopeResponse(LicenseResource(license: try await visibleLicense(request, context: context)))
+        }
+
+        router.delete("/api/v1/licenses/{license}") { request, context in try await revoke(request, context: context) }
+        router.post("/api/v1/licenses/{license}/revoke") { request, context in try await revoke(request, context: context) }
+    }
+
+    /// The license named in the path, when the request's token may manage one of its products.
+    private func visibleLicense(_ request: Request, context: Context) async throws -> License {
+        let token = try await authorization.token(for: request)
+        let keyOrID = context.parameters.get("license") ?? ""
+        guard keyOrID.utf8.count <= 256, let license = try await store.license(keyOrID: keyOrID),
+            license.products.contains(where: token.mayWrite(to:))
+        else { throw HeraldError.unknownLicense(keyOrID) }
+        return license
+    }
+
+    private func revoke(_ request: Request, context: Context) async throws -> Response {
+        var license = try await visibleLicense(request, context: context)
+        try await store.revokeLicense(license.id)
+        license.revoked = true
+        for product in license.products { answers.invalidate(product) }
+        return try envelopeResponse(LicenseResource(license: license))
+    }
+
+    // MARK: Display messages
+
+    private func registerMessages(on router: Router<Context>) {
+        router.post("/api/v1/{product}/messages") { request, context in
+            var request = request
+            let product = try context.parameters.product()
+            _ = try await authorization.token(for: request, writing: product)
+            let fields = try await RequestFields.read(&request, context: context)
+            let typeText = fields["type"] ?? "info"
+            guard let level = Notice.Level(rawValue: typeText) else {
+                throw HeraldError.invalidInput("type \(quoted(typeText)) is invalid: info, warning or error")
+            }
+            var licenses: [String] = []
+            for keyOrID in list(fields, "licenses", "license") {
+                guard let license = try await store.license(keyOrID: keyOrID) else { throw HeraldError.unknownLicense(keyOrID) }
+                licenses.append(license.id)
+            }
+            let message = DisplayMessage(
+                id: UUID().uuidString.lowercased(), product: product, level: level, text: fields["text"] ?? fields["message"] ?? "",
+                code: fields["code"], channels: try list(fields, "channels", "channel").map { try ChannelID(validating: $0, field: "channels") },
+                urlPattern: fields["url_pattern"], licenses: licenses,
+                startsAt: try fields["from"].map { try Moment.parse($0, field: "from") },
+                endsAt: try fields["until"].map { try Moment.parse($0, field: "until", endOfDay: true) }, createdAt: currentTimeMillis())
+            try await store.createMessage(message)
+            answers.invalidate(product)
+            return try envelopeResponse(MessageResource(message: message), status: .created)
+        }
+
+        router.get("/api/v1/{product}/messages") { request, context in
+            let product = try context.parameters.product()
+            _ = try await authorization.token(for: request, writing: product)
+            guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+            return try envelopeResponse(["messages": try await store.messages(of: product).map(MessageResource.init)])
+        }
+
+        router.delete("/api/v1/{product}/messages/{message}") { request, context in
+            let product = try context.parameters.product()
+            _ = try await authorization.token(for: request, writing: product)
+            let id = context.parameters.get("message") ?? ""
+            try await store.deleteMessage(id, of: product)
+            answers.invalidate(product)
+            return try envelopeResponse(["deleted": id])
+        }
+    }
+
+    // MARK: Staged rollouts
+
+    private func registerRollouts(on router: Router<Context>) {
+        router.get("/api/v1/{product}/{channel}/rollout") { request, context in
+            let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            guard let rollout = try await store.rollout(of: channel, of: product) else { throw HeraldError.noRollout(channel) }
+            return try envelopeResponse(RolloutResource(rollout: rollout))
+        }
+
+        router.post("/api/v1/{product}/{channel}/rollout") { request, context in
+            var request = request
+            let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            let token = try await authorization.token(for: request, writing: product)
+            let fields = try await RequestFields.read(&request, context: context)
+            let basisPoints = try Rollout.basisPoints(parsing: fields["percentage"] ?? fields["percent"] ?? "")
+            let rollout: Rollout
+            if let reference = fields["build"] ?? fields["build_hash"] {
+                let build = try await store.build(matching: try BuildReference(validating: reference, field: "build"))
+                guard build.product == product else { throw HeraldError.unknownBuild(reference) }
+                rollout = try await store.startRollout(of: channel, of: product, build: build.hash, basisPoints: basisPoints, actor: token.name)
+            } else {
+                rollout = try await store.raiseRollout(of: channel, of: product, to: basisPoints)
+            }
+            answers.invalidate(product)
+            return try envelopeResponse(RolloutResource(rollout: rollout))
+        }
+
+        for (action, paused) in [("pause", true), ("resume", false)] {
+            router.post("/api/v1/{product}/{channel}/rollout/\(action)") { request, context in
+                let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+                _ = try await authorization.token(for: request, writing: product)
+                let rollout = try await store.pauseRollout(of: channel, of: product, paused: paused)
+                answers.invalidate(product)
+                return try envelopeResponse(RolloutResource(rollout: rollout))
+            }
+        }
+
+        router.post("/api/v1/{product}/{channel}/rollout/complete") { request, context in
+            let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            let token = try await authorization.token(for: request, writing: product)
+            try await store.completeRollout(of: channel, of: product, actor: token.name)
+            answers.invalidate(product)
+            return try envelopeResponse(["completed": channel])
+        }
+    }
+
+    /// A list field: comma-separated in `plural`, or one value in `singular`.
+    private func list(_ fields: RequestFields, _ plural: String, _ singular: String) -> [String] {
+        let text = fields[plural] ?? fields[singular] ?? ""
+        return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

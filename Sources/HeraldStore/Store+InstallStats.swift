@@ -1,0 +1,113 @@
+import Crypto
+import Foundation
+import HeraldCore
+import SQLKit
+
+/// What one site told an update check: kept per product, site and day, and only as a salted
+/// hash of the site's address.
+public struct InstallSample: Hashable, Sendable {
+    public var product: ProductID
+    /// SHA-256 of the server's salt and the site's normalised address.
+    public var siteDigest: String
+    public var channel: ChannelID
+    public var version: String?
+    public var wordpressVersion: String?
+    public var phpVersion: String?
+
+    public init(product: ProductID, siteDigest: String, channel: ChannelID, version: String?, wordpressVersion: String?, phpVersion: String?) {
+        self.product = product
+        self.siteDigest = siteDigest
+        self.channel = channel
+        self.version = version
+        self.wordpressVersion = wordpressVersion
+        self.phpVersion = phpVersion
+    }
+
+    /// The digest of a site's address under `salt`.
+    public static func siteDigest(of site: String, salt: String) -> String {
+        SHA256.hash(data: Data("\(salt)\n\(site)".utf8)).hexString
+    }
+}
+
+/// Active sites over a window of days: each site counted once, as its latest check reported it.
+public struct InstallStatistics: Sendable, Equatable {
+    public var product: ProductID
+    /// Days since 1970, first and last of the window.
+    public var firstDay: Int64
+    public var lastDay: Int64
+    public var activeSites: Int
+    public var checks: Int64
+    public var versions: [String: Int]
+    public var channels: [String: Int]
+    public var wordpressVersions: [String: Int]
+    public var phpVersions: [String: Int]
+}
+
+extension Store {
+    /// Adds a batch of samples for `day` (days since 1970): one row per product, site and day,
+    /// holding the site's latest report and how many checks it made that day.
+    public func recordInstallSamples(_ samples: [(sample: InstallSample, checks: Int64)], day: Int64) async throws {
+        guard !samples.isEmpty else { return }
+        try await withTransaction { database in
+            var start = 0
+            while start < samples.count {
+                let chunk = samples[start..<min(start + 100, samples.count)]
+                start += chunk.count
+                var insert = database.insert(into: "install_stats")
+                    .columns("product_id", "day", "site_sha256", "channel_id", "version", "wordpress_version", "php_version", "checks")
+                for (sample, checks) in chunk {
+                    insert = insert.values(
+                        SQLBind(sample.product.rawValue), SQLBind(day), SQLBind(sample.siteDigest), SQLBind(sample.channel.rawValue),
+                        SQLBind(sample.version), SQLBind(sample.wordpressVersion), SQLBind(sample.phpVersion), SQLBind(checks))
+                }
+                try await insert.onConflict(with: ["product_id", "day", "site_sha256"]) { update in
+                    update.set(excludedValueOf: "channel_id").set(excludedValueOf: "version")
+                        .set(excludedValueOf: "wordpress_version").set(excludedValueOf: "php_version")
+                        .set(
+                            "checks",
+                            to: SQLBinaryExpression(SQLColumn("checks", table: "install_stats"), .add, SQLExcludedColumn("checks")))
+                }.run()
+            }
+        }
+    }
+
+    /// Drops the rows of days before `day`, which keeps the table bounded.
+    public func pruneInstallStats(before day: Int64) async throws {
+        try await withDatabase { database in
+            try await database.delete(from: "install_stats").where("day", .lessThan, day).run()
+        }
+    }
+
+    /// The product's active sites from `firstDay` to `lastDay`, by version, channel, WordPress and PHP version.
+    public func installStatistics(of product: ProductID, from firstDay: Int64, to lastDay: Int64) async throws -> InstallStatistics {
+        let (rows, checks) = try await withDatabase { database in
+            let rows = try await database.raw(
+                """
+                SELECT s.channel_id, s.version, s.wordpress_version, s.php_version FROM install_stats s
+                JOIN (SELECT site_sha256, MAX(day) AS last_day FROM install_stats
+                      WHERE product_id = \(bind: product.rawValue) AND day >= \(bind: firstDay) AND day <= \(bind: lastDay)
+                      GROUP BY site_sha256) latest
+                ON s.site_sha256 = latest.site_sha256 AND s.day = latest.last_day
+                WHERE s.product_id = \(bind: product.rawValue)
+                """
+            ).all()
+            let checks = try await database.raw(
+                """
+                SELECT CAST(SUM(checks) AS BIGINT) AS checks FROM install_stats
+                WHERE product_id = \(bind: product.rawValue) AND day >= \(bind: firstDay) AND day <= \(bind: lastDay)
+                """
+            ).first()?.decode(column: "checks", as: Int64?.self) ?? 0
+            return (rows, checks)
+        }
+        var statistics = InstallStatistics(
+            product: product, firstDay: firstDay, lastDay: lastDay, activeSites: rows.count, checks: checks, versions: [:], channels: [:],
+            wordpressVersions: [:], phpVersions: [:])
+        for row in rows {
+            statistics.channels[try row.decode(column: "channel_id", as: String.self), default: 0] += 1
+            statistics.versions[try row.decode(column: "version", as: String?.self) ?? "unknown", default: 0] += 1
+            statistics.wordpressVersions[try row.decode(column: "wordpress_version", as: String?.self) ?? "unknown", default: 0] += 1
+            statistics.phpVersions[try row.decode(column: "php_version", as: String?.self) ?? "unknown", default: 0] += 1
+        }
+        return statistics
+    }
+}

@@ -1,0 +1,147 @@
+import Crypto
+import Foundation
+import HeraldCore
+import SQLKit
+
+extension Store {
+    /// Starts offering `build` to `basisPoints` of the channel's sites (see ``Rollout``).
+    ///
+    /// A channel runs one rollout at a time: starting one for the build already rolling out
+    /// raises it; a different build replaces a paused rollout and is refused while one runs.
+    @discardableResult
+    public func startRollout(
+        of channel: ChannelID, of product: ProductID, build: BuildHash, basisPoints: Int, actor: String
+    ) async throws -> Rollout {
+        try await withTransaction { database in
+            guard let current = try await lockChannel(channel, of: product, in: database) else {
+                throw HeraldError.unknownChannel(channel, of: product)
+            }
+            try current.ensureServesOwnBuild(for: "stage a rollout on")
+            guard
+                let row = try await database.select().column("product_id").from("builds").where("hash", .equal, build.rawValue).first(),
+                try row.decode(column: "product_id", as: String.self) == product.rawValue
+            else { throw HeraldError.unknownBuild(build.rawValue) }
+            guard current.ownServedBuild != build else {
+                throw HeraldError.invalidInput("channel '\(channel)' already serves \(build.rawValue.prefix(12)) to every site")
+            }
+            let now = currentTimeMillis()
+            if let running = try await rollout(of: channel, of: product, in: database) {
+                if running.build == build {
+                    return try await raise(running, to: basisPoints, in: database)
+                }
+                guard running.paused else { throw HeraldError.rolloutInProgress(channel, build: String(running.build.rawValue.prefix(12))) }
+                try await database.delete(from: "rollouts").where("product_id", .equal, product.rawValue)
+                    .where("channel_id", .equal, channel.rawValue).run()
+            }
+            let rollout = Rollout(product: product, channel: channel, build: build, basisPoints: basisPoints, startedAt: now, updatedAt: now)
+            try await database.insert(into: "rollouts")
+                .columns("product_id", "channel_id", "build", "basis_points", "paused", "started_at", "updated_at")
+                .values(
+                    SQLBind(product.rawValue), SQLBind(channel.rawValue), SQLBind(build.rawValue), SQLBind(Int64(basisPoints)),
+                    SQLBind(false), SQLBind(now), SQLBind(now))
+                .run()
+            return rollout
+        }
+    }
+
+    /// Raises the share of the channel's rollout, and resumes it if paused; refuses a lower share.
+    @discardableResult
+    public func raiseRollout(of channel: ChannelID, of product: ProductID, to basisPoints: Int) async throws -> Rollout {
+        try await withTransaction { database in
+            guard let running = try await lockedRollout(of: channel, of: product, in: database) else { throw HeraldError.noRollout(channel) }
+            return try await raise(running, to: basisPoints, in: database)
+        }
+    }
+
+    /// Pauses (offers the build to no further site) or resumes the channel's rollout.
+    @discardableResult
+    public func pauseRollout(of channel: ChannelID, of product: ProductID, paused: Bool) async throws -> Rollout {
+        try await withTransaction { database in
+            guard var running = try await lockedRollout(of: channel, of: product, in: database) else { throw HeraldError.noRollout(channel) }
+            running.paused = paused
+            running.updatedAt = currentTimeMillis()
+            try await save(running, in: database)
+            return running
+        }
+    }
+
+    /// Completes the rollout: the channel serves its build to every site, recorded as a move.
+    public func completeRollout(of channel: ChannelID, of product: ProductID, actor: String) async throws {
+        try await withTransaction { database in
+            guard let current = try await lockChannel(channel, of: product, in: database) else {
+                throw HeraldError.unknownChannel(channel, of: product)
+            }
+            guard let running = try await rollout(of: channel, of: product, in: database) else { throw HeraldError.noRollout(channel) }
+            let pointer: ChannelMove.Pointer = current.activeBuild == nil ? .latest : .active
+            try await movePointer(
+                pointer, of: current, from: current.ownServedBuild, to: running.build, reason: .rollout, actor: actor, at: currentTimeMillis(),
+                in: database)
+            try await database.delete(from: "rollouts").where("product_id", .equal, product.rawValue)
+                .where("channel_id", .equal, channel.rawValue).run()
+        }
+    }
+
+    /// The channel's running rollout, or nil.
+    public func rollout(of channel: ChannelID, of product: ProductID) async throws -> Rollout? {
+        try await withDatabase { database in try await rollout(of: channel, of: product, in: database) }
+    }
+
+    /// The build a site is offered on `channel`: the rollout's build when the channel at the
+    /// end of the alias chain is rolling one out and the site falls in it, else what the
+    /// channel serves. A site that sends no address is never in a rollout.
+    public func servedBuild(for channel: ChannelID, of product: ProductID, site: String?) async throws -> Build? {
+        let serving = try ChannelResolution(channels: try await channels(of: product)).resolveServingChannel(for: channel, of: product)
+        if let site, let running = try await rollout(of: serving.id, of: product),
+            running.includes(bucket: Self.rolloutBucket(of: site, build: running.build))
+        {
+            if let build = try await build(running.build) { return build }
+        }
+        guard let hash = serving.ownServedBuild else { return nil }
+        return try await build(hash)
+    }
+
+    /// Where a site falls for a rollout of `build`: the first 8 bytes of SHA-256(build, site) modulo 10,000.
+    public static func rolloutBucket(of site: String, build: BuildHash) -> Int {
+        let digest = SHA256.hash(data: Data("\(build.rawValue)\n\(site)".utf8))
+        let prefix = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Int(prefix % UInt64(Rollout.bucketCount))
+    }
+
+    private func raise(_ running: Rollout, to basisPoints: Int, in database: any SQLDatabase) async throws -> Rollout {
+        guard basisPoints >= running.basisPoints else {
+            throw HeraldError.rolloutLowered(from: running.percentage, to: Rollout(
+                product: running.product, channel: running.channel, build: running.build, basisPoints: basisPoints, startedAt: 0, updatedAt: 0
+            ).percentage)
+        }
+        var raised = running
+        raised.basisPoints = basisPoints
+        raised.paused = false
+        raised.updatedAt = currentTimeMillis()
+        try await save(raised, in: database)
+        return raised
+    }
+
+    private func save(_ rollout: Rollout, in database: any SQLDatabase) async throws {
+        try await database.update("rollouts")
+            .set("basis_points", to: SQLBind(Int64(rollout.basisPoints))).set("paused", to: SQLBind(rollout.paused))
+            .set("updated_at", to: SQLBind(rollout.updatedAt))
+            .where("product_id", .equal, rollout.product.rawValue).where("channel_id", .equal, rollout.channel.rawValue)
+            .run()
+    }
+
+    private func lockedRollout(of channel: ChannelID, of product: ProductID, in database: any SQLDatabase) async throws -> Rollout? {
+        guard try await lockChannel(channel, of: product, in: database) != nil else { throw HeraldError.unknownChannel(channel, of: product) }
+        return try await rollout(of: channel, of: product, in: database)
+    }
+
+    private func rollout(of channel: ChannelID, of product: ProductID, in database: any SQLDatabase) async throws -> Rollout? {
+        guard
+            let row = try await database.select().column("*").from("rollouts").where("product_id", .equal, product.rawValue)
+                .where("channel_id", .equal, channel.rawValue).first()
+        else { return nil }
+        return Rollout(
+            product: product, channel: channel, build: try BuildHash(validating: try row.decode(column: "build", as: String.self)),
+            basisPoints: Int(try row.decode(column: "basis_points", as: Int64.self)), paused: try row.decode(column: "paused", as: Bool.self),
+            startedAt: try row.decode(column: "started_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+    }
+}

@@ -1,0 +1,19 @@
+import HeraldCore
+import SQLKit
+
+extension Store {
+    /// The server's secret called `name`: 32 random bytes in hex, made by whichever instance
+    /// asks first and then shared by every instance on the database.
+    public func serverSecret(named name: String) async throws -> String {
+        try await withDatabase { database in
+            try await database.insert(into: "server_secrets").columns("name", "value")
+                .values(SQLBind(name), SQLBind(randomHex(byteCount: 32)))
+                .ignoringConflicts()
+                .run()
+            guard let row = try await database.select().column("value").from("server_secrets").where("name", .equal, name).first() else {
+                throw HeraldError.databaseUnavailable("the server secret '\(name)' could not be stored")
+            }
+            return try row.decode(column: "value", as: String.self)
+        }
+    }
+}
