@@ -20,9 +20,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-upload"), help: "The largest build file accepted, in bytes; K, M and G suffixes allowed.")
     var maxUpload = "512M"
 
+    @Option(name: .customLong("link-ttl"), help: "How long a licensed site's signed download link works: seconds, or with s, m or h, e.g. 10m.")
+    var linkTTL = "10m"
+
+    @Flag(name: .customLong("no-stats"), help: "Do not record install statistics from update checks.")
+    var noStatistics = false
+
     @OptionGroup var data: DataOptions
 
     func validate() throws {
+        guard duration(linkTTL) != nil else {
+            throw ValidationError("--link-ttl must be a duration from 1 second to 7 days, e.g. 600, 90s, 10m or 1h")
+        }
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be between 0 and 65535")
         }
@@ -43,10 +52,24 @@ struct Serve: AsyncParsableCommand {
         let app = try buildApplication(
             settings: ServerSettings(
                 host: host, port: port, dataDirectory: data.dataDirectory, publicURL: publicURL,
-                maxUpload: byteSize(maxUpload) ?? 512 << 20),
+                maxUpload: byteSize(maxUpload) ?? 512 << 20, linkLifetime: duration(linkTTL) ?? .seconds(600),
+                recordsStatistics: !noStatistics),
             store: store, blobs: blobs, logger: logger)
         try await app.runService()
     }
+}
+
+/// A duration such as `600`, `90s`, `10m` or `1h`, from 1 second to 7 days.
+func duration(_ text: String) -> Duration? {
+    let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
+    var number = Substring(text.lowercased())
+    var unit: Int64 = 1
+    if let last = number.last, let scale = units[last] {
+        unit = scale
+        number = number.dropLast()
+    }
+    guard number.count <= 9, let value = Int64(number), value > 0, value * unit <= 7 * 86_400 else { return nil }
+    return .seconds(value * unit)
 }
 
 /// A size such as `536870912`, `512M` or `1G`, at most 1 TiB.
