@@ -386,8 +386,21 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			if ( isset( $this->answers[ $key ] ) ) {
 				return $this->answers[ $key ];
 			}
-			$envelope = $this->get_json( '/api/check_for_update/?' . http_build_query( $query, '', '&' ) );
+			$refusal  = null;
+			$envelope = $this->get_json( '/api/check_for_update/?' . http_build_query( $query, '', '&' ), $refusal );
 			$stored   = get_site_option( $this->option_name( 'answer' ) );
+			if ( null !== $refusal ) {
+				// Herald refused this site (a license that is invalid, expired, revoked or over
+				// its site limit): no package, and the reason shown to the site's admins.
+				$answer = array(
+					'update_available' => false,
+					'channel'          => $channel,
+					'messages'         => $refusal,
+				);
+				update_site_option( $this->option_name( 'answer' ), $answer );
+				$this->answers[ $key ] = $answer;
+				return $answer;
+			}
 			if ( null === $envelope || ! isset( $envelope['response'] ) || ! is_array( $envelope['response'] ) ) {
 				$last = is_array( $stored ) && isset( $stored['channel'] ) && $stored['channel'] === $channel ? $stored : null;
 				$this->answers[ $key ] = $last;
@@ -462,10 +475,11 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		/**
 		 * GETs a path of Herald and decodes its JSON; null, with a log line, on any failure.
 		 *
-		 * @param string $path The path and query, from the server's root.
+		 * @param string     $path    The path and query, from the server's root.
+		 * @param array|null $refusal Set to the error messages when Herald answers 403 with its envelope.
 		 * @return array|null The decoded JSON.
 		 */
-		private function get_json( $path ) {
+		private function get_json( $path, &$refusal = null ) {
 			$response = wp_remote_get(
 				$this->server . $path,
 				array(
@@ -479,6 +493,9 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			}
 			$status  = (int) wp_remote_retrieve_response_code( $response );
 			$decoded = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+			if ( 403 === $status && is_array( $decoded ) && isset( $decoded['messages'] ) && is_array( $decoded['messages'] ) ) {
+				$refusal = $decoded['messages'];
+			}
 			if ( 200 !== $status || ! is_array( $decoded ) ) {
 				$reason = is_array( $decoded ) && isset( $decoded['messages'][0]['message'] ) ? (string) $decoded['messages'][0]['message'] : 'not a JSON answer';
 				error_log( sprintf( 'Herald_Updater(%s): %s answered %d: %s', $this->product, $path, $status, $reason ) );

@@ -48,9 +48,11 @@ struct GoUpdateRoutes<Context: RequestContext> {
         }
     }
 
-    /// The product, which must be an app: only apps have GoUpdate repositories.
+    /// The product, which must be an app: only apps have GoUpdate repositories. A premium
+    /// app's repository is not public: GoUpdate clients send no license.
     private func app(_ id: ProductID) async throws -> ProductID {
         guard let product = try await store.product(id), product.kind == .app else { throw HeraldError.unknownProduct(id) }
+        if product.premium { throw HeraldError.licenseRequired(id) }
         return id
     }
 }
