@@ -60,7 +60,9 @@ public struct DisplayMessage: Hashable, Sendable {
     /// Whether the site address matches the glob: against the address as sent, and, for a
     /// pattern without a scheme, against the address without its scheme.
     public static func site(_ site: String, matches pattern: String) -> Bool {
-        let lowered = site.trimmingWhitespace().lowercased()
+        var lowered = site.trimmingWhitespace().lowercased()
+        // `https://shop.example.com/` (WordPress's home_url) and `https://shop.example.com` are one address.
+        while lowered.hasSuffix("/") { lowered.removeLast() }
         let glob = pattern.lowercased()
         if globMatches(Array(lowered.unicodeScalars), Array(glob.unicodeScalars)) { return true }
         guard !glob.contains("://"), let bare = lowered.firstRange(of: "://").map({ String(lowered[$0.upperBound...]) }) else {

@@ -11,17 +11,17 @@ import Synchronization
 /// are seen after at most ``lifetime``, so several instances agree within a second.
 final class UpdateAnswerCache: Sendable {
     /// What the answer depends on: the request's fields as sent (a GET's raw query string, so a
-    /// hit needs no parsing at all), the base of the URLs in it, and the site WordPress names
-    /// in its User-Agent (rollouts, licenses and messages depend on the site).
+    /// hit needs no parsing at all), the base of the URLs in it, and WordPress's User-Agent,
+    /// whose site and version the answer depends on (rollouts, licenses, messages, requirements).
     struct Key: Hashable, Sendable {
         var fields: String
         var baseURL: String
-        var agentSite: String
+        var wordpressAgent: String
 
         init(fields: String, baseURL: String, userAgent: String?) {
             self.fields = fields
             self.baseURL = baseURL
-            agentSite = Requester.siteURL(fromUserAgent: userAgent) ?? ""
+            wordpressAgent = userAgent.flatMap { $0.hasPrefix("WordPress/") ? $0 : nil } ?? ""
         }
     }
 

@@ -84,10 +84,17 @@ extension Store {
     }
 
     /// Records one move of a channel pointer as the next entry of its history.
+    ///
+    /// Any other move than a rollout's completion ends the channel's staged rollout: the build
+    /// it was staged against is no longer what the channel serves.
     func recordMove(
         of channel: Channel, pointer: ChannelMove.Pointer, from: BuildHash?, to: BuildHash?,
         reason: ChannelMove.Reason, actor: String, at time: Int64, in database: any SQLDatabase
     ) async throws {
+        if reason != .rollout {
+            try await database.delete(from: "rollouts").where("product_id", .equal, channel.product.rawValue)
+                .where("channel_id", .equal, channel.id.rawValue).run()
+        }
         let last = try await database.select()
             .column(SQLFunction("MAX", args: SQLColumn("sequence")), as: "last")
             .from("channel_moves")

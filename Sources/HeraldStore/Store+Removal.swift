@@ -48,6 +48,7 @@ extension Store {
         for channel in channels where channel.latestBuild == hash || channel.activeBuild == hash {
             try await fallBack(channel, removing: hash, existing: existing, actor: actor, at: now, in: database)
         }
+        try await database.delete(from: "rollouts").where("build", .equal, hash.rawValue).run()
         try await database.delete(from: "builds").where("hash", .equal, hash.rawValue).run()
         return build
     }

@@ -78,4 +78,28 @@ struct RolloutTests {
             #expect((history.1.response["history"] as? [[String: Any]])?.last?["reason"] as? String == "rollout")
         }
     }
+
+    @Test("A new upload to the channel ends its rollout; so does removing the rolled-out build")
+    func rolloutEndsWhenTheChannelMoves() async throws {
+        try await TestServer.run { server in
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            let staged = try PluginZip.make(version: "1.1")
+            #expect(try await server.upload(staged, channel: "beta").0 == .created)
+            let start = ["build": PluginZip.sha256(staged), "percentage": "100"]
+            #expect(try await server.send(.post, "/api/v1/private_blog/stable/rollout", json: start).0 == .ok)
+            #expect(try await server.send(.get, "/api/v1/private_blog/stable/rollout").0 == .ok)
+            #expect(try await server.get("/api/v1/private_blog/stable/rollout").0 == .unauthorized)
+
+            #expect(try await server.upload(try PluginZip.make(version: "1.2")).0 == .created)
+            let ended = try await server.send(.get, "/api/v1/private_blog/stable/rollout")
+            #expect(ended.1.errorCode == "no_rollout")
+            let check = try await server.get(
+                "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=0.1&site_url=https://a.example")
+            #expect(check.1.response["new_version"] as? String == "1.2")
+
+            #expect(try await server.send(.post, "/api/v1/private_blog/stable/rollout", json: start).0 == .ok)
+            #expect(try await server.send(.delete, "/api/v1/builds/\(PluginZip.sha256(staged))").0 == .ok)
+            #expect(try await server.send(.get, "/api/v1/private_blog/stable/rollout").1.errorCode == "no_rollout")
+        }
+    }
 }

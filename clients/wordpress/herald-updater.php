@@ -487,8 +487,10 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 					'headers' => array( 'Accept' => 'application/json' ),
 				)
 			);
+			// The license key stays out of the log.
+			$logged = preg_replace( '/(license=)[^&]*/', '$1[redacted]', $path );
 			if ( is_wp_error( $response ) ) {
-				error_log( sprintf( 'Herald_Updater(%s): %s failed: %s', $this->product, $path, $response->get_error_message() ) );
+				error_log( sprintf( 'Herald_Updater(%s): %s failed: %s', $this->product, $logged, $response->get_error_message() ) );
 				return null;
 			}
 			$status  = (int) wp_remote_retrieve_response_code( $response );
@@ -498,7 +500,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			}
 			if ( 200 !== $status || ! is_array( $decoded ) ) {
 				$reason = is_array( $decoded ) && isset( $decoded['messages'][0]['message'] ) ? (string) $decoded['messages'][0]['message'] : 'not a JSON answer';
-				error_log( sprintf( 'Herald_Updater(%s): %s answered %d: %s', $this->product, $path, $status, $reason ) );
+				error_log( sprintf( 'Herald_Updater(%s): %s answered %d: %s', $this->product, $logged, $status, $reason ) );
 				return null;
 			}
 			return $decoded;

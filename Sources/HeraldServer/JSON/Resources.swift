@@ -25,7 +25,7 @@ struct ProductResource: Encodable, Sendable {
 struct ChannelResource: Encodable, Sendable {
     let channel: Channel
     let servedBuild: BuildHash?
-    /// The ids of the licenses bound to a custom channel; nil for the others.
+    /// The ids of the licenses bound to a custom channel, in answers to token holders only; nil otherwise.
     var licenses: [String]? = nil
 
     enum CodingKeys: String, CodingKey {

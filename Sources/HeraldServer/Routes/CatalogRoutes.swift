@@ -74,12 +74,8 @@ struct CatalogRoutes<Context: RequestContext> {
         guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
         let channels = try await store.channels(of: product)
         let resolution = ChannelResolution(channels: channels)
-        var resources: [ChannelResource] = []
-        for channel in channels {
-            resources.append(
-                ChannelResource(
-                    channel: channel, servedBuild: try? resolution.resolveServedBuild(for: channel.id, of: product),
-                    licenses: channel.isCustom ? try await store.licenseIDs(boundTo: channel.id, of: product) : nil))
+        let resources = channels.map { channel in
+            ChannelResource(channel: channel, servedBuild: try? resolution.resolveServedBuild(for: channel.id, of: product))
         }
         return try envelopeResponse(["channels": resources])
     }

@@ -143,6 +143,7 @@ struct CustomerRoutes<Context: RequestContext> {
     private func registerRollouts(on router: Router<Context>) {
         router.get("/api/v1/{product}/{channel}/rollout") { request, context in
             let (product, channel) = try (context.parameters.product(), context.parameters.channel())
+            _ = try await authorization.token(for: request, writing: product)
             guard let rollout = try await store.rollout(of: channel, of: product) else { throw HeraldError.noRollout(channel) }
             return try envelopeResponse(RolloutResource(rollout: rollout))
         }

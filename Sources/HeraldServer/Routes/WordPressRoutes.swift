@@ -137,7 +137,8 @@ struct WordPressRoutes<Context: RequestContext> {
     /// A release whose package is the download URL this asker may use.
     private func release(_ build: Build, of product: Product, for asker: Asker, urls: PublicURL) async throws -> Release {
         let links = try await BuildLinks.make(for: build, product: product, license: asker.requester.license, urls: urls, links: links)
-        return Release(build: build, package: links.download ?? urls.download(of: build))
+        // A premium build without a license has no package: WordPress then offers no download.
+        return Release(build: build, package: links.download ?? "")
     }
 
     /// The asker of a WordPress request and the channel it is answered from.
