@@ -31,9 +31,11 @@ struct Requester: Sendable {
         return site.isEmpty ? nil : site
     }
 
-    /// The channel a site is answered from: its license's customer channel when bound, else the one it named.
-    func channel(named requested: ChannelID) -> ChannelID {
-        license?.channel ?? requested
+    /// The customer channel the site's license binds it to, when `product` has that channel:
+    /// the site is answered from it, whatever channel it named.
+    func boundChannel(of product: ProductID, store: any Store) async throws -> ChannelID? {
+        guard let bound = license?.channel, try await store.channel(bound, of: product) != nil else { return nil }
+        return bound
     }
 
     /// The display messages of `product` that reach this asker on `channel`, as notices.

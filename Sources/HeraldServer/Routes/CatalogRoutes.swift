@@ -144,7 +144,7 @@ struct CatalogRoutes<Context: RequestContext> {
         let requester = try await Requester.read(RequestFields(query: request), headers: request.headers, product: product, store: store)
         var channel = requested
         var messages = messages
-        if let bound = requester.license?.channel, try await store.channel(bound, of: product) != nil {
+        if let bound = try await requester.boundChannel(of: product, store: store) {
             channel = bound
             messages.removeAll { $0 == .noChannel }
         }

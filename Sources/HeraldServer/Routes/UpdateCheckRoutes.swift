@@ -83,7 +83,7 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         // A license is checked on every request that is not answered from the cache.
         let requester = try await Requester.read(fields, headers: request.headers, product: productID, store: store)
         var channel = requested
-        if let bound = requester.license?.channel, try await store.channel(bound, of: productID) != nil {
+        if let bound = try await requester.boundChannel(of: productID, store: store) {
             channel = bound
             messages.removeAll { $0 == .noChannel }
         }

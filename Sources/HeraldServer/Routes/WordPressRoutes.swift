@@ -152,8 +152,7 @@ struct WordPressRoutes<Context: RequestContext> {
             _ fields: RequestFields, request: Request, product: Product, requested: ChannelID, store: any Store
         ) async throws -> Asker {
             let requester = try await Requester.read(fields, headers: request.headers, product: product.id, store: store)
-            var channel = requested
-            if let bound = requester.license?.channel, try await store.channel(bound, of: product.id) != nil { channel = bound }
+            let channel = try await requester.boundChannel(of: product.id, store: store) ?? requested
             return Asker(requester: requester, product: product.id, requested: requested, channel: channel)
         }
 
