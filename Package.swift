@@ -30,7 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        .target(name: "HeraldCore"),
+        .target(name: "HeraldCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "HeraldStore",
             dependencies: [

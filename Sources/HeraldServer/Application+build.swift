@@ -48,34 +48,31 @@ public func buildApplication(
     let signatures = PackageSignatures(signer: try PackageSigner.load(dataDirectory: settings.dataDirectory), store: store, blobs: blobs)
     let links = LicensedDownloadLinks(store: store, lifetime: settings.linkLifetime)
     let statistics = settings.recordsStatistics ? InstallStatsRecorder(store: store, logger: logger) : nil
+    let snapshots = CatalogSnapshots(store: store, logger: logger)
+    let answers = SiteAnswers(snapshots: snapshots, store: store, publicURL: settings.publicURL, links: links)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: CompressionMiddleware())
     router.add(middleware: ErrorEnvelopeMiddleware())
     HealthRoutes(store: store).register(on: router)
-    CatalogRoutes(store: store, publicURL: settings.publicURL, links: links).register(on: router)
-    let answers = UpdateAnswerCache()
-    PublishingRoutes(store: store, blobs: blobs, settings: settings, answers: answers).register(on: router)
+    CatalogRoutes(store: store, publicURL: settings.publicURL, answers: answers).register(on: router)
+    PublishingRoutes(store: store, blobs: blobs, settings: settings).register(on: router)
     DownloadRoutes(store: store, blobs: blobs, signatures: signatures, links: links).register(on: router)
     SigningKeyRoutes(signer: signatures.signer).register(on: router)
-    WordPressRoutes(store: store, publicURL: settings.publicURL, links: links).register(on: router)
-    GoUpdateRoutes(store: store, blobs: blobs, signer: signatures.signer, publicURL: settings.publicURL).register(on: router)
-    UpdateCheckRoutes(store: store, publicURL: settings.publicURL, cache: answers, links: links, statistics: statistics).register(on: router)
-    ChannelRoutes(store: store, answers: answers).register(on: router)
-    CustomerRoutes(store: store, answers: answers, statistics: statistics).register(on: router)
-    ReleaseRoutes(store: store, answers: answers, publicURL: settings.publicURL).register(on: router)
+    WordPressRoutes(store: store, answers: answers).register(on: router)
+    GoUpdateRoutes(store: store, snapshots: snapshots, blobs: blobs, signer: signatures.signer, publicURL: settings.publicURL)
+        .register(on: router)
+    UpdateCheckRoutes(answers: answers, statistics: statistics).register(on: router)
+    ChannelRoutes(store: store).register(on: router)
+    CustomerRoutes(store: store, statistics: statistics).register(on: router)
+    ReleaseRoutes(store: store, publicURL: settings.publicURL).register(on: router)
 
-    var services: [any Service] = [store]
+    var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }
-    let serverName = "Herald"
     var app = Application(
         router: router,
-        // Handlers per connection, before the router: requests NIO cannot parse get the JSON
-        // envelope, and cached update checks are answered at once.
-        server: .http1(configuration: .init(additionalChannelHandlers: [
-            MalformedRequestHandler(),
-            CachedUpdateCheckHandler(answers: answers, statistics: statistics, publicURL: settings.publicURL, serverName: serverName),
-        ])),
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
+        // Requests NIO cannot parse get the JSON envelope, before the router.
+        server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()])),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Herald"),
         // Services stop in reverse order: the statistics are written before the store closes.
         services: services,
         onServerRunning: { channel in

@@ -27,11 +27,4 @@ struct BuildLinks: Sendable {
         let persistent = urls.persistentDownload(of: build)
         return BuildLinks(download: urls.download(of: build), persistent: persistent, authenticated: signed ?? persistent)
     }
-
-    /// The notice for a premium build offered without a license.
-    static func licenseNeeded(_ product: Product, version: Version) -> Notice {
-        Notice(
-            level: .warning, code: "license_required",
-            message: "\(product.name) \(version) is available; enter a valid license key to download it.")
-    }
 }

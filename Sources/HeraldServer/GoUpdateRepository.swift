@@ -32,8 +32,11 @@ public struct GoUpdateRepository: Sendable {
     /// same repository exported twice in a day is the same bytes.
     public let expires: Date
 
-    /// The repository of `product` as the store has it now.
-    public static func load(_ product: ProductID, store: any Store, filesURL: String, now: Date = Date()) async throws -> GoUpdateRepository {
+    /// The repository of the product of `snapshot`: its versions from the store, and each
+    /// channel pointing at the version ``CatalogSnapshot/decide(_:)`` serves a GoUpdate client
+    /// on it (which sends no site address, so never a rollout's build).
+    public static func load(_ snapshot: CatalogSnapshot, store: any Store, filesURL: String, now: Date = Date()) async throws -> GoUpdateRepository {
+        let product = snapshot.product.id
         var versions: [Version] = []
         var idsByVersion: [String: Int64] = [:]
         for entry in try await store.goUpdateVersions(of: product) {
@@ -42,10 +45,10 @@ public struct GoUpdateRepository: Sendable {
             idsByVersion[entry.version.rawValue] = entry.id
         }
         var channels: [ChannelPointer] = []
-        for channel in try await store.channels(of: product) {
-            guard let served = try await store.servedBuild(for: channel.id, of: product), let id = idsByVersion[served.version.rawValue] else {
-                continue
-            }
+        let millis = Int64(now.timeIntervalSince1970 * 1000)
+        for channel in snapshot.channels.values.sorted(by: { $0.id < $1.id }) {
+            let decision = try snapshot.decide(SiteQuestion(channel: channel.id, now: millis))
+            guard let served = decision.build, let id = idsByVersion[served.version.rawValue] else { continue }
             channels.append(ChannelPointer(id: channel.id.rawValue, name: channel.name, latestVersion: id))
         }
         let day = 86_400.0

@@ -11,6 +11,7 @@ import ServiceLifecycle
 /// connects only while ``run()`` runs.
 public final class PostgresStore: Store {
     public let logger: Logger
+    public let catalogChanges = CatalogChanges()
     private let client: PostgresClient
 
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
@@ -35,7 +36,7 @@ public final class PostgresStore: Store {
         while true {
             do {
                 return try await client.withConnection { connection in
-                    try await runTransaction(on: connection.sql(), begin: "BEGIN", logger: logger, body)
+                    try await runTransaction(on: connection.sql(), begin: "BEGIN", logger: logger, changes: catalogChanges, body)
                 }
             } catch let error as PSQLError {
                 let state = error.serverInfo?[.sqlState]

@@ -11,6 +11,7 @@ import ServiceLifecycle
 /// anyway, so the lock costs little.
 public final class SQLiteStore: Store {
     public let logger: Logger
+    public let catalogChanges = CatalogChanges()
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
 
@@ -44,7 +45,7 @@ public final class SQLiteStore: Store {
 
     public func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
-            try await runTransaction(on: connection.sql(), begin: "BEGIN IMMEDIATE", logger: logger, body)
+            try await runTransaction(on: connection.sql(), begin: "BEGIN IMMEDIATE", logger: logger, changes: catalogChanges, body)
         }
     }
 

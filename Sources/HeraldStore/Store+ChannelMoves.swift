@@ -116,9 +116,11 @@ extension Store {
             .map(ChannelMove.init(row:))
     }
 
-    /// All of a product's channels, locked on PostgreSQL until the transaction ends.
+    /// All of a product's channels, after the product (``lockProduct``); locked on PostgreSQL
+    /// until the transaction ends.
     func lockChannels(of product: ProductID, in database: any SQLDatabase) async throws -> [Channel] {
-        try await database.select().column("*").from("channels")
+        guard try await lockProduct(product, in: database) else { return [] }
+        return try await database.select().column("*").from("channels")
             .where("product_id", .equal, product.rawValue)
             .orderBy("id")
             .for(.update)

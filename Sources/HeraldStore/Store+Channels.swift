@@ -71,11 +71,12 @@ extension Store {
             .run()
     }
 
-    /// Reads a channel and, on PostgreSQL, locks its row until the transaction ends, so that
-    /// concurrent moves of the same channel happen one after another. (SQLite's
-    /// `BEGIN IMMEDIATE` already serialises all writers; sql-kit leaves the clause out there.)
+    /// Locks the product (``lockProduct``), then reads the channel and, on PostgreSQL, locks its
+    /// row until the transaction ends, so that concurrent moves of the same channel happen one
+    /// after another. (SQLite's `BEGIN IMMEDIATE` already serialises all writers.)
     func lockChannel(_ id: ChannelID, of product: ProductID, in database: any SQLDatabase) async throws -> Channel? {
-        try await database.select().column("*").from("channels")
+        guard try await lockProduct(product, in: database) else { return nil }
+        return try await database.select().column("*").from("channels")
             .where("product_id", .equal, product.rawValue)
             .where("id", .equal, id.rawValue)
             .for(.update)

@@ -167,6 +167,12 @@ extension Store {
         }
         guard let limit = license.siteLimit else { return license }
         let siteDigest = Self.digest(ofSecret: site.lowercased())
+        // A site already activated (every check after its first) needs no write.
+        let activated = try await withDatabase { database in
+            try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, license.id)
+                .where("site_sha256", .equal, siteDigest).first() != nil
+        }
+        if activated { return license }
         try await withTransaction { database in
             _ = try await database.select().column("id").from("licenses").where("id", .equal, license.id).for(.update).first()
             let known = try await database.select().column("site_sha256").from("license_sites")

@@ -28,10 +28,12 @@ extension Store {
 
     /// The product's display messages, oldest first.
     public func messages(of product: ProductID) async throws -> [DisplayMessage] {
-        let rows = try await withDatabase { database in
-            try await database.select().column("*").from("display_messages").where("product_id", .equal, product.rawValue)
-                .orderBy("created_at").orderBy("id").all()
-        }
+        try await withDatabase { database in try await messages(of: product, in: database) }
+    }
+
+    func messages(of product: ProductID, in database: any SQLDatabase) async throws -> [DisplayMessage] {
+        let rows = try await database.select().column("*").from("display_messages").where("product_id", .equal, product.rawValue)
+            .orderBy("created_at").orderBy("id").all()
         var messages: [DisplayMessage] = []
         for row in rows {
             let level = try row.decode(column: "type", as: String.self)
@@ -53,10 +55,11 @@ extension Store {
 
     /// Deletes a display message of the product.
     public func deleteMessage(_ id: String, of product: ProductID) async throws {
-        let deleted = try await withDatabase { database in
-            try await database.delete(from: "display_messages").where("id", .equal, id).where("product_id", .equal, product.rawValue)
-                .returning("id").all()
+        try await withTransaction { database in
+            guard try await lockProduct(product, in: database) else { throw HeraldError.unknownProduct(product) }
+            let deleted = try await database.delete(from: "display_messages").where("id", .equal, id)
+                .where("product_id", .equal, product.rawValue).returning("id").all()
+            guard !deleted.isEmpty else { throw HeraldError.unknownMessage(id) }
         }
-        guard !deleted.isEmpty else { throw HeraldError.unknownMessage(id) }
     }
 }

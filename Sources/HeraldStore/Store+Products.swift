@@ -23,6 +23,7 @@ extension Store {
             for channel in Channel.coreChannels(of: product.id, at: product.createdAt) {
                 try await insertChannel(channel, into: database)
             }
+            CatalogChanges.record(product.id)
         }
     }
 
@@ -45,14 +46,22 @@ extension Store {
         }
     }
 
-    /// Locks the product's row until the transaction ends; false when there is no such product.
+    /// Locks the product's row until the transaction ends and raises its revision; false when
+    /// there is no such product.
     ///
-    /// Every write that changes a product's builds or channels takes this lock first, and in
-    /// this order, so they run one after another and never deadlock. (On SQLite, BEGIN
-    /// IMMEDIATE already serialises all writers; sql-kit leaves the clause out there.)
+    /// Every write that changes a product's catalog takes this lock first (``lockChannel`` takes
+    /// it too), so writes to one product run one after another, always product before channel,
+    /// and never deadlock. The raised revision is how every instance's answer path learns of
+    /// the write (``CatalogChanges``). (On SQLite, BEGIN IMMEDIATE already serialises all writers.)
     func lockProduct(_ id: ProductID, in database: any SQLDatabase) async throws -> Bool {
-        try await database.select().column("id").from("products")
-            .where("id", .equal, id.rawValue).for(.update).first() != nil
+        let locked = try await database.update("products")
+            .set("revision", to: SQLRaw("revision + 1"))
+            .where("id", .equal, id.rawValue)
+            .returning("id")
+            .all()
+        guard !locked.isEmpty else { return false }
+        CatalogChanges.record(id)
+        return true
     }
 
     /// The product with this id, hidden or not.

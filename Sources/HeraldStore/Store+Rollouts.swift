@@ -1,5 +1,3 @@
-import Crypto
-import Foundation
 import HeraldCore
 import SQLKit
 
@@ -86,27 +84,6 @@ extension Store {
         try await withDatabase { database in try await rollout(of: channel, of: product, in: database) }
     }
 
-    /// The build a site is offered on `channel`: the rollout's build when the channel at the
-    /// end of the alias chain is rolling one out and the site falls in it, else what the
-    /// channel serves. A site that sends no address is never in a rollout.
-    public func servedBuild(for channel: ChannelID, of product: ProductID, site: String?) async throws -> Build? {
-        let serving = try ChannelResolution(channels: try await channels(of: product)).resolveServingChannel(for: channel, of: product)
-        if let site, let running = try await rollout(of: serving.id, of: product),
-            running.includes(bucket: Self.rolloutBucket(of: site, build: running.build))
-        {
-            if let build = try await build(running.build) { return build }
-        }
-        guard let hash = serving.ownServedBuild else { return nil }
-        return try await build(hash)
-    }
-
-    /// Where a site falls for a rollout of `build`: the first 8 bytes of SHA-256(build, site) modulo 10,000.
-    public static func rolloutBucket(of site: String, build: BuildHash) -> Int {
-        let digest = SHA256.hash(data: Data("\(build.rawValue)\n\(site)".utf8))
-        let prefix = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        return Int(prefix % UInt64(Rollout.bucketCount))
-    }
-
     private func raise(_ running: Rollout, to basisPoints: Int, in database: any SQLDatabase) async throws -> Rollout {
         guard basisPoints >= running.basisPoints else {
             throw HeraldError.rolloutLowered(from: running.percentage, to: Rollout(
@@ -135,12 +112,22 @@ extension Store {
     }
 
     private func rollout(of channel: ChannelID, of product: ProductID, in database: any SQLDatabase) async throws -> Rollout? {
-        guard
-            let row = try await database.select().column("*").from("rollouts").where("product_id", .equal, product.rawValue)
-                .where("channel_id", .equal, channel.rawValue).first()
-        else { return nil }
-        return Rollout(
-            product: product, channel: channel, build: try BuildHash(validating: try row.decode(column: "build", as: String.self)),
+        try await database.select().column("*").from("rollouts").where("product_id", .equal, product.rawValue)
+            .where("channel_id", .equal, channel.rawValue).first().map { try Rollout(row: $0, of: product) }
+    }
+
+    /// The product's running rollouts, paused or not.
+    func rollouts(of product: ProductID, in database: any SQLDatabase) async throws -> [Rollout] {
+        try await database.select().column("*").from("rollouts").where("product_id", .equal, product.rawValue)
+            .orderBy("channel_id").all().map { try Rollout(row: $0, of: product) }
+    }
+}
+
+extension Rollout {
+    init(row: any SQLRow, of product: ProductID) throws {
+        self.init(
+            product: product, channel: try ChannelID(validating: try row.decode(column: "channel_id", as: String.self)),
+            build: try BuildHash(validating: try row.decode(column: "build", as: String.self)),
             basisPoints: Int(try row.decode(column: "basis_points", as: Int64.self)), paused: try row.decode(column: "paused", as: Bool.self),
             startedAt: try row.decode(column: "started_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
     }

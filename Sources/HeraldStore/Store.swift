@@ -25,6 +25,9 @@ public protocol Store: Service {
     /// > Warning: Do not start another transaction inside `body`; on SQLite it would wait for itself.
     func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
 
+    /// Where committed writes to products' catalogs are announced.
+    var catalogChanges: CatalogChanges { get }
+
     /// The statement that makes a migration wait for other instances migrating the same database, if any.
     var migrationLockStatement: SQLQueryString? { get }
 }
@@ -57,15 +60,21 @@ public func withRunningStore<T: Sendable>(
 
 /// Runs `body` between `begin` and `COMMIT` on one connection, or rolls back if it throws; the
 /// error `body` threw comes out unwrapped. Both stores' transactions go through here.
+///
+/// After COMMIT, the products the transaction changed are published to `changes`.
 func runTransaction<T: Sendable>(
     isolation: isolated (any Actor)? = #isolation,
-    on database: any SQLDatabase, begin: SQLQueryString, logger: Logger,
+    on database: any SQLDatabase, begin: SQLQueryString, logger: Logger, changes: CatalogChanges,
     _ body: (any SQLDatabase) async throws -> T
 ) async throws -> T {
     try await database.raw(begin).run()
+    let pending = PendingChanges()
     do {
-        let result = try await body(database)
+        let result = try await CatalogChanges.$pending.withValue(pending) {
+            try await body(database)
+        }
         try await database.raw("COMMIT").run()
+        changes.publish(pending.products.withLock { $0 })
         return result
     } catch {
         do {

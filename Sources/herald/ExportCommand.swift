@@ -34,10 +34,10 @@ struct ExportCommand: AsyncParsableCommand {
             let filesURL = baseURL.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/files" } ?? "files"
             let signer = try PackageSigner.load(dataDirectory: data.dataDirectory)
             let repository = try await data.withStore(logger: quietLogger()) { store in
-                guard let found = try await store.product(id), found.kind == .app else {
+                guard let snapshot = try await store.catalogSnapshot(of: id), snapshot.product.kind == .app else {
                     throw CommandFailure(message: "'\(id)' is not an app product; only apps have GoUpdate repositories")
                 }
-                return try await GoUpdateRepository.load(id, store: store, filesURL: filesURL)
+                return try await GoUpdateRepository.load(snapshot, store: store, filesURL: filesURL)
             }
             var documents: [String: Data] = [:]
             for document in try repository.documents() {

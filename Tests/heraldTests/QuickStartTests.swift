@@ -124,8 +124,37 @@ struct QuickStartTests {
                     let download = try #require(fromTwo?["persistent_download_url"] as? String)
                     #expect(try await getData(download).count > 0)
                 }
+
+                // A pin through one instance and a license revoked through the other: each is
+                // answered by the other instance within one second.
+                let first = SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: data + "/build-0.zip"))).hexString
+                let pinned = try HeraldBinary.run(["pin", "private_blog", "stable", first, "--server", one.baseURL, "--token", token])
+                #expect(pinned.status == 0, "\(pinned.stderr)")
+                let check = "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=0.1"
+                #expect(try await Self.within(.seconds(1)) {
+                    ((try await getJSON(two.baseURL + check))["response"] as? [String: Any])?["new_version"] as? String == "1.0"
+                }, "the pin was not answered by the other instance within one second")
+                let issued = try HeraldBinary.run(["license", "create", "--customer", "Acme", "--email", "it@acme.test", "--product", "private_blog"] + options)
+                let key = try #require(issued.stdoutLines.last)
+                let licensed = check + "&site_url=https://shop.acme.test&license=" + key
+                #expect((try await getJSON(one.baseURL + licensed))["response"] is [String: Any])
+                let revoked = try HeraldBinary.run(["license", "revoke", key] + options)
+                #expect(revoked.status == 0, "\(revoked.stderr)")
+                #expect(try await Self.within(.seconds(1)) {
+                    let messages = (try await getJSON(one.baseURL + licensed))["messages"] as? [[String: Any]]
+                    return messages?.first?["code"] as? String == "license_revoked"
+                }, "the revocation was not answered by the other instance within one second")
             }
         }
+    }
+
+    /// Whether `condition` holds within `limit`, asked again and again until then.
+    private static func within(_ limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
+        let started = ContinuousClock.now
+        repeat {
+            if try await condition() { return true }
+        } while ContinuousClock.now - started < limit
+        return false
     }
 
     private func temporaryFiles(in folder: String) throws -> [(path: String, size: Int)] {

@@ -6,7 +6,7 @@ import Hummingbird
 struct CatalogRoutes<Context: RequestContext> {
     let store: any Store
     let publicURL: String?
-    let links: LicensedDownloadLinks
+    let answers: SiteAnswers
 
     /// How many builds a page holds unless `limit` says otherwise, and at most.
     static var defaultPageSize: Int { 50 }
@@ -36,15 +36,11 @@ struct CatalogRoutes<Context: RequestContext> {
         }
 
         router.get("/api/v1/{product}/{channel}/latest") { request, context in
-            try await latest(request, product: context.parameters.product(), channel: context.parameters.channel(), messages: [])
+            try await latest(request, product: context.parameters.product(), channel: context.parameters.channel())
         }
         router.get("/api/get_latest") { request, _ in
-            let fields = RequestFields(query: request)
-            let product = try ProductID(validating: fields["product_name"] ?? "", field: "product_name")
-            guard let named = fields["channel"] else {
-                return try await latest(request, product: product, channel: .stable, messages: [.noChannel])
-            }
-            return try await latest(request, product: product, channel: ChannelID(validating: named, field: "channel"), messages: [])
+            let product = try ProductID(validating: RequestFields(query: request)["product_name"] ?? "", field: "product_name")
+            return try await latest(request, product: product, channel: nil)
         }
 
         router.get("/api/v1/{product}/{channel}/history") { _, context in
@@ -137,25 +133,16 @@ struct CatalogRoutes<Context: RequestContext> {
         return try buildPage(builds, limit: limit, request: request)
     }
 
-    /// get_latest: the channel's build for the asker (`license`, `site_url` as in
-    /// check_for_update), with the display messages that reach it.
-    private func latest(_ request: Request, product: ProductID, channel requested: ChannelID, messages: [Notice]) async throws -> Response {
-        guard let productRecord = try await store.product(product) else { throw HeraldError.unknownProduct(product) }
-        let requester = try await Requester.read(RequestFields(query: request), headers: request.headers, product: product, store: store)
-        var channel = requested
-        var messages = messages
-        if let bound = try await requester.boundChannel(of: product, store: store) {
-            channel = bound
-            messages.removeAll { $0 == .noChannel }
-        }
-        guard let build = try await store.servedBuild(for: channel, of: product, site: requester.site) else {
-            throw HeraldError.noBuild(channel, of: product)
-        }
-        let urls = PublicURL(configured: publicURL, request: request)
-        let buildLinks = try await BuildLinks.make(for: build, product: productRecord, license: requester.license, urls: urls, links: links)
-        if productRecord.premium, requester.license == nil { messages.append(BuildLinks.licenseNeeded(productRecord, version: build.version)) }
-        messages += requester.notices(from: try await store.messages(of: product), channel: channel, requested: requested, now: currentTimeMillis())
-        return try envelopeResponse(LatestResource(product: productRecord, channel: channel, build: build, links: buildLinks), messages: messages)
+    /// get_latest: the build ``CatalogSnapshot/decide(_:)`` serves the asker (`license`,
+    /// `site_url` as in check_for_update) on `channel` (from the path, else the `channel`
+    /// field, else stable with the no_channel warning), with the notices that reach it.
+    private func latest(_ request: Request, product: ProductID, channel: ChannelID?) async throws -> Response {
+        let answer = try await answers.answer(request, fields: RequestFields(query: request), names: .latest, product: product, channel: channel)
+        guard let build = answer.decision.build else { throw HeraldError.noBuild(answer.decision.channel, of: product) }
+        let links = try await answers.links(for: answer) ?? BuildLinks()
+        return try envelopeResponse(
+            LatestResource(product: answer.product, channel: answer.decision.channel, build: build, links: links),
+            messages: answer.decision.notices)
     }
 
     private func requireChannel(_ channel: ChannelID, of product: ProductID) async throws {

@@ -7,7 +7,6 @@ import Hummingbird
 struct ChannelRoutes<Context: RequestContext> {
     let store: any Store
     /// Dropped for a product whenever one of its channels changes.
-    let answers: UpdateAnswerCache
 
     private var authorization: Authorization { Authorization(store: store) }
 
@@ -39,7 +38,6 @@ struct ChannelRoutes<Context: RequestContext> {
             let (product, channel) = try (context.parameters.product(), context.parameters.channel())
             _ = try await authorization.token(for: request, writing: product)
             try await store.deleteChannel(channel, of: product)
-            answers.invalidate(product)
             return try envelopeResponse(["deleted": channel])
         }
 
@@ -71,7 +69,6 @@ struct ChannelRoutes<Context: RequestContext> {
     }
 
     private func channelResponse(_ channel: ChannelID, of product: ProductID) async throws -> Response {
-        answers.invalidate(product)
         let channels = try await store.channels(of: product)
         guard let saved = channels.first(where: { $0.id == channel }) else { throw HeraldError.unknownChannel(channel, of: product) }
         let served = try? ChannelResolution(channels: channels).resolveServedBuild(for: channel, of: product)

@@ -8,7 +8,6 @@ import Hummingbird
 struct CustomerRoutes<Context: RequestContext> {
     let store: any Store
     /// Dropped for a product whenever its messages or rollouts change.
-    let answers: UpdateAnswerCache
     let statistics: InstallStatsRecorder?
 
     private var authorization: Authorization { Authorization(store: store) }
@@ -55,7 +54,6 @@ struct CustomerRoutes<Context: RequestContext> {
                 customerName: fields["customer_name"] ?? fields["customer"] ?? "", customerEmail: fields["customer_email"] ?? fields["email"] ?? "",
                 products: Set(products), channel: try fields["channel"].map { try ChannelID(validating: $0, field: "channel") },
                 expiresAt: try fields["expires"].map { try Moment.parse($0, field: "expires", endOfDay: true) }, siteLimit: siteLimit)
-            for product in products { answers.invalidate(product) }
             return try envelopeResponse(
                 IssuedLicenseResource(license: LicenseResource(license: issued.license), key: issued.key), status: .created)
         }
@@ -89,7 +87,6 @@ struct CustomerRoutes<Context: RequestContext> {
         var license = try await visibleLicense(request, context: context)
         try await store.revokeLicense(license.id)
         license.revoked = true
-        for product in license.products { answers.invalidate(product) }
         return try envelopeResponse(LicenseResource(license: license))
     }
 
@@ -117,7 +114,6 @@ struct CustomerRoutes<Context: RequestContext> {
                 startsAt: try fields["from"].map { try Moment.parse($0, field: "from") },
                 endsAt: try fields["until"].map { try Moment.parse($0, field: "until", endOfDay: true) }, createdAt: currentTimeMillis())
             try await store.createMessage(message)
-            answers.invalidate(product)
             return try envelopeResponse(MessageResource(message: message), status: .created)
         }
 
@@ -133,7 +129,6 @@ struct CustomerRoutes<Context: RequestContext> {
             _ = try await authorization.token(for: request, writing: product)
             let id = context.parameters.get("message") ?? ""
             try await store.deleteMessage(id, of: product)
-            answers.invalidate(product)
             return try envelopeResponse(["deleted": id])
         }
     }
@@ -162,7 +157,6 @@ struct CustomerRoutes<Context: RequestContext> {
             } else {
                 rollout = try await store.raiseRollout(of: channel, of: product, to: basisPoints)
             }
-            answers.invalidate(product)
             return try envelopeResponse(RolloutResource(rollout: rollout))
         }
 
@@ -171,7 +165,6 @@ struct CustomerRoutes<Context: RequestContext> {
                 let (product, channel) = try (context.parameters.product(), context.parameters.channel())
                 _ = try await authorization.token(for: request, writing: product)
                 let rollout = try await store.pauseRollout(of: channel, of: product, paused: paused)
-                answers.invalidate(product)
                 return try envelopeResponse(RolloutResource(rollout: rollout))
             }
         }
@@ -180,7 +173,6 @@ struct CustomerRoutes<Context: RequestContext> {
             let (product, channel) = try (context.parameters.product(), context.parameters.channel())
             let token = try await authorization.token(for: request, writing: product)
             try await store.completeRollout(of: channel, of: product, actor: token.name)
-            answers.invalidate(product)
             return try envelopeResponse(["completed": channel])
         }
     }

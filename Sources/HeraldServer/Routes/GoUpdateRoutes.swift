@@ -9,32 +9,25 @@ import Hummingbird
 /// under `files/{sha256}`.
 struct GoUpdateRoutes<Context: RequestContext> {
     let store: any Store
+    let snapshots: CatalogSnapshots
     let blobs: BlobStore
     let signer: PackageSigner
     let publicURL: String?
 
     func register(on router: Router<Context>) {
         router.get("/goupdate/{product}/{document}") { request, context in
-            let product = try await app(context.parameters.product())
+            let snapshot = try await app(context.parameters.product())
+            let product = snapshot.product.id
             let name = context.parameters.get("document") ?? ""
-            let signed = name.hasSuffix(".sig")
-            let documentName = signed ? String(name.dropLast(4)) : name
             let base = PublicURL(configured: publicURL, request: request).base
-            let repository = try await GoUpdateRepository.load(product, store: store, filesURL: "\(base)/goupdate/\(product)/files")
-            guard let document = try repository.documents().first(where: { $0.name == documentName }) else {
-                throw HeraldError.notInRepository(name, of: product)
-            }
-            if signed {
-                return Response(
-                    status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
-                    body: .init(byteBuffer: ByteBuffer(string: try signer.sign(document.bytes))))
-            }
+            let documents = try await self.documents(of: snapshot, base: base)
+            guard let document = documents[name] else { throw HeraldError.notInRepository(name, of: product) }
+            let contentType = name.hasSuffix(".sig") ? "text/plain; charset=utf-8" : "application/json; charset=utf-8"
             return Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache"],
-                body: .init(byteBuffer: ByteBuffer(data: document.bytes)))
+                status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"], body: .init(byteBuffer: document))
         }
         router.get("/goupdate/{product}/files/{hash}") { request, context in
-            let product = try await app(context.parameters.product())
+            let product = try await app(context.parameters.product()).product.id
             let hash = try BuildHash(validating: context.parameters.get("hash") ?? "", field: "hash")
             guard try await store.isFileBlob(hash, of: product) else { throw HeraldError.notInRepository("files/\(hash)", of: product) }
             let path = blobs.path(of: hash)
@@ -48,11 +41,27 @@ struct GoUpdateRoutes<Context: RequestContext> {
         }
     }
 
-    /// The product, which must be an app: only apps have GoUpdate repositories. A premium
-    /// app's repository is not public: GoUpdate clients send no license.
-    private func app(_ id: ProductID) async throws -> ProductID {
-        guard let product = try await store.product(id), product.kind == .app else { throw HeraldError.unknownProduct(id) }
-        if product.premium { throw HeraldError.licenseRequired(id) }
-        return id
+    /// The product's snapshot; it must be an app: only apps have GoUpdate repositories. A
+    /// premium app's repository is not public: GoUpdate clients send no license.
+    private func app(_ id: ProductID) async throws -> CatalogSnapshot {
+        guard let snapshot = try await snapshots.snapshot(of: id), snapshot.product.kind == .app else { throw HeraldError.unknownProduct(id) }
+        if snapshot.product.premium { throw HeraldError.licenseRequired(id) }
+        return snapshot
+    }
+
+    /// Every document of the repository and its signature, by name: made once per product
+    /// revision, day (channel files expire) and public base URL.
+    private func documents(of snapshot: CatalogSnapshot, base: String) async throws -> [String: ByteBuffer] {
+        let day = currentTimeMillis() / 86_400_000
+        return try await snapshots.derived("goupdate:\(day):\(base)", of: snapshot) {
+            let product = snapshot.product.id
+            let repository = try await GoUpdateRepository.load(snapshot, store: store, filesURL: "\(base)/goupdate/\(product)/files")
+            var documents: [String: ByteBuffer] = [:]
+            for document in try repository.documents() {
+                documents[document.name] = ByteBuffer(data: document.bytes)
+                documents[document.name + ".sig"] = ByteBuffer(string: try signer.sign(document.bytes))
+            }
+            return documents
+        }
     }
 }

@@ -9,7 +9,6 @@ struct PublishingRoutes<Context: RequestContext> {
     let blobs: BlobStore
     let settings: ServerSettings
     /// Dropped for a product whenever one of its builds changes.
-    let answers: UpdateAnswerCache
 
     private var authorization: Authorization { Authorization(store: store) }
 
@@ -46,7 +45,6 @@ struct PublishingRoutes<Context: RequestContext> {
         let premium = try fields.flag("premium")
         if try await store.product(id) != nil {
             let updated = try await store.updateProduct(id, name: fields["product_name"] ?? fields["name"], hidden: hidden, premium: premium)
-            answers.invalidate(id)
             return try envelopeResponse(ProductResource(product: updated))
         }
         try Product.ensureIDIsFree(id)
@@ -100,7 +98,6 @@ struct PublishingRoutes<Context: RequestContext> {
             body.writer.discard()
             throw error
         }
-        answers.invalidate(published.product)
         return try envelopeResponse(
             BuildResource(build: published, urls: PublicURL(configured: settings.publicURL, request: request)), status: .created)
     }
@@ -139,7 +136,6 @@ struct PublishingRoutes<Context: RequestContext> {
                 context.logger.error("Cannot delete the file of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
             }
         }
-        answers.invalidate(removed.product)
         return try envelopeResponse(
             ["removed": BuildResource(build: removed, urls: PublicURL(configured: settings.publicURL, request: request))])
     }

@@ -8,7 +8,6 @@ import Hummingbird
 struct ReleaseRoutes<Context: RequestContext> {
     let store: any Store
     /// Dropped for a product whenever a publish moves its channels.
-    let answers: UpdateAnswerCache
     let publicURL: String?
 
     private var authorization: Authorization { Authorization(store: store) }
@@ -26,7 +25,6 @@ struct ReleaseRoutes<Context: RequestContext> {
             let body = try await request.body.collect(upTo: 64 * 1024)
             let manifest = try ExtensionManifestParser.parse(String(buffer: body), source: "extension \(quoted(id))", defaultName: id)
             try await store.putExtension(manifest, id: id, of: product)
-            answers.invalidate(product)
             return try envelopeResponse(ExtensionResource(manifest: manifest))
         }
         router.get("/api/v1/{product}/settings") { _, context in
@@ -70,7 +68,6 @@ struct ReleaseRoutes<Context: RequestContext> {
             var channels: [ChannelID] = []
             for name in names { channels.append(try ChannelID(validating: name, field: "channels")) }
             let (plan, newVersion) = try await store.publishPlan(of: product, version: version, channels: channels, actor: token.name)
-            answers.invalidate(product)
             return try envelopeResponse(PlanResource(plan: plan, version: newVersion, urls: PublicURL(configured: publicURL, request: request)))
         }
         router.get("/api/v1/{product}/history") { _, context in

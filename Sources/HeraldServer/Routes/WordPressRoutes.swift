@@ -19,8 +19,7 @@ import Hummingbird
 /// the site in `messages` when there are any.
 struct WordPressRoutes<Context: RequestContext> {
     let store: any Store
-    let publicURL: String?
-    let links: LicensedDownloadLinks
+    let answers: SiteAnswers
 
     private static var actions: [String] { ["index", "show", "latest", "check", "get_metadata", "download"] }
 
@@ -31,57 +30,51 @@ struct WordPressRoutes<Context: RequestContext> {
 
     private func answer(_ request: Request) async throws -> Response {
         let fields = RequestFields(query: request)
-        let urls = PublicURL(configured: publicURL, request: request)
-        let requested = try fields["channel"].map { try ChannelID(validating: $0, field: "channel") } ?? .stable
         switch fields["action"] {
         case "index":
-            return try json(try await index(channel: requested))
+            let channel = try fields["channel"].map { try ChannelID(validating: $0, field: "channel") } ?? .stable
+            return try json(try await index(channel: channel))
         case "show":
-            let (slug, product) = try await package(fields["slug"])
-            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
-            let builds = try await store.servedBuilds(for: asker.channel, of: product.id)
+            let (slug, answer) = try await packageAnswer(request, fields, names: .latest)
             switch fields["version"] {
             case nil:
                 var versions: [String: Release] = [:]
-                for build in builds { versions[build.version.rawValue] = try await release(build, of: product, for: asker, urls: urls) }
+                for build in try await servedBuilds(answer) { versions[build.version.rawValue] = try await release(build, answer) }
                 return try json(PackageVersions(slug: slug, versions: versions))
             case "latest":
-                return try json(try await release(try await served(for: asker, of: product), of: product, for: asker, urls: urls))
+                return try json(try await release(try served(answer), answer))
             case let text?:
                 let version = try Version(validating: text, field: "version")
-                guard let build = builds.first(where: { $0.version == version }) else {
-                    throw HeraldError.unknownVersion(version, of: product.id, channel: asker.channel)
+                guard let build = try await servedBuilds(answer).first(where: { $0.version == version }) else {
+                    throw HeraldError.unknownVersion(version, of: answer.product.id, channel: answer.decision.channel)
                 }
-                return try json(try await release(build, of: product, for: asker, urls: urls))
+                return try json(try await release(build, answer))
             }
         case "latest":
-            let (_, product) = try await package(fields["slug"])
-            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
-            var answer = try await release(try await served(for: asker, of: product), of: product, for: asker, urls: urls)
-            answer.messages = try await asker.notices(store: store)
-            return try json(answer)
+            let (_, answer) = try await packageAnswer(request, fields, names: .latest)
+            var release = try await release(try served(answer), answer)
+            release.messages = Self.messages(answer)
+            return try json(release)
         case "check":
-            let (slug, product) = try await package(fields["slug"])
-            let installed = try Version(validating: fields["version"] ?? "", field: "version")
-            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
-            let build = try await served(for: asker, of: product)
-            let newer = VersionOrder.compare(build.version.rawValue, installed.rawValue) > 0
-            var answer = try await release(build, of: product, for: asker, urls: urls)
-            answer.messages = try await asker.notices(store: store)
-            return try json(CheckAnswer(slug: slug, release: answer, newVersion: newer ? build.version : nil))
+            // The installed version is required here, and checked before anything else.
+            _ = try Version(validating: fields["version"] ?? "", field: "version")
+            let (slug, answer) = try await packageAnswer(request, fields, names: .wordpressCheck)
+            var release = try await release(try served(answer), answer)
+            release.messages = Self.messages(answer)
+            return try json(CheckAnswer(slug: slug, release: release, newVersion: answer.decision.updateAvailable ? answer.decision.newVersion : nil))
         case "get_metadata":
-            let product = try await plugin(fields["slug"])
-            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
-            let build = try await served(for: asker, of: product)
-            let links = try await BuildLinks.make(for: build, product: product, license: asker.requester.license, urls: urls, links: links)
+            let answer = try await answers.answer(request, fields: fields, names: .pluginMetadata, product: try plugin(fields["slug"]))
+            guard answer.product.kind != .app else { throw HeraldError.unknownProduct(answer.product.id) }
+            let build = try served(answer)
+            let links = try await answers.links(for: answer)
             return try json(
-                PluginMetadata(product: product, build: build, urls: urls, downloadURL: links.download, messages: try await asker.notices(store: store)))
+                PluginMetadata(
+                    product: answer.product, build: build, urls: answer.urls, downloadURL: links?.download, messages: Self.messages(answer)))
         case "download":
-            let product = try await plugin(fields["slug"])
-            let asker = try await Asker.read(fields, request: request, product: product, requested: requested, store: store)
-            let build = try await served(for: asker, of: product)
-            let links = try await BuildLinks.make(for: build, product: product, license: asker.requester.license, urls: urls, links: links)
-            guard let location = links.download else { throw HeraldError.licenseRequired(product.id) }
+            let answer = try await answers.answer(request, fields: fields, names: .pluginMetadata, product: try plugin(fields["slug"]))
+            guard answer.product.kind != .app else { throw HeraldError.unknownProduct(answer.product.id) }
+            _ = try served(answer)
+            guard let location = try await answers.links(for: answer)?.download else { throw HeraldError.licenseRequired(answer.product.id) }
             return Response(status: .found, headers: [.location: location, .cacheControl: "no-cache"])
         case let action:
             throw HeraldError.invalidAction(action, known: Self.actions)
@@ -103,64 +96,58 @@ struct WordPressRoutes<Context: RequestContext> {
         return paths
     }
 
-    /// A seed 002 slug, `plugins/ID` or `themes/ID`, and its product, whose kind must match.
-    private func package(_ slug: String?) async throws -> (String, Product) {
+    /// The answer for a seed 002 slug, `plugins/ID` or `themes/ID`, whose product must be of
+    /// that kind; with the slug as sent.
+    private func packageAnswer(
+        _ request: Request, _ fields: RequestFields, names: SiteAnswers.FieldNames
+    ) async throws -> (String, SiteAnswers.Answer) {
         let expected = "plugins/ID or themes/ID"
-        guard let slug else { throw HeraldError.invalidSlug("", expected: expected) }
+        guard let slug = fields["slug"] else { throw HeraldError.invalidSlug("", expected: expected) }
         let parts = slug.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0] == "plugins" || parts[0] == "themes" else {
             throw HeraldError.invalidSlug(slug, expected: expected)
         }
         let id = try ProductID(validating: String(parts[1]), field: "slug")
-        guard let product = try await store.product(id), !product.hidden, Self.folder(of: product.kind) == parts[0] else {
-            throw HeraldError.unknownProduct(id)
-        }
-        return (slug, product)
+        let answer = try await answers.answer(request, fields: fields, names: names, product: id)
+        guard answer.product.kind != .app, Self.folder(of: answer.product.kind) == parts[0] else { throw HeraldError.unknownProduct(id) }
+        return (slug, answer)
     }
 
     /// plugin-update-checker's slug: the product id (a `plugins/` or `themes/` prefix is allowed).
-    private func plugin(_ slug: String?) async throws -> Product {
+    private func plugin(_ slug: String?) throws -> ProductID {
         guard let slug, !slug.isEmpty else { throw HeraldError.invalidSlug("", expected: "the plugin's or theme's slug") }
         let bare = slug.hasPrefix("plugins/") || slug.hasPrefix("themes/") ? String(slug.drop { $0 != "/" }.dropFirst()) : slug
-        let id = try ProductID(validating: bare, field: "slug")
-        guard let product = try await store.product(id), product.kind != .app else { throw HeraldError.unknownProduct(id) }
-        return product
+        return try ProductID(validating: bare, field: "slug")
     }
 
-    private func served(for asker: Asker, of product: Product) async throws -> Build {
-        guard let build = try await store.servedBuild(for: asker.channel, of: product.id, site: asker.requester.site) else {
-            throw HeraldError.noBuild(asker.channel, of: product.id)
-        }
+    /// The build the decision serves; `no_build` while the channel has none.
+    private func served(_ answer: SiteAnswers.Answer) throws -> Build {
+        guard let build = answer.decision.build else { throw HeraldError.noBuild(answer.decision.channel, of: answer.product.id) }
         return build
     }
 
-    /// A release whose package is the download URL this asker may use.
-    private func release(_ build: Build, of product: Product, for asker: Asker, urls: PublicURL) async throws -> Release {
-        let links = try await BuildLinks.make(for: build, product: product, license: asker.requester.license, urls: urls, links: links)
-        // A premium build without a license has no package: WordPress then offers no download.
+    /// Every version the answer's channel has served, from memory while the product is unchanged.
+    private func servedBuilds(_ answer: SiteAnswers.Answer) async throws -> [Build] {
+        let channel = answer.decision.servingChannel
+        return try await answers.snapshots.derived("wordpress-versions:\(channel)", of: answer.snapshot) {
+            try await store.servedBuilds(for: channel, of: answer.product.id)
+        }
+    }
+
+    /// A release whose package is the download URL this asker may use: none for a premium
+    /// build without a license, so that WordPress offers no download.
+    private func release(_ build: Build, _ answer: SiteAnswers.Answer) async throws -> Release {
+        guard !answer.decision.licenseRequired else { return Release(build: build, package: "") }
+        let links = try await BuildLinks.make(
+            for: build, product: answer.product, license: answer.question.license, urls: answer.urls, links: answers.links)
         return Release(build: build, package: links.download ?? "")
     }
 
-    /// The asker of a WordPress request and the channel it is answered from.
-    private struct Asker {
-        let requester: Requester
-        let product: ProductID
-        let requested: ChannelID
-        let channel: ChannelID
-
-        static func read(
-            _ fields: RequestFields, request: Request, product: Product, requested: ChannelID, store: any Store
-        ) async throws -> Asker {
-            let requester = try await Requester.read(fields, headers: request.headers, product: product.id, store: store)
-            let channel = try await requester.boundChannel(of: product.id, store: store) ?? requested
-            return Asker(requester: requester, product: product.id, requested: requested, channel: channel)
-        }
-
-        func notices(store: any Store) async throws -> [Notice]? {
-            let notices = requester.notices(
-                from: try await store.messages(of: product), channel: channel, requested: requested, now: currentTimeMillis())
-            return notices.isEmpty ? nil : notices
-        }
+    /// The decision's notices for a WordPress answer, left out when none. Seed 002's API has
+    /// no required channel, so its default is not warned about.
+    private static func messages(_ answer: SiteAnswers.Answer) -> [Notice]? {
+        let notices = answer.decision.notices.filter { $0 != .noChannel }
+        return notices.isEmpty ? nil : notices
     }
 
     private static func folder(of kind: Product.Kind) -> String {

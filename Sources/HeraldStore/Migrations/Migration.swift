@@ -11,5 +11,7 @@ public struct Migration: Sendable {
     let statements: [SQLQueryString]
 
     /// Every migration, in order; their versions are 1, 2, 3, ... with no gaps.
-    public static let all: [Migration] = [.catalog, .accessAndHistory, .signaturesAndDetails, .goUpdate, .releaseManagement, .licenses, .customers]
+    public static let all: [Migration] = [
+        .catalog, .accessAndHistory, .signaturesAndDetails, .goUpdate, .releaseManagement, .licenses, .customers, .catalogRevisions,
+    ]
 }

@@ -1,0 +1,47 @@
+/// Everything the answer path knows about one product, read from the store in one go.
+///
+/// A snapshot is immutable: a write to the product makes the next snapshot, and every answer
+/// about the product is decided from one snapshot by ``decide(_:)``, so two endpoints asked
+/// the same question at the same moment cannot disagree.
+public struct CatalogSnapshot: Sendable {
+    public let product: Product
+    /// The product's revision when it was read; every write to the product raises it.
+    public let revision: Int64
+    public let channels: [ChannelID: Channel]
+    /// Every build a channel serves or a rollout offers, by hash.
+    public let builds: [BuildHash: Build]
+    /// Staged rollouts, by the channel they run on.
+    public let rollouts: [ChannelID: Rollout]
+    /// The product's display messages, oldest first.
+    public let messages: [DisplayMessage]
+    private let resolution: ChannelResolution
+
+    public init(
+        product: Product, revision: Int64, channels: [Channel], builds: [Build], rollouts: [Rollout], messages: [DisplayMessage]
+    ) {
+        self.product = product
+        self.revision = revision
+        self.channels = Dictionary(channels.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.builds = Dictionary(builds.map { ($0.hash, $0) }, uniquingKeysWith: { first, _ in first })
+        self.rollouts = Dictionary(rollouts.map { ($0.channel, $0) }, uniquingKeysWith: { first, _ in first })
+        self.messages = messages
+        resolution = ChannelResolution(channels: channels)
+    }
+
+    /// The builds a snapshot of these channels and rollouts must hold: what the store loads.
+    public static func servedHashes(channels: [Channel], rollouts: [Rollout]) -> Set<BuildHash> {
+        var hashes = Set(channels.compactMap(\.ownServedBuild))
+        hashes.formUnion(rollouts.map(\.build))
+        return hashes
+    }
+
+    /// The channel at the end of `id`'s alias chain; `unknown_channel` when the product lacks it.
+    public func servingChannel(for id: ChannelID) throws(HeraldError) -> Channel {
+        try resolution.resolveServingChannel(for: id, of: product.id)
+    }
+
+    /// The build every site on `id` gets outside any rollout; nil while the channel has none.
+    public func servedBuild(for id: ChannelID) throws(HeraldError) -> Build? {
+        try servingChannel(for: id).ownServedBuild.flatMap { builds[$0] }
+    }
+}

@@ -1,0 +1,143 @@
+import Crypto
+import Foundation
+
+/// What one site gets: the only answer to "is there a build for me?" that Herald gives.
+///
+/// Made by ``CatalogSnapshot/decide(_:)``. Every endpoint that answers a site renders this
+/// record in its own wire format and adds nothing to it: check_for_update, get_latest, the
+/// WordPress actions and the GoUpdate documents differ in shape, never in substance.
+public struct SiteDecision: Sendable, Equatable {
+    /// Why the site is, or is not, offered the build.
+    public enum Rule: String, Sendable {
+        /// The channel serves no build yet.
+        case noBuild = "no_build"
+        /// The site already runs the served version or a newer one.
+        case notNewer = "not_newer"
+        case requiresWordPress = "requires_wordpress"
+        case requiresPHP = "requires_php"
+        case offered
+    }
+
+    /// Where the served build comes from.
+    public enum Source: String, Sendable {
+        /// What the channel serves to every site: its pin, else its latest build.
+        case channel
+        /// A staged rollout of the channel that this site falls in.
+        case rollout
+    }
+
+    /// The channel the site named (stable when none).
+    public var requestedChannel: ChannelID
+    /// The channel the site is answered from: the one it named, or the customer channel its license binds it to.
+    public var channel: ChannelID
+    /// The channel at the end of ``channel``'s alias chain.
+    public var servingChannel: ChannelID
+    /// The build served to this site, offered or not; nil while the channel has none.
+    public var build: Build?
+    public var source: Source
+    public var rule: Rule
+    /// A premium product asked about without a valid license: the answer names the version
+    /// but gives no download.
+    public var licenseRequired: Bool
+    /// Every note for the site, in the order answers list them: `no_channel`, why the build is
+    /// not offered, `license_required`, then the display messages that target the site.
+    public var notices: [Notice]
+
+    /// Whether the site should install ``build``.
+    public var updateAvailable: Bool { rule == .offered }
+    /// The version the channel serves to this site, offered or not.
+    public var newVersion: Version? { build?.version }
+    /// Whether the answer may carry download URLs.
+    public var mayDownload: Bool { build != nil && !licenseRequired }
+}
+
+extension CatalogSnapshot {
+    /// Decides what the site asking `question` gets from this product.
+    ///
+    /// In order: a license bound to a customer channel of the product answers from that
+    /// channel, else the named channel (stable when none); aliases are followed to the channel
+    /// that holds the build; a site with an address that falls in that channel's running
+    /// rollout gets the rollout's build; the build is offered when it is newer than the
+    /// installed version in `version_compare()` order and the site's WordPress and PHP meet its
+    /// requirements. Throws `unknown_channel` for a channel the product lacks.
+    public func decide(_ question: SiteQuestion) throws(HeraldError) -> SiteDecision {
+        let requested = question.channel ?? .stable
+        var notices: [Notice] = []
+        var channel = requested
+        if let bound = question.license?.channel, channels[bound] != nil {
+            channel = bound
+        } else if question.channel == nil {
+            notices.append(.noChannel)
+        }
+        let serving = try servingChannel(for: channel)
+        var build = serving.ownServedBuild.flatMap { builds[$0] }
+        var source = SiteDecision.Source.channel
+        if let site = question.site, let rollout = rollouts[serving.id], let staged = builds[rollout.build],
+            rollout.includes(bucket: Self.rolloutBucket(of: site, build: rollout.build))
+        {
+            build = staged
+            source = .rollout
+        }
+        let rule = Self.rule(for: build, question: question)
+        switch rule {
+        case .noBuild:
+            notices.append(Notice(level: .info, code: "no_build", message: "The channel has no build yet."))
+        case .requiresWordPress, .requiresPHP:
+            notices += Self.requirementNotices(for: build, question: question)
+        case .notNewer, .offered:
+            break
+        }
+        let licenseRequired = product.premium && question.license == nil
+        if licenseRequired, rule == .offered, let build {
+            notices.append(
+                Notice(
+                    level: .warning, code: "license_required",
+                    message: "\(product.name) \(build.version) is available; enter a valid license key to download it."))
+        }
+        notices += messages.filter {
+            $0.applies(channel: channel, requestedChannel: requested, site: question.siteURL, licenseID: question.license?.id, at: question.now)
+        }.map(\.notice)
+        return SiteDecision(
+            requestedChannel: requested, channel: channel, servingChannel: serving.id, build: build, source: source, rule: rule,
+            licenseRequired: licenseRequired, notices: notices)
+    }
+
+    /// Where a site falls for a rollout of `build`: the first 8 bytes of SHA-256(build, site)
+    /// modulo 10,000. The build is hashed in, so each release starts with other sites.
+    public static func rolloutBucket(of site: String, build: BuildHash) -> Int {
+        let digest = SHA256.hash(data: Data("\(build.rawValue)\n\(site)".utf8))
+        let prefix = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return Int(prefix % UInt64(Rollout.bucketCount))
+    }
+
+    private static func rule(for build: Build?, question: SiteQuestion) -> SiteDecision.Rule {
+        guard let build else { return .noBuild }
+        if let installed = question.installedVersion, !build.version.isNewer(than: installed) { return .notNewer }
+        if let requires = build.requires, let wordpress = question.wordpressVersion, VersionOrder.compare(wordpress, requires) < 0 {
+            return .requiresWordPress
+        }
+        if let requiresPHP = build.requiresPHP, let php = question.phpVersion, VersionOrder.compare(php, requiresPHP) < 0 {
+            return .requiresPHP
+        }
+        return .offered
+    }
+
+    /// Offering a build that cannot run would break the site: each unmet requirement, said.
+    private static func requirementNotices(for build: Build?, question: SiteQuestion) -> [Notice] {
+        guard let build else { return [] }
+        var notices: [Notice] = []
+        if let requires = build.requires, let wordpress = question.wordpressVersion, VersionOrder.compare(wordpress, requires) < 0 {
+            notices.append(
+                Notice(
+                    level: .warning, code: "requires_wordpress",
+                    message: "Version \(build.version) needs WordPress \(requires) or newer; this site runs \(quoted(wordpress))."))
+        }
+        if let requiresPHP = build.requiresPHP, let php = question.phpVersion, VersionOrder.compare(php, requiresPHP) < 0 {
+            notices.append(
+                Notice(
+                    level: .warning, code: "requires_php",
+                    message: "Version \(build.version) needs PHP \(requiresPHP) or newer; this site runs \(quoted(php))."))
+        }
+        return notices
+    }
+}

@@ -1,0 +1,178 @@
+import HeraldCore
+import HeraldStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The answer path's memory: one ``CatalogSnapshot`` per product, read from the store once and
+/// replaced after every write to the product, so answering a site costs no database query.
+///
+/// A write through this instance drops the product's snapshot when its transaction commits
+/// (``CatalogChanges``), before the write's request is answered: the next request reads the
+/// new catalog. Writes through other instances sharing the database are noticed by polling
+/// every product's revision every ``pollInterval``, so they are answered within a second.
+/// Concurrent requests for a product whose snapshot is being read wait for that one read.
+///
+/// Memory grows with the catalog (products, their channels and served builds, and a few
+/// answers derived per product revision), never with the variety of questions asked.
+final class CatalogSnapshots: Service, Sendable {
+    private struct Load {
+        let generation: UInt64
+        let task: Task<CatalogSnapshot?, any Error>
+    }
+
+    /// Values derived from one snapshot (rendered documents, listings), dropped with it.
+    private struct Derived {
+        let revision: Int64
+        var values: [String: any Sendable]
+    }
+
+    private struct State {
+        /// Every product's revision as last polled; nil before the first poll.
+        var revisions: [ProductID: Int64]?
+        var snapshots: [ProductID: CatalogSnapshot] = [:]
+        var loads: [ProductID: Load] = [:]
+        /// Raised by every local write to a product, so a read begun before it is not kept.
+        var generations: [ProductID: UInt64] = [:]
+        /// Products written here since the running poll began, which that poll may not see yet.
+        var writtenDuringPoll: Set<ProductID> = []
+        var derived: [ProductID: Derived] = [:]
+    }
+
+    private let store: any Store
+    private let logger: Logger
+    let pollInterval: Duration
+    /// How many derived values a product keeps per revision (one per public base URL and document kind).
+    private let derivedLimit = 32
+    private let state = Mutex(State())
+
+    init(store: any Store, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
+        self.store = store
+        self.logger = logger
+        self.pollInterval = pollInterval
+        store.catalogChanges.observe { [weak self] products in self?.forget(products) }
+    }
+
+    /// The product's snapshot, or nil when there is no such product.
+    func snapshot(of product: ProductID) async throws -> CatalogSnapshot? {
+        if state.withLock({ $0.revisions == nil }) { try await poll() }
+        enum Step {
+            case known(CatalogSnapshot?)
+            case wait(Load)
+        }
+        let step: Step = state.withLock { state in
+            guard let revision = state.revisions?[product] else { return .known(nil) }
+            if let snapshot = state.snapshots[product], snapshot.revision >= revision { return .known(snapshot) }
+            if let load = state.loads[product] { return .wait(load) }
+            let load = Load(generation: state.generations[product, default: 0], task: Task { [store] in try await store.catalogSnapshot(of: product) })
+            state.loads[product] = load
+            return .wait(load)
+        }
+        switch step {
+        case .known(let snapshot): return snapshot
+        case .wait(let load): return try await finish(load, of: product)
+        }
+    }
+
+    private func finish(_ load: Load, of product: ProductID) async throws -> CatalogSnapshot? {
+        let loaded: CatalogSnapshot?
+        do {
+            loaded = try await load.task.value
+        } catch {
+            state.withLock { state in
+                if state.loads[product]?.generation == load.generation { state.loads[product] = nil }
+            }
+            throw error
+        }
+        state.withLock { state in
+            guard state.generations[product, default: 0] == load.generation else { return }
+            state.loads[product] = nil
+            if let loaded {
+                state.snapshots[product] = loaded
+                let known = state.revisions?[product] ?? 0
+                state.revisions?[product] = max(known, loaded.revision)
+            } else {
+                state.snapshots[product] = nil
+                state.revisions?[product] = nil
+            }
+        }
+        return loaded
+    }
+
+    /// A value derived from the product's snapshot `snapshot`, made once per revision and `key`.
+    ///
+    /// For answers that are cheap to ask and expensive to make (GoUpdate documents, release
+    /// plans, version listings). `key` must come from a small set (a document name and a base
+    /// URL), never from the whole request: past ``derivedLimit`` keys, the kept values are dropped.
+    func derived<T: Sendable>(
+        _ key: String, of snapshot: CatalogSnapshot, make: () async throws -> T
+    ) async throws -> T {
+        let product = snapshot.product.id
+        if let kept = state.withLock({ state -> T? in
+            guard let derived = state.derived[product], derived.revision == snapshot.revision else { return nil }
+            return derived.values[key] as? T
+        }) {
+            return kept
+        }
+        let value = try await make()
+        state.withLock { state in
+            guard state.snapshots[product]?.revision == snapshot.revision else { return }
+            var derived = state.derived[product].flatMap { $0.revision == snapshot.revision ? $0 : nil }
+                ?? Derived(revision: snapshot.revision, values: [:])
+            // Past the limit (a day's documents for many base URLs), start again rather than grow.
+            if derived.values.count >= derivedLimit { derived.values.removeAll() }
+            derived.values[key] = value
+            state.derived[product] = derived
+        }
+        return value
+    }
+
+    /// Drops what is known of `products` after a local write to them.
+    private func forget(_ products: Set<ProductID>) {
+        state.withLock { state in
+            for product in products {
+                state.generations[product, default: 0] &+= 1
+                state.snapshots[product] = nil
+                state.loads[product] = nil
+                state.derived[product] = nil
+                if state.revisions != nil, state.revisions?[product] == nil { state.revisions?[product] = 0 }
+                state.writtenDuringPoll.insert(product)
+            }
+        }
+    }
+
+    /// Reads every product's revision and drops the snapshots other instances made stale.
+    func poll() async throws {
+        state.withLock { $0.writtenDuringPoll = [] }
+        let revisions = try await store.productRevisions()
+        state.withLock { state in
+            var known = revisions
+            // A product created here while the poll ran exists though the poll missed it.
+            for product in state.writtenDuringPoll where known[product] == nil { known[product] = 0 }
+            for (product, snapshot) in state.snapshots where known[product].map({ $0 > snapshot.revision }) ?? true {
+                state.snapshots[product] = nil
+            }
+            for (product, derived) in state.derived where known[product].map({ $0 > derived.revision }) ?? true {
+                state.derived[product] = nil
+            }
+            state.revisions = known
+        }
+    }
+
+    /// Polls until the server stops. A failure is logged once until a poll succeeds again,
+    /// and not before the first success: the schema may still be migrating at start.
+    func run() async throws {
+        var state = (started: false, failing: false)
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await Task.sleep(for: pollInterval)
+            do {
+                try await poll()
+                if state.failing { logger.notice("catalog revisions can be read again") }
+                state = (true, false)
+            } catch {
+                if state.started, !state.failing { logger.error("catalog revisions could not be read: \(error)") }
+                state.failing = true
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import HTTPTypes
+import HeraldCore
+import HeraldStore
+import Hummingbird
+
+/// The one way every endpoint that answers a site starts: read the site's question, take the
+/// product's snapshot from memory, and let ``CatalogSnapshot/decide(_:)`` say what the site
+/// gets. The endpoints differ only in the field names they read and the shape they write.
+///
+/// No database query is made for a site that sends no license; a license is looked up by the
+/// hash of its key and activated for the site, so a revoked license is refused at once.
+struct SiteAnswers: Sendable {
+    let snapshots: CatalogSnapshots
+    let store: any Store
+    let publicURL: String?
+    let links: LicensedDownloadLinks
+
+    /// How an endpoint names the question's fields.
+    struct FieldNames: Sendable {
+        /// Fields naming the channel, first present wins.
+        var channel: [String]
+        /// Fields naming the installed version; empty: the endpoint does not ask about one.
+        var installedVersion: [String]
+
+        /// check_for_update (seed 000).
+        static let updateCheck = FieldNames(channel: ["release_channel", "channel"], installedVersion: ["current_product_version"])
+        /// get_latest, `/latest/` and seed 002's show and latest.
+        static let latest = FieldNames(channel: ["channel"], installedVersion: [])
+        /// Seed 002's check: `version` is the installed one.
+        static let wordpressCheck = FieldNames(channel: ["channel"], installedVersion: ["version"])
+        /// plugin-update-checker's get_metadata and download.
+        static let pluginMetadata = FieldNames(channel: ["channel"], installedVersion: ["installed_version"])
+    }
+
+    /// One site's answer: the snapshot it was decided on, the question and the decision.
+    struct Answer: Sendable {
+        let snapshot: CatalogSnapshot
+        let question: SiteQuestion
+        let decision: SiteDecision
+        let urls: PublicURL
+
+        var product: Product { snapshot.product }
+    }
+
+    /// Decides what the site asking `request` gets from `product`. `channel` is the channel a
+    /// path names (`/api/v1/{product}/{channel}/latest/`), which wins over the fields.
+    func answer(
+        _ request: Request, fields: RequestFields, names: FieldNames, product: ProductID, channel: ChannelID? = nil
+    ) async throws -> Answer {
+        let urls = PublicURL(configured: publicURL, request: request)
+        guard let snapshot = try await snapshots.snapshot(of: product) else { throw HeraldError.unknownProduct(product) }
+        let question = try await Self.question(fields, headers: request.headers, names: names, channel: channel, product: product, store: store)
+        return Answer(snapshot: snapshot, question: question, decision: try snapshot.decide(question), urls: urls)
+    }
+
+    /// The download URLs the answer gives: none when there is no build or the product is
+    /// premium and the site has no license.
+    func links(for answer: Answer) async throws -> BuildLinks? {
+        guard answer.decision.mayDownload, let build = answer.decision.build else { return nil }
+        return try await BuildLinks.make(for: build, product: answer.product, license: answer.question.license, urls: answer.urls, links: links)
+    }
+
+    /// Reads a question from an endpoint's fields: the channel, the installed version, WordPress's
+    /// version (`wordpress_version`, or WordPress's `User-Agent`), PHP's (`php_version` or
+    /// plugin-update-checker's `php`), the site (`site_url`, `install_id`, or the User-Agent)
+    /// and the license, which must be valid for `product` (else its 403 error is thrown).
+    static func question(
+        _ fields: RequestFields, headers: HTTPFields, names: FieldNames, channel: ChannelID?, product: ProductID, store: any Store
+    ) async throws -> SiteQuestion {
+        let agent = headers[.userAgent]
+        var named = channel
+        if named == nil, let field = names.channel.first(where: { fields[$0] != nil }), let value = fields[field] {
+            named = try ChannelID(validating: value, field: field)
+        }
+        var installed: Version?
+        if let field = names.installedVersion.first(where: { fields[$0] != nil }), let value = fields[field] {
+            installed = try Version(validating: value, field: field)
+        }
+        let wordpress = try (fields["wordpress_version"] ?? wordpressVersion(fromUserAgent: agent))
+            .map { try Version(validating: $0, field: "wordpress_version").rawValue }
+        let php = try (fields["php_version"] ?? fields["php"]).map { try Version(validating: $0, field: "php_version").rawValue }
+        let siteURL = fields["site_url"] ?? fields["install_id"] ?? siteURL(fromUserAgent: agent)
+        var question = SiteQuestion(
+            channel: named, installedVersion: installed, wordpressVersion: wordpress, phpVersion: php, siteURL: siteURL,
+            now: currentTimeMillis())
+        if let key = fields["license"] ?? fields["license_key"] {
+            question.license = try await store.checkLicense(key: key, for: product, site: question.site ?? "")
+        }
+        return question
+    }
+
+    /// The version in WordPress's `User-Agent: WordPress/6.1.9; https://example.com`.
+    static func wordpressVersion(fromUserAgent agent: String?) -> String? {
+        guard let agent, agent.hasPrefix("WordPress/") else { return nil }
+        let version = agent.dropFirst("WordPress/".count).prefix { $0 != ";" }
+        return version.isEmpty ? nil : String(version)
+    }
+
+    /// The site in WordPress's `User-Agent: WordPress/6.1.9; https://example.com`.
+    static func siteURL(fromUserAgent agent: String?) -> String? {
+        guard let agent, agent.hasPrefix("WordPress/"), let separator = agent.firstIndex(of: ";") else { return nil }
+        let site = agent[agent.index(after: separator)...].trimmingWhitespace()
+        return site.isEmpty ? nil : site
+    }
+}
