@@ -25,6 +25,7 @@ BEGIN {
         } else if (nkeys > 0 && rand() < 0.05 && premium < nkeys * 10) {
             # Each license has 10 sites.
             product = "bench_premium"
+            channel = "stable"
             license = "&license=" keys[1 + int(premium / 10)]
             premium++
         }

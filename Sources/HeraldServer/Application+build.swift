@@ -64,7 +64,7 @@ public func buildApplication(
     UpdateCheckRoutes(answers: answers, statistics: statistics).register(on: router)
     ChannelRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
-    ReleaseRoutes(store: store, publicURL: settings.publicURL).register(on: router)
+    ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }

@@ -26,8 +26,9 @@ public struct GoUpdateRepository: Sendable {
     public let product: ProductID
     public let versions: [Version]
     public let channels: [ChannelPointer]
-    /// Where the blobs are: a file's URL is `filesURL/HASH`.
-    public let filesURL: String
+    /// Where the blobs are: a file's URL is `filesURL/HASH`. The live repository sets it per
+    /// request, from the address the client used.
+    public var filesURL: String
     /// When channel files stop being trusted: eight days from the start of today (UTC), so the
     /// same repository exported twice in a day is the same bytes.
     public let expires: Date
@@ -66,6 +67,21 @@ public struct GoUpdateRepository: Sendable {
             documents.append(("\(channel.id).json", try encode(ChannelDocument(channel: channel, expires: expires))))
         }
         return documents
+    }
+
+    /// One document by file name (`index.json`, `{Id}.json`, `{channel}.json`), without its
+    /// signature; nil when the repository has no such document.
+    public func document(named name: String) throws -> Data? {
+        if name == "index.json" { return try encode(Index(repository: self)) }
+        guard name.hasSuffix(".json") else { return nil }
+        let stem = String(name.dropLast(".json".count))
+        if let version = versions.first(where: { String($0.id) == stem }) {
+            return try encode(VersionDocument(version: version, filesURL: filesURL))
+        }
+        if let channel = channels.first(where: { $0.id == stem }) {
+            return try encode(ChannelDocument(channel: channel, expires: expires))
+        }
+        return nil
     }
 
     /// Every blob the version files point at.

@@ -156,6 +156,14 @@ extension Store {
         return first
     }
 
+    /// The one build of `product` whose hash starts with `reference`; a build of another
+    /// product is `unknown_build`, as if it did not exist, so a token never learns of it.
+    public func build(matching reference: BuildReference, of product: ProductID) async throws -> Build {
+        let build = try await build(matching: reference)
+        guard build.product == product else { throw HeraldError.unknownBuild(reference.rawValue) }
+        return build
+    }
+
     /// Builds uploaded to `channel` of `product`, newest first: at most `limit`, starting after
     /// `cursor` (the last build of the page before).
     public func builds(

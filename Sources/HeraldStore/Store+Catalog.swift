@@ -10,8 +10,9 @@ extension Store {
         }
         var revisions: [ProductID: Int64] = [:]
         for row in rows {
-            revisions[try ProductID(validating: try row.decode(column: "id", as: String.self))] =
-                try row.decode(column: "revision", as: Int64.self)
+            // A row edited by hand into an invalid id cannot be asked for; it must not stop the rest.
+            guard let id = try? ProductID(validating: try row.decode(column: "id", as: String.self)) else { continue }
+            revisions[id] = try row.decode(column: "revision", as: Int64.self)
         }
         return revisions
     }

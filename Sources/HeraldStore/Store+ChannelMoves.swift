@@ -27,20 +27,22 @@ extension Store {
 
     /// Pins `channel` to `build` (its `active_build`), so that it serves that build whatever is uploaded next.
     public func pin(_ channel: ChannelID, of product: ProductID, to build: BuildHash, actor: String) async throws {
-        try await withTransaction { database in
-            guard let current = try await lockChannel(channel, of: product, in: database) else {
-                throw HeraldError.unknownChannel(channel, of: product)
-            }
-            try current.ensureServesOwnBuild(for: "pin")
-            guard
-                let row = try await database.select().column("product_id").from("builds")
-                    .where("hash", .equal, build.rawValue).first(),
-                try row.decode(column: "product_id", as: String.self) == product.rawValue
-            else {
-                throw HeraldError.unknownBuild(build.rawValue)
-            }
-            try await moveActiveBuild(of: current, to: build, reason: .pin, actor: actor, in: database)
+        try await withTransaction { database in try await pin(channel, of: product, to: build, actor: actor, in: database) }
+    }
+
+    func pin(_ channel: ChannelID, of product: ProductID, to build: BuildHash, actor: String, in database: any SQLDatabase) async throws {
+        guard let current = try await lockChannel(channel, of: product, in: database) else {
+            throw HeraldError.unknownChannel(channel, of: product)
         }
+        try current.ensureServesOwnBuild(for: "pin")
+        guard
+            let row = try await database.select().column("product_id").from("builds")
+                .where("hash", .equal, build.rawValue).first(),
+            try row.decode(column: "product_id", as: String.self) == product.rawValue
+        else {
+            throw HeraldError.unknownBuild(build.rawValue)
+        }
+        try await moveActiveBuild(of: current, to: build, reason: .pin, actor: actor, in: database)
     }
 
     /// Removes the pin; the channel serves its latest build again.

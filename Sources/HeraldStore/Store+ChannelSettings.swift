@@ -30,52 +30,69 @@ extension Store {
     ///
     /// An alias is checked like ``setAlias(of:of:to:)``: not to itself, not into a cycle, not
     /// on a pinned channel. A new channel made here is custom unless `settings` says otherwise.
-    public func saveChannel(_ id: ChannelID, of product: ProductID, settings: ChannelSettings) async throws -> Channel {
+    ///
+    /// A customer channel is saved whole in the same transaction: pinned to `following` (a
+    /// build of the product) and bound to the licenses `licenseIDs` (from
+    /// ``licenseIDs(of:covering:)``), so a refused part leaves nothing of the rest.
+    public func saveChannel(
+        _ id: ChannelID, of product: ProductID, settings: ChannelSettings, following: BuildHash? = nil, licenseIDs: [String] = [],
+        actor: String = "herald"
+    ) async throws -> Channel {
         if let name = settings.name { try Product.validateName(name, field: "channel_name") }
         if let description = settings.description, description.count > 2000 {
             throw HeraldError.invalidInput("channel_description is longer than 2000 characters")
         }
         return try await withTransaction { database in
-            guard try await lockProduct(product, in: database) else {
-                throw HeraldError.unknownProduct(product)
+            var channel = try await saveChannel(id, of: product, settings: settings, in: database)
+            if let following {
+                try await pin(id, of: product, to: following, actor: actor, in: database)
+                channel.activeBuild = following
             }
-            let channels = try await lockChannels(of: product, in: database)
-            let existing = channels.first { $0.id == id }
-            if existing == nil { try id.ensureIsFree() }
-            var channel = existing ?? Channel(product: product, id: id, name: id.rawValue, isCustom: true, createdAt: currentTimeMillis())
-            if let name = settings.name { channel.name = name }
-            if let description = settings.description { channel.description = description }
-            if let isFavourite = settings.isFavourite { channel.isFavourite = isFavourite }
-            if let isCustom = settings.isCustom { channel.isCustom = isCustom }
-            if let extends = settings.extends {
-                if let base = extends, ![ChannelID.stable, .beta, .development].contains(base) {
-                    throw HeraldError.invalidInput("extends must name a core channel: stable, beta or development")
-                }
-                channel.extends = extends
-            }
-            if let alias = settings.aliasFor {
-                if let target = alias, target != existing?.aliasFor {
-                    try channel.ensureCanBecomeAlias()
-                    try ChannelResolution(channels: channels).validateAlias(of: id, to: target, product: product)
-                }
-                channel.aliasFor = alias
-            }
-            if existing == nil {
-                try await insertChannel(channel, into: database)
-            } else {
-                try await database.update("channels")
-                    .set("name", to: channel.name)
-                    .set("description", to: channel.description)
-                    .set("alias_for", to: SQLBind(channel.aliasFor?.rawValue))
-                    .set("is_favourite", to: SQLBind(channel.isFavourite))
-                    .set("is_custom", to: SQLBind(channel.isCustom))
-                    .set("extends", to: SQLBind(channel.extends?.rawValue))
-                    .where("product_id", .equal, product.rawValue)
-                    .where("id", .equal, id.rawValue)
-                    .run()
-            }
+            try await bindLicenses(licenseIDs, to: id, of: product, in: database)
             return channel
         }
+    }
+
+    private func saveChannel(_ id: ChannelID, of product: ProductID, settings: ChannelSettings, in database: any SQLDatabase) async throws -> Channel {
+        guard try await lockProduct(product, in: database) else {
+            throw HeraldError.unknownProduct(product)
+        }
+        let channels = try await lockChannels(of: product, in: database)
+        let existing = channels.first { $0.id == id }
+        if existing == nil { try id.ensureIsFree() }
+        var channel = existing ?? Channel(product: product, id: id, name: id.rawValue, isCustom: true, createdAt: currentTimeMillis())
+        if let name = settings.name { channel.name = name }
+        if let description = settings.description { channel.description = description }
+        if let isFavourite = settings.isFavourite { channel.isFavourite = isFavourite }
+        if let isCustom = settings.isCustom { channel.isCustom = isCustom }
+        if let extends = settings.extends {
+            if let base = extends, ![ChannelID.stable, .beta, .development].contains(base) {
+                throw HeraldError.invalidInput("extends must name a core channel: stable, beta or development")
+            }
+            channel.extends = extends
+        }
+        if let alias = settings.aliasFor {
+            if let target = alias, target != existing?.aliasFor {
+                try channel.ensureCanBecomeAlias()
+                try ChannelResolution(channels: channels).validateAlias(of: id, to: target, product: product)
+            }
+            channel.aliasFor = alias
+        }
+        if existing == nil {
+            try await insertChannel(channel, into: database)
+        } else {
+            try await database.update("channels")
+                .set("name", to: channel.name)
+                .set("description", to: channel.description)
+                .set("alias_for", to: SQLBind(channel.aliasFor?.rawValue))
+                .set("is_favourite", to: SQLBind(channel.isFavourite))
+                .set("is_custom", to: SQLBind(channel.isCustom))
+                .set("extends", to: SQLBind(channel.extends?.rawValue))
+                .where("product_id", .equal, product.rawValue)
+                .where("id", .equal, id.rawValue)
+                .run()
+        }
+        return channel
     }
 
     /// Deletes a channel and its history; refused for the core channels and while another

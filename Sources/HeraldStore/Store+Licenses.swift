@@ -90,10 +90,9 @@ extension Store {
         return try await license(row: row)
     }
 
-    /// Binds licenses (by key or id) to a customer channel of `product`, which each must cover:
-    /// their sites are then answered from that channel. Returns the licenses' ids.
-    @discardableResult
-    public func bindLicenses(_ keysOrIDs: [String], to channel: ChannelID, of product: ProductID) async throws -> [String] {
+    /// The ids of the licenses named by key or id, each of which must exist (else
+    /// `unknown_license`) and cover `product`: what ``saveChannel(_:of:settings:following:licenseIDs:actor:)`` binds.
+    public func licenseIDs(of keysOrIDs: [String], covering product: ProductID) async throws -> [String] {
         var ids: [String] = []
         for keyOrID in keysOrIDs {
             guard let license = try await license(keyOrID: keyOrID) else { throw HeraldError.unknownLicense(keyOrID) }
@@ -102,13 +101,16 @@ extension Store {
             }
             ids.append(license.id)
         }
-        try await withTransaction { database in
-            guard try await lockChannel(channel, of: product, in: database) != nil else { throw HeraldError.unknownChannel(channel, of: product) }
-            for id in ids {
-                try await database.update("licenses").set("channel_id", to: SQLBind(channel.rawValue)).where("id", .equal, id).run()
-            }
-        }
         return ids
+    }
+
+    /// Binds licenses (by id) to a customer channel of `product`: their sites are answered from it.
+    func bindLicenses(_ ids: [String], to channel: ChannelID, of product: ProductID, in database: any SQLDatabase) async throws {
+        guard !ids.isEmpty else { return }
+        guard try await lockChannel(channel, of: product, in: database) != nil else { throw HeraldError.unknownChannel(channel, of: product) }
+        for id in ids {
+            try await database.update("licenses").set("channel_id", to: SQLBind(channel.rawValue)).where("id", .equal, id).run()
+        }
     }
 
     /// The ids of the licenses bound to `channel` that cover `product`, for the channel's `licenses`.

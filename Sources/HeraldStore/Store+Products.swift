@@ -4,8 +4,10 @@ import SQLKit
 extension Store {
     /// Creates `product` with its core channels (stable, beta, development) in one transaction.
     ///
-    /// Throws `product_exists` if the id is taken, also when two instances race for it.
+    /// Throws `product_exists` if the id is taken, also when two instances race for it, and
+    /// `invalid_input` for an id the HTTP API reserves.
     public func createProduct(_ product: Product) async throws {
+        try Product.ensureIDIsFree(product.id)
         try Product.validateName(product.name)
         try await withTransaction { database in
             let inserted = try await database.insert(into: "products")

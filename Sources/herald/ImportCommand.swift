@@ -88,7 +88,6 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let name = release.name.flatMap { $0.isEmpty ? nil : $0 } ?? release.product.rawValue
         try Product.validateName(name)
-        try Product.ensureIDIsFree(release.product)
         let product = Product(id: release.product, name: name, kind: release.kind, createdAt: currentTimeMillis())
         try await store.createProduct(product)
         return product

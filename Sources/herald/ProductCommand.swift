@@ -34,7 +34,6 @@ struct ProductCommand: AsyncParsableCommand {
                 id: try ProductID(validating: id), name: name, kind: try Product.Kind(validating: kind), hidden: hidden, premium: premium,
                 createdAt: currentTimeMillis())
             try Product.validateName(name)
-            try Product.ensureIDIsFree(product.id)
             try await data.withStore(logger: quietLogger()) { store in
                 try await store.createProduct(product)
             }

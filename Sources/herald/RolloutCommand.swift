@@ -38,8 +38,7 @@ struct RolloutCommand: AsyncParsableCommand {
             let (product, channel) = try target.ids()
             let points = try Rollout.basisPoints(parsing: percentage)
             let rollout = try await data.withStore(logger: quietLogger()) { store in
-                let found = try await store.build(matching: try BuildReference(validating: build, field: "build"))
-                guard found.product == product else { throw HeraldError.unknownBuild(build) }
+                let found = try await store.build(matching: try BuildReference(validating: build, field: "build"), of: product)
                 return try await store.startRollout(of: channel, of: product, build: found.hash, basisPoints: points, actor: "herald-cli")
             }
             printRollout(rollout)

@@ -16,8 +16,13 @@ import Synchronization
 /// Memory grows with the catalog (products, their channels and served builds, and a few
 /// answers derived per product revision), never with the variety of questions asked.
 final class CatalogSnapshots: Service, Sendable {
+    /// One read of a product's snapshot, which concurrent requests share.
     private struct Load {
+        let id: UInt64
+        /// The product's local generation when the read began.
         let generation: UInt64
+        /// The product's revision as known when the read began: a request that knows of a newer one starts another read.
+        let revision: Int64
         let task: Task<CatalogSnapshot?, any Error>
     }
 
@@ -32,17 +37,20 @@ final class CatalogSnapshots: Service, Sendable {
         var revisions: [ProductID: Int64]?
         var snapshots: [ProductID: CatalogSnapshot] = [:]
         var loads: [ProductID: Load] = [:]
+        var nextLoad: UInt64 = 0
         /// Raised by every local write to a product, so a read begun before it is not kept.
         var generations: [ProductID: UInt64] = [:]
         /// Products written here since the running poll began, which that poll may not see yet.
         var writtenDuringPoll: Set<ProductID> = []
+        /// The poll running now, which every caller of ``poll()`` meanwhile waits for.
+        var poll: Task<Void, any Error>?
         var derived: [ProductID: Derived] = [:]
     }
 
     private let store: any Store
     private let logger: Logger
     let pollInterval: Duration
-    /// How many derived values a product keeps per revision (one per public base URL and document kind).
+    /// How many derived values a product keeps per revision.
     private let derivedLimit = 32
     private let state = Mutex(State())
 
@@ -58,38 +66,44 @@ final class CatalogSnapshots: Service, Sendable {
         if state.withLock({ $0.revisions == nil }) { try await poll() }
         enum Step {
             case known(CatalogSnapshot?)
-            case wait(Load)
+            case wait(Task<CatalogSnapshot?, any Error>)
         }
         let step: Step = state.withLock { state in
             guard let revision = state.revisions?[product] else { return .known(nil) }
+            // A snapshot read after the last poll may be newer than the revision polled.
             if let snapshot = state.snapshots[product], snapshot.revision >= revision { return .known(snapshot) }
-            if let load = state.loads[product] { return .wait(load) }
-            let load = Load(generation: state.generations[product, default: 0], task: Task { [store] in try await store.catalogSnapshot(of: product) })
-            state.loads[product] = load
-            return .wait(load)
+            let generation = state.generations[product, default: 0]
+            if let load = state.loads[product], load.generation == generation, load.revision >= revision { return .wait(load.task) }
+            state.nextLoad &+= 1
+            let id = state.nextLoad
+            let task = Task { try await self.load(product, id: id, generation: generation) }
+            state.loads[product] = Load(id: id, generation: generation, revision: revision, task: task)
+            return .wait(task)
         }
         switch step {
         case .known(let snapshot): return snapshot
-        case .wait(let load): return try await finish(load, of: product)
+        case .wait(let task): return try await task.value
         }
     }
 
-    private func finish(_ load: Load, of product: ProductID) async throws -> CatalogSnapshot? {
+    /// Reads the product's snapshot and keeps it, unless a local write came meanwhile.
+    private func load(_ product: ProductID, id: UInt64, generation: UInt64) async throws -> CatalogSnapshot? {
         let loaded: CatalogSnapshot?
         do {
-            loaded = try await load.task.value
+            loaded = try await store.catalogSnapshot(of: product)
         } catch {
             state.withLock { state in
-                if state.loads[product]?.generation == load.generation { state.loads[product] = nil }
+                if state.loads[product]?.id == id { state.loads[product] = nil }
             }
             throw error
         }
         state.withLock { state in
-            guard state.generations[product, default: 0] == load.generation else { return }
-            state.loads[product] = nil
+            if state.loads[product]?.id == id { state.loads[product] = nil }
+            guard state.generations[product, default: 0] == generation else { return }
             if let loaded {
+                if let kept = state.snapshots[product], kept.revision > loaded.revision { return }
                 state.snapshots[product] = loaded
-                let known = state.revisions?[product] ?? 0
+                let known = state.revisions?[product] ?? loaded.revision
                 state.revisions?[product] = max(known, loaded.revision)
             } else {
                 state.snapshots[product] = nil
@@ -141,18 +155,42 @@ final class CatalogSnapshots: Service, Sendable {
         }
     }
 
-    /// Reads every product's revision and drops the snapshots other instances made stale.
+    /// Reads every product's revision and drops the snapshots whose revision differs (other
+    /// instances wrote to the product, or the database was restored). Concurrent callers share
+    /// one read.
     func poll() async throws {
-        state.withLock { $0.writtenDuringPoll = [] }
-        let revisions = try await store.productRevisions()
+        let task = state.withLock { state in
+            if let running = state.poll { return running }
+            state.writtenDuringPoll = []
+            let task = Task { try await self.readRevisions() }
+            state.poll = task
+            return task
+        }
+        try await task.value
+    }
+
+    private func readRevisions() async throws {
+        let revisions: [ProductID: Int64]
+        do {
+            revisions = try await store.productRevisions()
+        } catch {
+            state.withLock { $0.poll = nil }
+            throw error
+        }
         state.withLock { state in
+            state.poll = nil
             var known = revisions
             // A product created here while the poll ran exists though the poll missed it.
             for product in state.writtenDuringPoll where known[product] == nil { known[product] = 0 }
-            for (product, snapshot) in state.snapshots where known[product].map({ $0 > snapshot.revision }) ?? true {
+            for (product, snapshot) in state.snapshots where known[product] != snapshot.revision {
+                // Written here during the poll: the snapshot read after the write is the newer.
+                if state.writtenDuringPoll.contains(product), let polled = known[product], polled < snapshot.revision {
+                    known[product] = snapshot.revision
+                    continue
+                }
                 state.snapshots[product] = nil
             }
-            for (product, derived) in state.derived where known[product].map({ $0 > derived.revision }) ?? true {
+            for (product, derived) in state.derived where state.snapshots[product]?.revision != derived.revision {
                 state.derived[product] = nil
             }
             state.revisions = known

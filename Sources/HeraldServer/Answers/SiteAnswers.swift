@@ -21,11 +21,17 @@ struct SiteAnswers: Sendable {
         var channel: [String]
         /// Fields naming the installed version; empty: the endpoint does not ask about one.
         var installedVersion: [String]
+        /// Whether a malformed installed, WordPress or PHP version is refused (400
+        /// `invalid_version`) or, for clients that send whatever their host reports, ignored.
+        var strict = false
 
         /// check_for_update (seed 000).
-        static let updateCheck = FieldNames(channel: ["release_channel", "channel"], installedVersion: ["current_product_version"])
-        /// get_latest, `/latest/` and seed 002's show and latest.
-        static let latest = FieldNames(channel: ["channel"], installedVersion: [])
+        static let updateCheck = FieldNames(
+            channel: ["release_channel", "channel"], installedVersion: ["current_product_version"], strict: true)
+        /// get_latest and `/latest/`.
+        static let latest = FieldNames(channel: ["channel"], installedVersion: [], strict: true)
+        /// Seed 002's show and latest.
+        static let wordpressLatest = FieldNames(channel: ["channel"], installedVersion: [])
         /// Seed 002's check: `version` is the installed one.
         static let wordpressCheck = FieldNames(channel: ["channel"], installedVersion: ["version"])
         /// plugin-update-checker's get_metadata and download.
@@ -43,12 +49,16 @@ struct SiteAnswers: Sendable {
     }
 
     /// Decides what the site asking `request` gets from `product`. `channel` is the channel a
-    /// path names (`/api/v1/{product}/{channel}/latest/`), which wins over the fields.
+    /// path names (`/api/v1/{product}/{channel}/latest/`), which wins over the fields. A product
+    /// `serves` refuses is unknown here, before any license is read or activated.
     func answer(
-        _ request: Request, fields: RequestFields, names: FieldNames, product: ProductID, channel: ChannelID? = nil
+        _ request: Request, fields: RequestFields, names: FieldNames, product: ProductID, channel: ChannelID? = nil,
+        serves: (Product) -> Bool = { _ in true }
     ) async throws -> Answer {
         let urls = PublicURL(configured: publicURL, request: request)
-        guard let snapshot = try await snapshots.snapshot(of: product) else { throw HeraldError.unknownProduct(product) }
+        guard let snapshot = try await snapshots.snapshot(of: product), serves(snapshot.product) else {
+            throw HeraldError.unknownProduct(product)
+        }
         let question = try await Self.question(fields, headers: request.headers, names: names, channel: channel, product: product, store: store)
         return Answer(snapshot: snapshot, question: question, decision: try snapshot.decide(question), urls: urls)
     }
@@ -72,13 +82,15 @@ struct SiteAnswers: Sendable {
         if named == nil, let field = names.channel.first(where: { fields[$0] != nil }), let value = fields[field] {
             named = try ChannelID(validating: value, field: field)
         }
-        var installed: Version?
-        if let field = names.installedVersion.first(where: { fields[$0] != nil }), let value = fields[field] {
-            installed = try Version(validating: value, field: field)
+        func version(_ value: String?, field: String) throws -> Version? {
+            guard let value else { return nil }
+            guard names.strict else { return try? Version(validating: value, field: field) }
+            return try Version(validating: value, field: field)
         }
-        let wordpress = try (fields["wordpress_version"] ?? wordpressVersion(fromUserAgent: agent))
-            .map { try Version(validating: $0, field: "wordpress_version").rawValue }
-        let php = try (fields["php_version"] ?? fields["php"]).map { try Version(validating: $0, field: "php_version").rawValue }
+        let installedField = names.installedVersion.first { fields[$0] != nil }
+        let installed = try version(installedField.flatMap { fields[$0] }, field: installedField ?? "version")
+        let wordpress = try version(fields["wordpress_version"] ?? wordpressVersion(fromUserAgent: agent), field: "wordpress_version")?.rawValue
+        let php = try version(fields["php_version"] ?? fields["php"], field: "php_version")?.rawValue
         let siteURL = fields["site_url"] ?? fields["install_id"] ?? siteURL(fromUserAgent: agent)
         var question = SiteQuestion(
             channel: named, installedVersion: installed, wordpressVersion: wordpress, phpVersion: php, siteURL: siteURL,

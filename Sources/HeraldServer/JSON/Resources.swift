@@ -61,11 +61,14 @@ struct BuildResource: Encodable, Sendable {
     let build: Build
     let downloadURL: String?
     let persistentDownloadURL: String?
+    /// In a list the changelog is left out: a page of 500 builds would carry 500 of them.
+    var listed = false
 
-    init(build: Build, urls: PublicURL) {
+    init(build: Build, urls: PublicURL, listed: Bool = false) {
         self.build = build
         downloadURL = urls.download(of: build)
         persistentDownloadURL = urls.persistentDownload(of: build)
+        self.listed = listed
     }
 
     /// With the URLs an answer chose for its asker, which may be none.
@@ -97,7 +100,7 @@ struct BuildResource: Encodable, Sendable {
         try container.encode(build.requires, forKey: .requires)
         try container.encode(build.tested, forKey: .tested)
         try container.encode(build.requiresPHP, forKey: .requiresPHP)
-        try container.encode(build.changelog, forKey: .changelog)
+        if !listed { try container.encode(build.changelog, forKey: .changelog) }
         try container.encode(downloadURL, forKey: .downloadURL)
         try container.encode(persistentDownloadURL, forKey: .persistentDownloadURL)
     }

@@ -56,8 +56,7 @@ struct CatalogRoutes<Context: RequestContext> {
             let channel = try context.parameters.channel()
             let reference = try BuildReference(validating: context.parameters.get("build") ?? "", field: "build")
             try await requireChannel(channel, of: product)
-            let build = try await store.build(matching: reference)
-            guard build.product == product else { throw HeraldError.unknownBuild(reference.rawValue) }
+            let build = try await store.build(matching: reference, of: product)
             return try envelopeResponse(BuildResource(build: build, urls: PublicURL(configured: publicURL, request: request)))
         }
     }
@@ -116,7 +115,7 @@ struct CatalogRoutes<Context: RequestContext> {
         let urls = PublicURL(configured: publicURL, request: request)
         return try envelopeResponse(
             BuildPage(
-                builds: page.map { BuildResource(build: $0, urls: urls) },
+                builds: page.map { BuildResource(build: $0, urls: urls, listed: true) },
                 nextCursor: builds.count > limit ? page.last.map { BuildCursor(after: $0).token } : nil))
     }
 

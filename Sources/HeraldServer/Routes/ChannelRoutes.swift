@@ -6,7 +6,6 @@ import Hummingbird
 /// Channel management (token needed): create or update, delete, pin, unpin, roll back.
 struct ChannelRoutes<Context: RequestContext> {
     let store: any Store
-    /// Dropped for a product whenever one of its channels changes.
 
     private var authorization: Authorization { Authorization(store: store) }
 
@@ -23,14 +22,13 @@ struct ChannelRoutes<Context: RequestContext> {
             let following = try (fields["build_following"] ?? fields["build"]).map { try BuildReference(validating: $0, field: "build_following") }
             let licenses = (fields["licenses"] ?? fields["license"] ?? "").split(separator: ",")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let saved = try await store.saveChannel(channel, of: product, settings: settings)
-            // A customer channel (seed 000's "New channel") follows a base channel or a build, and is bound to its licenses.
-            if let following {
-                let build = try await store.build(matching: following)
-                guard build.product == product else { throw HeraldError.unknownBuild(following.rawValue) }
-                try await store.pin(saved.id, of: product, to: build.hash, actor: token.name)
-            }
-            if !licenses.isEmpty { try await store.bindLicenses(licenses, to: saved.id, of: product) }
+            // A customer channel (seed 000's "New channel") follows a base channel or a build, and
+            // is bound to its licenses: looked up first, then saved, pinned and bound in one transaction.
+            var build: BuildHash?
+            if let following { build = try await store.build(matching: following, of: product).hash }
+            let licenseIDs = try await store.licenseIDs(of: licenses, covering: product)
+            let saved = try await store.saveChannel(
+                channel, of: product, settings: settings, following: build, licenseIDs: licenseIDs, actor: token.name)
             return try await channelResponse(saved.id, of: product)
         }
 
@@ -47,8 +45,7 @@ struct ChannelRoutes<Context: RequestContext> {
             let token = try await authorization.token(for: request, writing: product)
             let fields = try await RequestFields.read(&request, context: context)
             let reference = try BuildReference(validating: fields["build"] ?? fields["build_hash"] ?? "", field: "build")
-            let build = try await store.build(matching: reference)
-            guard build.product == product else { throw HeraldError.unknownBuild(reference.rawValue) }
+            let build = try await store.build(matching: reference, of: product)
             try await store.pin(channel, of: product, to: build.hash, actor: token.name)
             return try await channelResponse(channel, of: product)
         }

@@ -7,7 +7,6 @@ import Hummingbird
 /// rollouts, and the install statistics.
 struct CustomerRoutes<Context: RequestContext> {
     let store: any Store
-    /// Dropped for a product whenever its messages or rollouts change.
     let statistics: InstallStatsRecorder?
 
     private var authorization: Authorization { Authorization(store: store) }
@@ -151,8 +150,7 @@ struct CustomerRoutes<Context: RequestContext> {
             let basisPoints = try Rollout.basisPoints(parsing: fields["percentage"] ?? fields["percent"] ?? "")
             let rollout: Rollout
             if let reference = fields["build"] ?? fields["build_hash"] {
-                let build = try await store.build(matching: try BuildReference(validating: reference, field: "build"))
-                guard build.product == product else { throw HeraldError.unknownBuild(reference) }
+                let build = try await store.build(matching: try BuildReference(validating: reference, field: "build"), of: product)
                 rollout = try await store.startRollout(of: channel, of: product, build: build.hash, basisPoints: basisPoints, actor: token.name)
             } else {
                 rollout = try await store.raiseRollout(of: channel, of: product, to: basisPoints)

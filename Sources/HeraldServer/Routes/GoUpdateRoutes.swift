@@ -20,11 +20,20 @@ struct GoUpdateRoutes<Context: RequestContext> {
             let product = snapshot.product.id
             let name = context.parameters.get("document") ?? ""
             let base = PublicURL(configured: publicURL, request: request).base
-            let documents = try await self.documents(of: snapshot, base: base)
-            guard let document = documents[name] else { throw HeraldError.notInRepository(name, of: product) }
-            let contentType = name.hasSuffix(".sig") ? "text/plain; charset=utf-8" : "application/json; charset=utf-8"
+            var repository = try await self.repository(of: snapshot)
+            repository.filesURL = "\(base)/goupdate/\(product)/files"
+            let signed = name.hasSuffix(".sig")
+            guard let document = try repository.document(named: signed ? String(name.dropLast(4)) : name) else {
+                throw HeraldError.notInRepository(name, of: product)
+            }
+            if signed {
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-cache"],
+                    body: .init(byteBuffer: ByteBuffer(string: try signer.sign(document))))
+            }
             return Response(
-                status: .ok, headers: [.contentType: contentType, .cacheControl: "no-cache"], body: .init(byteBuffer: document))
+                status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(data: document)))
         }
         router.get("/goupdate/{product}/files/{hash}") { request, context in
             let product = try await app(context.parameters.product()).product.id
@@ -49,19 +58,12 @@ struct GoUpdateRoutes<Context: RequestContext> {
         return snapshot
     }
 
-    /// Every document of the repository and its signature, by name: made once per product
-    /// revision, day (channel files expire) and public base URL.
-    private func documents(of snapshot: CatalogSnapshot, base: String) async throws -> [String: ByteBuffer] {
+    /// The repository as the store has it, read once per product revision and day (channel
+    /// files expire); the address in its file URLs is set per request.
+    private func repository(of snapshot: CatalogSnapshot) async throws -> GoUpdateRepository {
         let day = currentTimeMillis() / 86_400_000
-        return try await snapshots.derived("goupdate:\(day):\(base)", of: snapshot) {
-            let product = snapshot.product.id
-            let repository = try await GoUpdateRepository.load(snapshot, store: store, filesURL: "\(base)/goupdate/\(product)/files")
-            var documents: [String: ByteBuffer] = [:]
-            for document in try repository.documents() {
-                documents[document.name] = ByteBuffer(data: document.bytes)
-                documents[document.name + ".sig"] = ByteBuffer(string: try signer.sign(document.bytes))
-            }
-            return documents
+        return try await snapshots.derived("goupdate:\(day)", of: snapshot) {
+            try await GoUpdateRepository.load(snapshot, store: store, filesURL: "")
         }
     }
 }

@@ -8,7 +8,6 @@ struct PublishingRoutes<Context: RequestContext> {
     let store: any Store
     let blobs: BlobStore
     let settings: ServerSettings
-    /// Dropped for a product whenever one of its builds changes.
 
     private var authorization: Authorization { Authorization(store: store) }
 
@@ -47,7 +46,6 @@ struct PublishingRoutes<Context: RequestContext> {
             let updated = try await store.updateProduct(id, name: fields["product_name"] ?? fields["name"], hidden: hidden, premium: premium)
             return try envelopeResponse(ProductResource(product: updated))
         }
-        try Product.ensureIDIsFree(id)
         guard let name = fields["product_name"] ?? fields["name"] else {
             throw HeraldError.invalidInput("product_name is missing: the name people see, e.g. \"Private Blog\"")
         }

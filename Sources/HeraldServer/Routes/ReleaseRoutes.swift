@@ -7,7 +7,7 @@ import Hummingbird
 /// publish-all plan and its confirmation, and the product's history across channels.
 struct ReleaseRoutes<Context: RequestContext> {
     let store: any Store
-    /// Dropped for a product whenever a publish moves its channels.
+    let snapshots: CatalogSnapshots
     let publicURL: String?
 
     private var authorization: Authorization { Authorization(store: store) }
@@ -51,8 +51,10 @@ struct ReleaseRoutes<Context: RequestContext> {
             return try await settingsResponse(product)
         }
         router.get("/api/v1/{product}/plan") { request, context in
-            let product = try await existing(context.parameters.product())
-            let (plan, version) = try await store.releasePlan(of: product)
+            let product = try context.parameters.product()
+            guard let snapshot = try await snapshots.snapshot(of: product) else { throw HeraldError.unknownProduct(product) }
+            // Cheap to ask, expensive to make: made once per revision of the product.
+            let (plan, version) = try await snapshots.derived("plan", of: snapshot) { try await store.releasePlan(of: product) }
             return try envelopeResponse(PlanResource(plan: plan, version: version, urls: PublicURL(configured: publicURL, request: request)))
         }
         router.post("/api/v1/{product}/publish") { request, context in

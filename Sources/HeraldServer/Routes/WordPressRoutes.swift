@@ -12,11 +12,11 @@ import Hummingbird
 /// with a 4xx status. The versions listed are those the channel (`channel`, default stable)
 /// has served and that still exist; "latest" is what the channel serves now.
 ///
-/// A site may send `license` (or `license_key`) and `site_url`, as with check_for_update: the
-/// license is checked and activated, a license bound to a customer channel answers from it,
-/// a staged rollout counts the site, a premium product's package is a signed link only for
-/// licensed sites, and get_metadata, latest and check carry the display messages that reach
-/// the site in `messages` when there are any.
+/// What a site gets is ``CatalogSnapshot/decide(_:)``'s, as for every endpoint: a site may
+/// send `license` (or `license_key`), `site_url` (or WordPress's User-Agent),
+/// `wordpress_version` and `php_version` (or plugin-update-checker's `php`), as with
+/// check_for_update. get_metadata, latest and check carry the decision's notices (display
+/// messages, unmet requirements, license_required) in `messages` when there are any.
 struct WordPressRoutes<Context: RequestContext> {
     let store: any Store
     let answers: SiteAnswers
@@ -35,7 +35,7 @@ struct WordPressRoutes<Context: RequestContext> {
             let channel = try fields["channel"].map { try ChannelID(validating: $0, field: "channel") } ?? .stable
             return try json(try await index(channel: channel))
         case "show":
-            let (slug, answer) = try await packageAnswer(request, fields, names: .latest)
+            let (slug, answer) = try await packageAnswer(request, fields, names: .wordpressLatest)
             switch fields["version"] {
             case nil:
                 var versions: [String: Release] = [:]
@@ -51,7 +51,7 @@ struct WordPressRoutes<Context: RequestContext> {
                 return try json(try await release(build, answer))
             }
         case "latest":
-            let (_, answer) = try await packageAnswer(request, fields, names: .latest)
+            let (_, answer) = try await packageAnswer(request, fields, names: .wordpressLatest)
             var release = try await release(try served(answer), answer)
             release.messages = Self.messages(answer)
             return try json(release)
@@ -63,16 +63,16 @@ struct WordPressRoutes<Context: RequestContext> {
             release.messages = Self.messages(answer)
             return try json(CheckAnswer(slug: slug, release: release, newVersion: answer.decision.updateAvailable ? answer.decision.newVersion : nil))
         case "get_metadata":
-            let answer = try await answers.answer(request, fields: fields, names: .pluginMetadata, product: try plugin(fields["slug"]))
-            guard answer.product.kind != .app else { throw HeraldError.unknownProduct(answer.product.id) }
+            let answer = try await answers.answer(
+                request, fields: fields, names: .pluginMetadata, product: try plugin(fields["slug"]), serves: { $0.kind != .app })
             let build = try served(answer)
             let links = try await answers.links(for: answer)
             return try json(
                 PluginMetadata(
                     product: answer.product, build: build, urls: answer.urls, downloadURL: links?.download, messages: Self.messages(answer)))
         case "download":
-            let answer = try await answers.answer(request, fields: fields, names: .pluginMetadata, product: try plugin(fields["slug"]))
-            guard answer.product.kind != .app else { throw HeraldError.unknownProduct(answer.product.id) }
+            let answer = try await answers.answer(
+                request, fields: fields, names: .pluginMetadata, product: try plugin(fields["slug"]), serves: { $0.kind != .app })
             _ = try served(answer)
             guard let location = try await answers.links(for: answer)?.download else { throw HeraldError.licenseRequired(answer.product.id) }
             return Response(status: .found, headers: [.location: location, .cacheControl: "no-cache"])
@@ -108,8 +108,8 @@ struct WordPressRoutes<Context: RequestContext> {
             throw HeraldError.invalidSlug(slug, expected: expected)
         }
         let id = try ProductID(validating: String(parts[1]), field: "slug")
-        let answer = try await answers.answer(request, fields: fields, names: names, product: id)
-        guard answer.product.kind != .app, Self.folder(of: answer.product.kind) == parts[0] else { throw HeraldError.unknownProduct(id) }
+        let answer = try await answers.answer(
+            request, fields: fields, names: names, product: id, serves: { $0.kind != .app && Self.folder(of: $0.kind) == parts[0] })
         return (slug, answer)
     }
 
