@@ -68,11 +68,15 @@ public func buildApplication(
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }
+    let serverName = "Herald"
     var app = Application(
         router: router,
-        // Requests NIO cannot parse get the JSON envelope, before the router.
-        server: .http1(configuration: .init(additionalChannelHandlers: [MalformedRequestHandler()])),
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "Herald"),
+        // Handlers per connection, before the router: requests NIO cannot parse get the JSON
+        // envelope, and the site questions that need no database are answered at once.
+        server: .http1(configuration: .init(additionalChannelHandlers: [
+            MalformedRequestHandler(), SiteAnswerHandler(answers: answers, statistics: statistics, serverName: serverName),
+        ])),
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
         // Services stop in reverse order: the statistics are written before the store closes.
         services: services,
         onServerRunning: { channel in

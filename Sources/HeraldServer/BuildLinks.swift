@@ -11,20 +11,19 @@ struct BuildLinks: Sendable {
     var persistent: String?
     var authenticated: String?
 
-    static func make(
-        for build: Build, product: Product, license: License?, urls: PublicURL, links: LicensedDownloadLinks
-    ) async throws -> BuildLinks {
-        let signed: String?
-        if let license {
-            let link = try await links.link(to: build, license: license, now: currentTimeMillis() / 1000)
-            signed = "\(urls.base)/licensed/\(build.product)/\(build.hash)/\(build.fileName)?\(link.query)"
-        } else {
-            signed = nil
-        }
-        if product.premium {
-            return BuildLinks(download: signed, persistent: nil, authenticated: signed)
-        }
+    /// The links of a site without a license: none for a premium product.
+    static func unlicensed(for build: Build, product: Product, urls: PublicURL) -> BuildLinks {
+        guard !product.premium else { return BuildLinks() }
         let persistent = urls.persistentDownload(of: build)
-        return BuildLinks(download: urls.download(of: build), persistent: persistent, authenticated: signed ?? persistent)
+        return BuildLinks(download: urls.download(of: build), persistent: persistent, authenticated: persistent)
+    }
+
+    /// The links of a licensed site: a signed, expiring link for it alone, which is the only
+    /// download of a premium product.
+    static func make(for build: Build, product: Product, license: License, urls: PublicURL, links: LicensedDownloadLinks) async throws -> BuildLinks {
+        let link = try await links.link(to: build, license: license, now: currentTimeMillis() / 1000)
+        let signed = "\(urls.base)/licensed/\(build.product)/\(build.hash)/\(build.fileName)?\(link.query)"
+        guard !product.premium else { return BuildLinks(download: signed, persistent: nil, authenticated: signed) }
+        return BuildLinks(download: urls.download(of: build), persistent: urls.persistentDownload(of: build), authenticated: signed)
     }
 }

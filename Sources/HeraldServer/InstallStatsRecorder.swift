@@ -39,7 +39,7 @@ final class InstallStatsRecorder: Service, Sendable {
     }
 
     /// Counts one check.
-    func record(_ sample: InstallSample) {
+    private func record(_ sample: InstallSample) {
         let key = SiteKey(product: sample.product, siteDigest: sample.siteDigest)
         pending.withLock { pending in
             if let known = pending.samples[key] {
@@ -52,20 +52,25 @@ final class InstallStatsRecorder: Service, Sendable {
         }
     }
 
-    /// The sample of a check from `site` (already normalised), with the salted digest.
-    func sample(product: ProductID, site: String, channel: ChannelID, version: String?, wordpress: String?, php: String?) async throws
-        -> InstallSample
-    {
-        let salt: String
-        if let known = self.salt.withLock({ $0 }) {
-            salt = known
-        } else {
-            salt = try await store.serverSecret(named: "install_stats_salt")
-            self.salt.withLock { $0 = salt }
-        }
-        return InstallSample(
-            product: product, siteDigest: InstallSample.siteDigest(of: site, salt: salt), channel: channel, version: version,
-            wordpressVersion: wordpress, phpVersion: php)
+    /// Counts the check `answer` answered, when the site gave its address.
+    func record(_ answer: SiteAnswers.Answer) async throws {
+        guard answer.question.site != nil else { return }
+        if recordNow(answer) { return }
+        let salt = try await store.serverSecret(named: "install_stats_salt")
+        self.salt.withLock { $0 = salt }
+        _ = recordNow(answer)
+    }
+
+    /// ``record(_:)`` without waiting: false when the salt of site digests is not read yet.
+    func recordNow(_ answer: SiteAnswers.Answer) -> Bool {
+        guard let site = answer.question.site else { return true }
+        guard let salt = salt.withLock({ $0 }) else { return false }
+        let question = answer.question
+        record(
+            InstallSample(
+                product: answer.product.id, siteDigest: InstallSample.siteDigest(of: site, salt: salt), channel: answer.decision.channel,
+                version: question.installedVersion?.rawValue, wordpressVersion: question.wordpressVersion, phpVersion: question.phpVersion))
+        return true
     }
 
     /// Writes what is pending now.

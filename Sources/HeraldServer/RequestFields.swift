@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import Hummingbird
+import HummingbirdCore
 
 /// The named fields of a request, from its query string and, for POST, from a form
 /// (`application/x-www-form-urlencoded`) or JSON object body. Seed 000's methods and
@@ -13,7 +14,12 @@ struct RequestFields: Sendable {
     static let bodyLimit = 64 * 1024
 
     init(query request: Request) {
-        for (key, value) in request.uri.queryParameters {
+        self.init(uri: request.uri)
+    }
+
+    /// The query fields of `uri`.
+    init(uri: URI) {
+        for (key, value) in uri.queryParameters {
             values[String(key)] = String(value)
             present.insert(String(key))
         }

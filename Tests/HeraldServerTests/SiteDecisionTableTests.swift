@@ -148,10 +148,19 @@ struct SiteDecisionTableTests {
         }
     }
 
-    @Test("34 situations, nine endpoints, one decision")
-    func everyEndpointAgrees() async throws {
+    @Test("34 situations, nine endpoints, one decision (in process: every answer from the router)")
+    func everyEndpointAgreesInProcess() async throws {
+        try await everyEndpointAgrees(framework: .router)
+    }
+
+    @Test("34 situations, nine endpoints, one decision (over HTTP: site questions answered before the router too)")
+    func everyEndpointAgreesOverHTTP() async throws {
+        try await everyEndpointAgrees(framework: .live)
+    }
+
+    private func everyEndpointAgrees(framework: TestingSetup) async throws {
         #expect(Self.situations.count >= 30)
-        try await TestServer.run(framework: .router) { server in
+        try await TestServer.run(framework: framework) { server in
             let fixture = try await Self.prepare(server)
             for situation in Self.situations {
                 for endpoint in Endpoint.allCases {

@@ -113,32 +113,57 @@ final class CatalogSnapshots: Service, Sendable {
         return loaded
     }
 
+    /// The product's snapshot when it is in memory and current, without waiting for a read:
+    /// for answers made on the connection's event loop, which must never wait.
+    func snapshotInMemory(of product: ProductID) -> CatalogSnapshot? {
+        state.withLock { state in
+            guard let revision = state.revisions?[product], let snapshot = state.snapshots[product], snapshot.revision >= revision else {
+                return nil
+            }
+            return snapshot
+        }
+    }
+
     /// A value derived from the product's snapshot `snapshot`, made once per revision and `key`.
     ///
-    /// For answers that are cheap to ask and expensive to make (GoUpdate documents, release
-    /// plans, version listings). `key` must come from a small set (a document name and a base
-    /// URL), never from the whole request: past ``derivedLimit`` keys, the kept values are dropped.
+    /// For answers that are cheap to ask and expensive to make (GoUpdate repositories, release
+    /// plans, version listings, encoded builds). `key` names a document and at most a base URL,
+    /// never the whole request; past ``derivedLimit`` keys the kept values are dropped, so
+    /// varied keys cost time, never memory.
     func derived<T: Sendable>(
         _ key: String, of snapshot: CatalogSnapshot, make: () async throws -> T
     ) async throws -> T {
-        let product = snapshot.product.id
-        if let kept = state.withLock({ state -> T? in
-            guard let derived = state.derived[product], derived.revision == snapshot.revision else { return nil }
-            return derived.values[key] as? T
-        }) {
-            return kept
-        }
+        if let kept: T = kept(key, of: snapshot) { return kept }
         let value = try await make()
+        keep(value, as: key, of: snapshot)
+        return value
+    }
+
+    /// ``derived(_:of:make:)`` for a value made at once, on any thread.
+    func derivedNow<T: Sendable>(_ key: String, of snapshot: CatalogSnapshot, make: () throws -> T) throws -> T {
+        if let kept: T = kept(key, of: snapshot) { return kept }
+        let value = try make()
+        keep(value, as: key, of: snapshot)
+        return value
+    }
+
+    private func kept<T: Sendable>(_ key: String, of snapshot: CatalogSnapshot) -> T? {
+        state.withLock { state in
+            guard let derived = state.derived[snapshot.product.id], derived.revision == snapshot.revision else { return nil }
+            return derived.values[key] as? T
+        }
+    }
+
+    private func keep(_ value: any Sendable, as key: String, of snapshot: CatalogSnapshot) {
+        let product = snapshot.product.id
         state.withLock { state in
             guard state.snapshots[product]?.revision == snapshot.revision else { return }
             var derived = state.derived[product].flatMap { $0.revision == snapshot.revision ? $0 : nil }
                 ?? Derived(revision: snapshot.revision, values: [:])
-            // Past the limit (a day's documents for many base URLs), start again rather than grow.
             if derived.values.count >= derivedLimit { derived.values.removeAll() }
             derived.values[key] = value
             state.derived[product] = derived
         }
-        return value
     }
 
     /// Drops what is known of `products` after a local write to them.

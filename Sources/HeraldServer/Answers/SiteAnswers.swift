@@ -59,24 +59,50 @@ struct SiteAnswers: Sendable {
         guard let snapshot = try await snapshots.snapshot(of: product), serves(snapshot.product) else {
             throw HeraldError.unknownProduct(product)
         }
-        let question = try await Self.question(fields, headers: request.headers, names: names, channel: channel, product: product, store: store)
+        var question = try Self.question(fields, headers: request.headers, names: names, channel: channel)
+        if let key = fields["license"] ?? fields["license_key"] {
+            question.license = try await store.checkLicense(key: key, for: product, site: question.site ?? "")
+        }
         return Answer(snapshot: snapshot, question: question, decision: try snapshot.decide(question), urls: urls)
+    }
+
+    /// The same answer as ``answer(_:fields:names:product:channel:serves:)``, made at once when
+    /// it needs no database: the product's snapshot is in memory and the site sends no license.
+    /// Nil otherwise, and for any question the router answers with an error.
+    func answerInMemory(
+        _ head: HTTPRequest, fields: RequestFields, names: FieldNames, product: ProductID, serves: (Product) -> Bool = { _ in true }
+    ) -> Answer? {
+        guard fields["license"] == nil, fields["license_key"] == nil, let snapshot = snapshots.snapshotInMemory(of: product),
+            serves(snapshot.product), let question = try? Self.question(fields, headers: head.headerFields, names: names, channel: nil),
+            let decision = try? snapshot.decide(question)
+        else { return nil }
+        return Answer(snapshot: snapshot, question: question, decision: decision, urls: PublicURL(configured: publicURL, head: head))
     }
 
     /// The download URLs the answer gives: none when there is no build or the product is
     /// premium and the site has no license.
     func links(for answer: Answer) async throws -> BuildLinks? {
         guard answer.decision.mayDownload, let build = answer.decision.build else { return nil }
-        return try await BuildLinks.make(for: build, product: answer.product, license: answer.question.license, urls: answer.urls, links: links)
+        return try await links(to: build, for: answer)
+    }
+
+    /// The URLs of `build` (the decision's, or another version the channel served) for the asker.
+    func links(to build: Build, for answer: Answer) async throws -> BuildLinks {
+        guard let license = answer.question.license else { return BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls) }
+        return try await BuildLinks.make(for: build, product: answer.product, license: license, urls: answer.urls, links: links)
+    }
+
+    /// ``links(for:)`` for a site without a license, made at once.
+    func unlicensedLinks(for answer: Answer) -> BuildLinks? {
+        guard answer.decision.mayDownload, let build = answer.decision.build else { return nil }
+        return BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls)
     }
 
     /// Reads a question from an endpoint's fields: the channel, the installed version, WordPress's
     /// version (`wordpress_version`, or WordPress's `User-Agent`), PHP's (`php_version` or
-    /// plugin-update-checker's `php`), the site (`site_url`, `install_id`, or the User-Agent)
-    /// and the license, which must be valid for `product` (else its 403 error is thrown).
-    static func question(
-        _ fields: RequestFields, headers: HTTPFields, names: FieldNames, channel: ChannelID?, product: ProductID, store: any Store
-    ) async throws -> SiteQuestion {
+    /// plugin-update-checker's `php`) and the site (`site_url`, `install_id`, or the
+    /// User-Agent). The license is the caller's to check.
+    static func question(_ fields: RequestFields, headers: HTTPFields, names: FieldNames, channel: ChannelID?) throws -> SiteQuestion {
         let agent = headers[.userAgent]
         var named = channel
         if named == nil, let field = names.channel.first(where: { fields[$0] != nil }), let value = fields[field] {
@@ -92,13 +118,9 @@ struct SiteAnswers: Sendable {
         let wordpress = try version(fields["wordpress_version"] ?? wordpressVersion(fromUserAgent: agent), field: "wordpress_version")?.rawValue
         let php = try version(fields["php_version"] ?? fields["php"], field: "php_version")?.rawValue
         let siteURL = fields["site_url"] ?? fields["install_id"] ?? siteURL(fromUserAgent: agent)
-        var question = SiteQuestion(
+        return SiteQuestion(
             channel: named, installedVersion: installed, wordpressVersion: wordpress, phpVersion: php, siteURL: siteURL,
             now: currentTimeMillis())
-        if let key = fields["license"] ?? fields["license_key"] {
-            question.license = try await store.checkLicense(key: key, for: product, site: question.site ?? "")
-        }
-        return question
     }
 
     /// The version in WordPress's `User-Agent: WordPress/6.1.9; https://example.com`.

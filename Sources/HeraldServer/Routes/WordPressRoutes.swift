@@ -53,26 +53,24 @@ struct WordPressRoutes<Context: RequestContext> {
         case "latest":
             let (_, answer) = try await packageAnswer(request, fields, names: .wordpressLatest)
             var release = try await release(try served(answer), answer)
-            release.messages = Self.messages(answer)
+            release.messages = answer.wordpressNotices
             return try json(release)
         case "check":
             // The installed version is required here, and checked before anything else.
             _ = try Version(validating: fields["version"] ?? "", field: "version")
             let (slug, answer) = try await packageAnswer(request, fields, names: .wordpressCheck)
             var release = try await release(try served(answer), answer)
-            release.messages = Self.messages(answer)
+            release.messages = answer.wordpressNotices
             return try json(CheckAnswer(slug: slug, release: release, newVersion: answer.decision.updateAvailable ? answer.decision.newVersion : nil))
         case "get_metadata":
             let answer = try await answers.answer(
-                request, fields: fields, names: .pluginMetadata, product: try plugin(fields["slug"]), serves: { $0.kind != .app })
-            let build = try served(answer)
-            let links = try await answers.links(for: answer)
-            return try json(
-                PluginMetadata(
-                    product: answer.product, build: build, urls: answer.urls, downloadURL: links?.download, messages: Self.messages(answer)))
+                request, fields: fields, names: .pluginMetadata, product: try Self.plugin(fields["slug"]), serves: { $0.kind != .app })
+            let body = try PluginMetadataAnswer.body(
+                for: answer, build: try served(answer), downloadURL: try await answers.links(for: answer)?.download, snapshots: answers.snapshots)
+            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
         case "download":
             let answer = try await answers.answer(
-                request, fields: fields, names: .pluginMetadata, product: try plugin(fields["slug"]), serves: { $0.kind != .app })
+                request, fields: fields, names: .pluginMetadata, product: try Self.plugin(fields["slug"]), serves: { $0.kind != .app })
             _ = try served(answer)
             guard let location = try await answers.links(for: answer)?.download else { throw HeraldError.licenseRequired(answer.product.id) }
             return Response(status: .found, headers: [.location: location, .cacheControl: "no-cache"])
@@ -114,7 +112,7 @@ struct WordPressRoutes<Context: RequestContext> {
     }
 
     /// plugin-update-checker's slug: the product id (a `plugins/` or `themes/` prefix is allowed).
-    private func plugin(_ slug: String?) throws -> ProductID {
+    static func plugin(_ slug: String?) throws -> ProductID {
         guard let slug, !slug.isEmpty else { throw HeraldError.invalidSlug("", expected: "the plugin's or theme's slug") }
         let bare = slug.hasPrefix("plugins/") || slug.hasPrefix("themes/") ? String(slug.drop { $0 != "/" }.dropFirst()) : slug
         return try ProductID(validating: bare, field: "slug")
@@ -138,19 +136,10 @@ struct WordPressRoutes<Context: RequestContext> {
     /// build without a license, so that WordPress offers no download.
     private func release(_ build: Build, _ answer: SiteAnswers.Answer) async throws -> Release {
         guard !answer.decision.licenseRequired else { return Release(build: build, package: "") }
-        let links = try await BuildLinks.make(
-            for: build, product: answer.product, license: answer.question.license, urls: answer.urls, links: answers.links)
-        return Release(build: build, package: links.download ?? "")
+        return Release(build: build, package: try await answers.links(to: build, for: answer).download ?? "")
     }
 
-    /// The decision's notices for a WordPress answer, left out when none. Seed 002's API has
-    /// no required channel, so its default is not warned about.
-    private static func messages(_ answer: SiteAnswers.Answer) -> [Notice]? {
-        let notices = answer.decision.notices.filter { $0 != .noChannel }
-        return notices.isEmpty ? nil : notices
-    }
-
-    private static func folder(of kind: Product.Kind) -> String {
+    static func folder(of kind: Product.Kind) -> String {
         kind == .theme ? "themes" : "plugins"
     }
 

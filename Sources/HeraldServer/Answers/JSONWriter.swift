@@ -1,0 +1,82 @@
+import HeraldCore
+import NIOCore
+
+/// JSON written straight into bytes, for the answers sites ask for thousands of times a
+/// second, where a general encoder costs more than the decision itself.
+///
+/// The caller writes keys in sorted order, so the bytes are those `JSONEncoder` writes with
+/// `.sortedKeys` and `.withoutEscapingSlashes`: the same answer is the same bytes.
+struct JSONWriter {
+    private(set) var buffer: ByteBuffer
+
+    init(capacity: Int = 1024) {
+        buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    }
+
+    mutating func raw(_ text: StaticString) {
+        buffer.writeStaticString(text)
+    }
+
+    mutating func raw(_ bytes: ByteBuffer) {
+        var bytes = bytes
+        buffer.writeBuffer(&bytes)
+    }
+
+    /// `"name":`, after a comma unless `first`.
+    mutating func key(_ name: StaticString, first: Bool = false) {
+        if !first { buffer.writeInteger(UInt8(ascii: ",")) }
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeStaticString(name)
+        buffer.writeStaticString("\":")
+    }
+
+    mutating func bool(_ value: Bool) {
+        buffer.writeStaticString(value ? "true" : "false")
+    }
+
+    /// A JSON string, or `null` for nil: quotes, backslashes and control characters escaped.
+    mutating func string(_ value: String?) {
+        guard let value else {
+            buffer.writeStaticString("null")
+            return
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case 0x0A: buffer.writeStaticString("\\n")
+            case 0x0D: buffer.writeStaticString("\\r")
+            case 0x09: buffer.writeStaticString("\\t")
+            case 0x08: buffer.writeStaticString("\\b")
+            case 0x0C: buffer.writeStaticString("\\f")
+            case 0..<0x20:
+                buffer.writeStaticString("\\u00")
+                buffer.writeInteger(Self.hexDigit(byte >> 4))
+                buffer.writeInteger(Self.hexDigit(byte & 0x0F))
+            default: buffer.writeInteger(byte)
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 {
+        value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+    }
+
+    /// An answer's `messages`: `[{"code", "message", "type"}, ...]`.
+    mutating func notices(_ notices: [Notice]) {
+        buffer.writeInteger(UInt8(ascii: "["))
+        for (index, notice) in notices.enumerated() {
+            if index > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            buffer.writeStaticString("{\"code\":")
+            string(notice.code)
+            key("message")
+            string(notice.message)
+            key("type")
+            string(notice.level.rawValue)
+            buffer.writeInteger(UInt8(ascii: "}"))
+        }
+        buffer.writeInteger(UInt8(ascii: "]"))
+    }
+}

@@ -1,0 +1,118 @@
+import HTTPTypes
+import HeraldCore
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import NIOHTTPTypes
+
+/// Answers the questions sites ask most, `GET /api/check_for_update` and
+/// `GET /wordpress/?action=get_metadata`, on the connection's event loop, before the router.
+///
+/// Real update traffic is one distinct question per site, thousands a second; the answer is
+/// one decision over a snapshot in memory, and the framework's per-request hops between
+/// threads would cost more than the answer. This handler makes the very same
+/// ``SiteAnswers/answerInMemory(_:fields:names:product:serves:)`` decision and writes the
+/// very same bytes (``UpdateCheckAnswer``, ``PluginMetadataAnswer``) as the routes. Whatever
+/// needs the database (a license, a product not yet in memory, the statistics salt not yet
+/// read) or is an error passes on to the router unchanged.
+///
+/// HTTP/1.1 lets a client send several requests before reading any answer; the answers must
+/// come back in order. So a request is answered here only when no request passed on before it
+/// still waits for its answer, and only while the connection can take more.
+final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let answers: SiteAnswers
+    private let statistics: InstallStatsRecorder?
+    private let serverName: String
+    /// Requests passed on to the router whose answer has not been written to its end.
+    private var awaitingAnswers = 0
+    /// The Date header of the last answer written here, and its second.
+    private var date: (second: Int, text: String) = (-1, "")
+    /// True from the head of a request answered here to its end: its parts go no further.
+    private var discardingRequest = false
+
+    init(answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String) {
+        self.answers = answers
+        self.statistics = statistics
+        self.serverName = serverName
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head(let head):
+            if awaitingAnswers == 0, context.channel.isWritable, let body = answer(head) {
+                discardingRequest = true
+                if ContentCoding.acceptsGzip(head.headerFields[values: .acceptEncoding]), let gzipped = try? ContentCoding.gzip(body) {
+                    respond(with: gzipped, gzipped: true, context: context)
+                } else {
+                    respond(with: body, gzipped: false, context: context)
+                }
+                return
+            }
+            awaitingAnswers += 1
+        case .body, .end:
+            if discardingRequest {
+                if case .end = part { discardingRequest = false }
+                return
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { awaitingAnswers = max(0, awaitingAnswers - 1) }
+        context.write(data, promise: promise)
+    }
+
+    /// The answer's bytes, or nil when the router must answer.
+    private func answer(_ head: HTTPRequest) -> ByteBuffer? {
+        // `Connection: close` and upgrades are the router's to handle.
+        let connection = head.headerFields[.connection]?.lowercased()
+        guard head.method == .get, connection == nil || connection == "keep-alive", let target = head.path,
+            let mark = target.firstIndex(of: "?"), !target.contains("#")
+        else { return nil }
+        let path = target[..<mark]
+        switch path {
+        case "/api/check_for_update", "/api/check_for_update/":
+            let fields = RequestFields(uri: URI(target))
+            guard let product = try? ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? ""),
+                let answer = answers.answerInMemory(head, fields: fields, names: .updateCheck, product: product),
+                statistics?.recordNow(answer) ?? true
+            else { return nil }
+            let links = answer.decision.updateAvailable ? answers.unlicensedLinks(for: answer) : nil
+            return try? UpdateCheckAnswer.body(for: answer, links: links, snapshots: answers.snapshots)
+        case "/wordpress", "/wordpress/":
+            let fields = RequestFields(uri: URI(target))
+            guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),
+                let answer = answers.answerInMemory(head, fields: fields, names: .pluginMetadata, product: product, serves: { $0.kind != .app }),
+                let build = answer.decision.build
+            else { return nil }
+            return try? PluginMetadataAnswer.body(
+                for: answer, build: build, downloadURL: answers.unlicensedLinks(for: answer)?.download, snapshots: answers.snapshots)
+        default:
+            return nil
+        }
+    }
+
+    private func respond(with body: ByteBuffer, gzipped: Bool, context: ChannelHandlerContext) {
+        var head = HTTPResponse(status: .ok)
+        head.headerFields[.contentType] = "application/json; charset=utf-8"
+        if gzipped {
+            head.headerFields[.contentEncoding] = "gzip"
+            head.headerFields[.vary] = "Accept-Encoding"
+        }
+        head.headerFields[.contentLength] = String(body.readableBytes)
+        head.headerFields[.server] = serverName
+        let now = UTCDate.nowSeconds()
+        if now != date.second { date = (now, UTCDate.http(now)) }
+        head.headerFields[.date] = date.text
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
