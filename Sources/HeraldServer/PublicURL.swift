@@ -18,14 +18,17 @@ struct PublicURL: Sendable {
             base = configured.hasSuffix("/") ? String(configured.dropLast()) : configured
             return
         }
-        let forwardedProto = head.headerFields[.init("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingWhitespace().lowercased() }
+        let forwardedProto = head.headerFields[Self.forwardedProto]?.split(separator: ",").first.map { $0.trimmingWhitespace().lowercased() }
         let scheme = forwardedProto == "https" ? "https" : "http"
-        let forwardedHost = head.headerFields[.init("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingWhitespace() }
+        let forwardedHost = head.headerFields[Self.forwardedHost]?.split(separator: ",").first.map { $0.trimmingWhitespace() }
         let host = [forwardedHost, head.authority]
             .compactMap { $0 }
             .first(where: Self.isPlausibleHost) ?? "localhost"
         base = "\(scheme)://\(host)"
     }
+
+    private static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+    private static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
 
     /// Letters, digits, dots, dashes, a port and IPv6 brackets; nothing that could end a URL's host.
     private static func isPlausibleHost(_ host: String) -> Bool {

@@ -128,12 +128,19 @@ extension Store {
         return ids
     }
 
-    /// Revokes a license: its sites stop getting downloads at once.
+    /// Revokes a license: its sites stop getting downloads at once. The products it covers
+    /// count as changed (``CatalogChanges``), so every answer about them is made afresh.
     public func revokeLicense(_ id: String) async throws {
-        let found = try await withDatabase { database in
-            try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id).returning("id").all()
+        try await withTransaction { database in
+            let found = try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id)
+                .returning("id").all()
+            guard !found.isEmpty else { throw HeraldError.unknownLicense(id) }
+            let covered = try await database.select().column("product_id").from("license_products").where("license_id", .equal, id)
+                .orderBy("product_id").all()
+            for row in covered {
+                _ = try await lockProduct(try ProductID(validating: try row.decode(column: "product_id", as: String.self)), in: database)
+            }
         }
-        guard !found.isEmpty else { throw HeraldError.unknownLicense(id) }
     }
 
     private func license(row: any SQLRow) async throws -> License {

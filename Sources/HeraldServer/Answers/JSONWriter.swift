@@ -41,6 +41,12 @@ struct JSONWriter {
             return
         }
         buffer.writeInteger(UInt8(ascii: "\""))
+        // Most strings (ids, versions, URLs) need no escape: written in one go.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            buffer.writeString(value)
+            buffer.writeInteger(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")

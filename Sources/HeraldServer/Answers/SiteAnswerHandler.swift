@@ -74,7 +74,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // `Connection: close` and upgrades are the router's to handle.
         let connection = head.headerFields[.connection]?.lowercased()
         guard head.method == .get, connection == nil || connection == "keep-alive", let target = head.path,
-            let mark = target.firstIndex(of: "?"), !target.contains("#")
+            let mark = target.firstIndex(of: "?"), !target.utf8.contains(UInt8(ascii: "#"))
         else { return nil }
         let path = target[..<mark]
         switch path {

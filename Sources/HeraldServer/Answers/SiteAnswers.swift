@@ -8,10 +8,10 @@ import Hummingbird
 /// gets. The endpoints differ only in the field names they read and the shape they write.
 ///
 /// No database query is made for a site that sends no license; a license is looked up by the
-/// hash of its key and activated for the site, so a revoked license is refused at once.
+/// hash of its key and activated for the site, and remembered for a moment (``LicenseChecks``).
 struct SiteAnswers: Sendable {
     let snapshots: CatalogSnapshots
-    let store: any Store
+    let licenses: LicenseChecks
     let publicURL: String?
     let links: LicensedDownloadLinks
 
@@ -61,7 +61,7 @@ struct SiteAnswers: Sendable {
         }
         var question = try Self.question(fields, headers: request.headers, names: names, channel: channel)
         if let key = fields["license"] ?? fields["license_key"] {
-            question.license = try await store.checkLicense(key: key, for: product, site: question.site ?? "")
+            question.license = try await licenses.check(key: key, for: product, site: question.site ?? "")
         }
         return Answer(snapshot: snapshot, question: question, decision: try snapshot.decide(question), urls: urls)
     }
