@@ -67,12 +67,12 @@ public struct Rollout: Hashable, Sendable {
 /// slashes, so `https://Shop.example.com/` and `http://shop.example.com` are one site.
 public enum SiteAddress {
     public static func normalize(_ address: String) -> String? {
-        var bytes = Array(address.trimmingWhitespace().lowercased().utf8)
-        for scheme in ["https://", "http://"] where bytes.starts(with: scheme.utf8) {
-            bytes.removeFirst(scheme.utf8.count)
+        var site = address.trimmingWhitespace().lowercased()
+        for scheme in ["https://", "http://"] where site.hasPrefix(scheme) {
+            site.removeFirst(scheme.count)
         }
-        while bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
-        guard !bytes.isEmpty, bytes.count <= 2048 else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        while site.hasSuffix("/") { site.removeLast() }
+        guard !site.isEmpty, site.utf8.count <= 2048 else { return nil }
+        return site
     }
 }

@@ -22,6 +22,9 @@ final class InstallStatsRecorder: Service, Sendable {
         var dropped = 0
     }
 
+    /// How many sites one transaction of a flush writes.
+    static let sitesPerTransaction = 250
+
     private let store: any Store
     private let logger: Logger
     private let capacity: Int
@@ -83,12 +86,19 @@ final class InstallStatsRecorder: Service, Sendable {
             if dropped > 0 {
                 logger.warning("install statistics dropped \(dropped) checks: more than \(capacity) new sites in one second")
             }
+            // Written a few hundred sites per transaction, so a second's worth of distinct
+            // sites never holds the database from the questions that need it.
+            var written = 0
             do {
-                try await store.recordInstallSamples(batch, day: Self.today())
+                while written < batch.count {
+                    let chunk = Array(batch[written..<min(written + Self.sitesPerTransaction, batch.count)])
+                    try await store.recordInstallSamples(chunk, day: Self.today())
+                    written += chunk.count
+                }
             } catch {
-                // Keep the batch for the next flush rather than lose it.
+                // Keep what was not written for the next flush rather than lose it.
                 pending.withLock { pending in
-                    for entry in batch {
+                    for entry in batch[written...] {
                         let key = SiteKey(product: entry.sample.product, siteDigest: entry.sample.siteDigest)
                         let later = pending.samples[key]
                         pending.samples[key] = (later?.sample ?? entry.sample, entry.checks + (later?.checks ?? 0))

@@ -132,14 +132,15 @@ extension Store {
     /// count as changed (``CatalogChanges``), so every answer about them is made afresh.
     public func revokeLicense(_ id: String) async throws {
         try await withTransaction { database in
-            let found = try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id)
-                .returning("id").all()
-            guard !found.isEmpty else { throw HeraldError.unknownLicense(id) }
+            // Products first, as every write locks them, then the license: never a deadlock.
             let covered = try await database.select().column("product_id").from("license_products").where("license_id", .equal, id)
                 .orderBy("product_id").all()
             for row in covered {
                 _ = try await lockProduct(try ProductID(validating: try row.decode(column: "product_id", as: String.self)), in: database)
             }
+            let found = try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id)
+                .returning("id").all()
+            guard !found.isEmpty else { throw HeraldError.unknownLicense(id) }
         }
     }
 

@@ -45,6 +45,9 @@ final class CatalogSnapshots: Service, Sendable {
         /// The poll running now, which every caller of ``poll()`` meanwhile waits for.
         var poll: Task<Void, any Error>?
         var derived: [ProductID: Derived] = [:]
+        /// Encoded answers per base URL (``derivedNow(_:of:make:)``), apart from `derived`:
+        /// a client that varies its Host header churns these, never the documents.
+        var encoded: [ProductID: Derived] = [:]
     }
 
     private let store: any Store
@@ -133,36 +136,39 @@ final class CatalogSnapshots: Service, Sendable {
     func derived<T: Sendable>(
         _ key: String, of snapshot: CatalogSnapshot, make: () async throws -> T
     ) async throws -> T {
-        if let kept: T = kept(key, of: snapshot) { return kept }
+        if let kept: T = kept(key, of: snapshot, in: \.derived) { return kept }
         let value = try await make()
-        keep(value, as: key, of: snapshot)
+        keep(value, as: key, of: snapshot, in: \.derived)
         return value
     }
 
-    /// ``derived(_:of:make:)`` for a value made at once, on any thread.
+    /// An encoded answer (a build object, plugin metadata) made at once, on any thread, and
+    /// kept like ``derived(_:of:make:)`` values but apart from them.
     func derivedNow<T: Sendable>(_ key: String, of snapshot: CatalogSnapshot, make: () throws -> T) throws -> T {
-        if let kept: T = kept(key, of: snapshot) { return kept }
+        if let kept: T = kept(key, of: snapshot, in: \.encoded) { return kept }
         let value = try make()
-        keep(value, as: key, of: snapshot)
+        keep(value, as: key, of: snapshot, in: \.encoded)
         return value
     }
 
-    private func kept<T: Sendable>(_ key: String, of snapshot: CatalogSnapshot) -> T? {
+    private func kept<T: Sendable>(_ key: String, of snapshot: CatalogSnapshot, in pool: WritableKeyPath<State, [ProductID: Derived]>) -> T? {
         state.withLock { state in
-            guard let derived = state.derived[snapshot.product.id], derived.revision == snapshot.revision else { return nil }
+            guard let derived = state[keyPath: pool][snapshot.product.id], derived.revision == snapshot.revision else { return nil }
             return derived.values[key] as? T
         }
     }
 
-    private func keep(_ value: any Sendable, as key: String, of snapshot: CatalogSnapshot) {
+    private func keep(
+        _ value: any Sendable, as key: String, of snapshot: CatalogSnapshot, in pool: WritableKeyPath<State, [ProductID: Derived]>
+    ) {
         let product = snapshot.product.id
         state.withLock { state in
             guard state.snapshots[product]?.revision == snapshot.revision else { return }
-            var derived = state.derived[product].flatMap { $0.revision == snapshot.revision ? $0 : nil }
+            var derived = state[keyPath: pool][product].flatMap { $0.revision == snapshot.revision ? $0 : nil }
                 ?? Derived(revision: snapshot.revision, values: [:])
             if derived.values.count >= derivedLimit { derived.values.removeAll() }
             derived.values[key] = value
-            state.derived[product] = derived
+            state[keyPath: pool][product] = derived
         }
     }
 
@@ -174,6 +180,7 @@ final class CatalogSnapshots: Service, Sendable {
                 state.snapshots[product] = nil
                 state.loads[product] = nil
                 state.derived[product] = nil
+                state.encoded[product] = nil
                 if state.revisions != nil, state.revisions?[product] == nil { state.revisions?[product] = 0 }
                 state.writtenDuringPoll.insert(product)
             }
@@ -217,6 +224,9 @@ final class CatalogSnapshots: Service, Sendable {
             }
             for (product, derived) in state.derived where state.snapshots[product]?.revision != derived.revision {
                 state.derived[product] = nil
+            }
+            for (product, encoded) in state.encoded where state.snapshots[product]?.revision != encoded.revision {
+                state.encoded[product] = nil
             }
             state.revisions = known
         }

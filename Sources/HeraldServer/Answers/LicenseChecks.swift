@@ -7,29 +7,47 @@ import Synchronization
 /// Licenses that sites present, checked against the store and remembered for a moment, so a
 /// licensed site's question costs no database query either while its license is unchanged.
 ///
-/// A license is remembered by the SHA-256 of its key (never the key), with the sites already
-/// activated on it, for at most ``lifetime``. Any committed write to a product (a revocation
-/// counts as one, ``Store/revokeLicense(_:)``) forgets every license here at once; another
-/// instance's revocation is seen within ``lifetime``. What the store refuses is not remembered.
+/// A license is remembered by the SHA-256 of its key (never the key), with the sites known to
+/// be active on it. For ``freshFor`` it is used as read; until ``usableFor`` it is still used
+/// while one check reads it again in the background, so sites never wait on the database for
+/// a license already seen. Any committed write to a product (a revocation counts as one,
+/// ``Store/revokeLicense(_:)``) forgets every license here at once, and a read begun before
+/// that write is not kept; another instance's revocation is seen within ``usableFor``. What
+/// the store refuses is not remembered.
 final class LicenseChecks: Sendable {
     private struct Entry {
         var license: License
-        /// SHA-256 of each site seen active on the license.
+        /// SHA-256 of each site seen active on the license; activation is never undone.
         var sites: Set<String>
-        let checkedAt: ContinuousClock.Instant
+        /// When the read this entry holds began.
+        var readAt: ContinuousClock.Instant
+        var refreshing = false
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// Raised by every product write, so a read begun before it is not kept.
+        var generation: UInt64 = 0
     }
 
     private let store: any Store
-    let lifetime: Duration
+    let freshFor: Duration
+    let usableFor: Duration
     /// Past this many licenses, the remembered ones are forgotten, so held memory stays bounded.
     private let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    private let state = Mutex(State())
 
-    init(store: any Store, lifetime: Duration = .milliseconds(500), capacity: Int = 50_000) {
+    init(store: any Store, freshFor: Duration = .milliseconds(400), usableFor: Duration = .milliseconds(900), capacity: Int = 50_000) {
         self.store = store
-        self.lifetime = lifetime
+        self.freshFor = freshFor
+        self.usableFor = usableFor
         self.capacity = capacity
-        store.catalogChanges.observe { [weak self] _ in self?.entries.withLock { $0.removeAll() } }
+        store.catalogChanges.observe { [weak self] _ in
+            self?.state.withLock { state in
+                state.entries.removeAll()
+                state.generation &+= 1
+            }
+        }
     }
 
     /// The license with `key`, valid for `product` and active on `site` (normalised, or empty);
@@ -37,25 +55,51 @@ final class LicenseChecks: Sendable {
     func check(key: String, for product: ProductID, site: String) async throws -> License {
         let digest = SHA256.hash(data: Data(key.utf8)).hexString
         let siteDigest = SHA256.hash(data: Data(site.utf8)).hexString
-        if let license = remembered(digest, product: product, siteDigest: siteDigest) { return license }
-        let license = try await store.checkLicense(key: key, for: product, site: site)
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll() }
-            var entry = entries[digest].flatMap { ContinuousClock.now - $0.checkedAt < lifetime ? $0 : nil }
-                ?? Entry(license: license, sites: [], checkedAt: .now)
-            entry.license = license
-            entry.sites.insert(siteDigest)
-            entries[digest] = entry
+        let now = ContinuousClock.now
+        enum Use { case license(License, refresh: Bool), read }
+        let use: Use = state.withLock { state in
+            guard var entry = state.entries[digest], now - entry.readAt < usableFor, entry.license.products.contains(product),
+                entry.license.status(at: currentTimeMillis()) == .active, entry.license.siteLimit == nil || entry.sites.contains(siteDigest)
+            else { return .read }
+            let refresh = now - entry.readAt >= freshFor && !entry.refreshing
+            if refresh {
+                entry.refreshing = true
+                state.entries[digest] = entry
+            }
+            return .license(entry.license, refresh: refresh)
         }
-        return license
+        switch use {
+        case .license(let license, let refresh):
+            if refresh {
+                Task { _ = try? await self.read(key: key, digest: digest, product: product, site: site, siteDigest: siteDigest) }
+            }
+            return license
+        case .read:
+            return try await read(key: key, digest: digest, product: product, site: site, siteDigest: siteDigest)
+        }
     }
 
-    private func remembered(_ digest: String, product: ProductID, siteDigest: String) -> License? {
-        entries.withLock { entries in
-            guard let entry = entries[digest], ContinuousClock.now - entry.checkedAt < lifetime, entry.license.products.contains(product),
-                entry.license.status(at: currentTimeMillis()) == .active, entry.license.siteLimit == nil || entry.sites.contains(siteDigest)
-            else { return nil }
-            return entry.license
+    private func read(key: String, digest: String, product: ProductID, site: String, siteDigest: String) async throws -> License {
+        let (generation, started) = state.withLock { ($0.generation, ContinuousClock.now) }
+        do {
+            let license = try await store.checkLicense(key: key, for: product, site: site)
+            state.withLock { state in
+                guard state.generation == generation else { return }
+                if state.entries.count >= capacity { state.entries.removeAll() }
+                var entry = state.entries[digest] ?? Entry(license: license, sites: [], readAt: started)
+                if entry.readAt <= started {
+                    entry.license = license
+                    entry.readAt = started
+                }
+                entry.sites.insert(siteDigest)
+                entry.refreshing = false
+                state.entries[digest] = entry
+            }
+            return license
+        } catch {
+            // Refused now: forget it, so the next request asks the store and gets the refusal.
+            state.withLock { $0.entries[digest] = nil }
+            throw error
         }
     }
 }

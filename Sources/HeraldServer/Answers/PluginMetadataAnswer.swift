@@ -7,7 +7,7 @@ import NIOCore
 ///
 /// The metadata of a build (the readme's sections rendered as HTML included) is encoded once
 /// per product revision, build and base URL for sites without a license; the site's notices
-/// are put in front as `messages` when there are any.
+/// go in as `messages`, at their place in the sorted keys, when there are any.
 enum PluginMetadataAnswer {
     static func body(for answer: SiteAnswers.Answer, build: Build, downloadURL: String?, snapshots: CatalogSnapshots) throws -> ByteBuffer {
         let encode = {
@@ -21,11 +21,16 @@ enum PluginMetadataAnswer {
             answer.question.license == nil
             ? try snapshots.derivedNow("metadata:\(build.hash):\(answer.urls.base)", of: answer.snapshot, make: encode) : try encode()
         guard let notices = answer.wordpressNotices else { return metadata }
+        // `messages` sorts just before `name`, which every answer has. The keys before it hold
+        // plain strings, whose quotes are escaped, so the first `,"name":` is that key.
+        let bytes = metadata.readableBytesView
+        let marker = Array(#","name":"#.utf8)
+        guard let split = bytes.indices.first(where: { bytes[$0...].starts(with: marker) }) else { return metadata }
         var json = JSONWriter(capacity: metadata.readableBytes + 256)
-        json.raw("{\"messages\":")
+        json.raw(metadata.getSlice(at: metadata.readerIndex, length: split - bytes.startIndex) ?? ByteBuffer())
+        json.key("messages")
         json.notices(notices)
-        json.raw(",")
-        json.raw(metadata.getSlice(at: metadata.readerIndex + 1, length: metadata.readableBytes - 1) ?? ByteBuffer())
+        json.raw(metadata.getSlice(at: split, length: bytes.endIndex - split) ?? ByteBuffer())
         return json.buffer
     }
 }

@@ -45,13 +45,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let head):
-            if awaitingAnswers == 0, context.channel.isWritable, let body = answer(head) {
+            if awaitingAnswers == 0, context.channel.isWritable, let response = response(to: head) {
                 discardingRequest = true
-                if ContentCoding.acceptsGzip(head.headerFields[values: .acceptEncoding]), let gzipped = try? ContentCoding.gzip(body) {
-                    respond(with: gzipped, gzipped: true, context: context)
-                } else {
-                    respond(with: body, gzipped: false, context: context)
-                }
+                respond(with: response.body, gzipped: response.gzipped, context: context)
                 return
             }
             awaitingAnswers += 1
@@ -69,8 +65,20 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
-    /// The answer's bytes, or nil when the router must answer.
-    private func answer(_ head: HTTPRequest) -> ByteBuffer? {
+    /// The bytes to send, gzipped when the client accepts it, and the check counted in the
+    /// install statistics; nil when the router must answer (and count) instead.
+    private func response(to head: HTTPRequest) -> (body: ByteBuffer, gzipped: Bool)? {
+        guard let (counted, body) = answer(head) else { return nil }
+        let gzipped = ContentCoding.acceptsGzip(head.headerFields[values: .acceptEncoding])
+        guard let sent = gzipped ? try? ContentCoding.gzip(body) : body else { return nil }
+        // Counted last, once the answer is certain to be sent from here.
+        if let counted, let statistics, !statistics.recordNow(counted) { return nil }
+        return (sent, gzipped)
+    }
+
+    /// The answer's bytes, with the answer when the install statistics count it (as the
+    /// router's route does); nil when the router must answer.
+    private func answer(_ head: HTTPRequest) -> (counted: SiteAnswers.Answer?, body: ByteBuffer)? {
         // `Connection: close` and upgrades are the router's to handle.
         let connection = head.headerFields[.connection]?.lowercased()
         guard head.method == .get, connection == nil || connection == "keep-alive", let target = head.path,
@@ -81,19 +89,20 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case "/api/check_for_update", "/api/check_for_update/":
             let fields = RequestFields(uri: URI(target))
             guard let product = try? ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? ""),
-                let answer = answers.answerInMemory(head, fields: fields, names: .updateCheck, product: product),
-                statistics?.recordNow(answer) ?? true
+                let answer = answers.answerInMemory(head, fields: fields, names: .updateCheck, product: product)
             else { return nil }
             let links = answer.decision.updateAvailable ? answers.unlicensedLinks(for: answer) : nil
-            return try? UpdateCheckAnswer.body(for: answer, links: links, snapshots: answers.snapshots)
+            return (try? UpdateCheckAnswer.body(for: answer, links: links, snapshots: answers.snapshots)).map { (answer, $0) }
         case "/wordpress", "/wordpress/":
             let fields = RequestFields(uri: URI(target))
             guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),
                 let answer = answers.answerInMemory(head, fields: fields, names: .pluginMetadata, product: product, serves: { $0.kind != .app }),
                 let build = answer.decision.build
             else { return nil }
-            return try? PluginMetadataAnswer.body(
+            let body = try? PluginMetadataAnswer.body(
                 for: answer, build: build, downloadURL: answers.unlicensedLinks(for: answer)?.download, snapshots: answers.snapshots)
+            // plugin-update-checker's questions are not counted in the statistics.
+            return body.map { (nil, $0) }
         default:
             return nil
         }
