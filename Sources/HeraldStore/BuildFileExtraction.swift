@@ -119,7 +119,11 @@ public enum BuildFileExtraction {
                 guard seen.insert(entryPath).inserted else {
                     throw HeraldError.refusedArchiveEntry("the archive has the entry \(quoted(entryPath)) twice")
                 }
-                total += Int64(entry.uncompressedSize)
+                // Checked: a crafted size must be a refusal, never a trap.
+                guard let size = Int64(exactly: entry.uncompressedSize), case (let sum, false) = total.addingReportingOverflow(size) else {
+                    throw HeraldError.invalidArchive("an entry's size is out of range")
+                }
+                total = sum
             }
         }
         guard total <= maximumUnpackedSize else {
@@ -142,7 +146,7 @@ public enum BuildFileExtraction {
             throw BlobStoreError(operation: "create", path: target, code: errno)
         }
         defer { try? output.close() }
-        let declared = Int64(entry.uncompressedSize)
+        guard let declared = Int64(exactly: entry.uncompressedSize) else { throw HeraldError.invalidArchive("an entry's size is out of range") }
         var written: Int64 = 0
         let checksum: CRC32
         do {

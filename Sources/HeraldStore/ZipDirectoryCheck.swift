@@ -30,18 +30,21 @@ enum ZipDirectoryCheck {
         var directoryOffset = UInt64(tail.le32(endIndex + 16))
         let endOffset = size - tailLength + UInt64(endIndex)
 
-        if entries == 0xFFFF || directorySize == 0xFFFF_FFFF || directoryOffset == 0xFFFF_FFFF {
-            // zip64: a locator just before the record points at the zip64 end record.
-            guard endOffset >= 20 else { throw HeraldError.invalidArchive("a zip64 locator is missing") }
-            let locator = try read(handle, at: endOffset - 20, count: 20)
-            guard locator.le32(0) == 0x0706_4b50 else { throw HeraldError.invalidArchive("a zip64 locator is missing") }
+        // zip64: a locator just before the record points at the zip64 end record. ZIPFoundation
+        // uses that record whenever the locator is there, whatever the 32-bit fields say, so it
+        // is read (and checked) then too; the arithmetic is checked, for files of any size.
+        let zip64 = entries == 0xFFFF || directorySize == 0xFFFF_FFFF || directoryOffset == 0xFFFF_FFFF
+        let locator = endOffset >= 20 ? try read(handle, at: endOffset - 20, count: 20) : nil
+        if let locator, locator.le32(0) == 0x0706_4b50 {
             let recordOffset = locator.le64(8)
-            guard recordOffset <= size - 56 else { throw HeraldError.invalidArchive("the zip64 record lies outside the file") }
+            guard size >= 56, recordOffset <= size - 56 else { throw HeraldError.invalidArchive("the zip64 record lies outside the file") }
             let record = try read(handle, at: recordOffset, count: 56)
             guard record.le32(0) == 0x0606_4b50 else { throw HeraldError.invalidArchive("the zip64 record is damaged") }
             entries = record.le64(32)
             directorySize = record.le64(40)
             directoryOffset = record.le64(48)
+        } else if zip64 {
+            throw HeraldError.invalidArchive("a zip64 locator is missing")
         }
         guard directorySize <= UInt64(directoryLimit), directoryOffset <= size, directorySize <= size - directoryOffset,
             entries <= directorySize / 46 + 1
