@@ -86,8 +86,9 @@ struct WordPressRoutes<Context: RequestContext> {
             (Self.folder(of: $0.kind), $0.id.rawValue) < (Self.folder(of: $1.kind), $1.id.rawValue)
         }
         for product in packages {
-            guard try await store.channel(channel, of: product.id) != nil else { continue }
-            for build in try await store.servedBuilds(for: channel, of: product.id) {
+            guard let snapshot = try await answers.snapshots.snapshot(of: product.id), let serving = try? snapshot.servingChannel(for: channel)
+            else { continue }
+            for build in try await servedBuilds(on: serving.id, of: snapshot) {
                 paths.append("packages/\(Self.folder(of: product.kind))/\(product.id)/\(build.version)/release.json")
             }
         }
@@ -126,9 +127,12 @@ struct WordPressRoutes<Context: RequestContext> {
 
     /// Every version the answer's channel has served, from memory while the product is unchanged.
     private func servedBuilds(_ answer: SiteAnswers.Answer) async throws -> [Build] {
-        let channel = answer.decision.servingChannel
-        return try await answers.snapshots.derived("wordpress-versions:\(channel)", of: answer.snapshot) {
-            try await store.servedBuilds(for: channel, of: answer.product.id)
+        try await servedBuilds(on: answer.decision.servingChannel, of: answer.snapshot)
+    }
+
+    private func servedBuilds(on channel: ChannelID, of snapshot: CatalogSnapshot) async throws -> [Build] {
+        try await answers.snapshots.derived("wordpress-versions:\(channel)", of: snapshot) {
+            try await store.servedBuilds(for: channel, of: snapshot.product.id)
         }
     }
 
