@@ -30,6 +30,10 @@ struct JSONWriter {
         buffer.writeStaticString("\":")
     }
 
+    mutating func integer(_ value: Int64) {
+        buffer.writeString(String(value))
+    }
+
     mutating func bool(_ value: Bool) {
         buffer.writeStaticString(value ? "true" : "false")
     }

@@ -92,7 +92,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 let answer = answers.answerInMemory(head, fields: fields, names: .updateCheck, product: product)
             else { return nil }
             let links = answer.decision.updateAvailable ? answers.unlicensedLinks(for: answer) : nil
-            return (try? UpdateCheckAnswer.body(for: answer, links: links, snapshots: answers.snapshots)).map { (answer, $0) }
+            return (answer, UpdateCheckAnswer.body(for: answer, links: links))
         case "/wordpress", "/wordpress/":
             let fields = RequestFields(uri: URI(target))
             guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),

@@ -1,4 +1,3 @@
-import Foundation
 import HeraldCore
 import NIOCore
 
@@ -8,10 +7,10 @@ import NIOCore
 /// `{"messages": [...], "response": {"update_available", "new_version", "current_version",
 /// "product_id", "product_name", "channel"}}`, and when the build is offered also `build`,
 /// `download_url`, `persistent_download_url`, `authenticated_download_url`, `requires`,
-/// `tested`, `requires_php` and `changelog`. Keys are sorted. The build object of a site
-/// without a license is encoded once per product revision, build and base URL.
+/// `tested`, `requires_php` and `changelog`. Keys are sorted, so the bytes are those
+/// JSONEncoder writes with `.sortedKeys` and `.withoutEscapingSlashes`.
 enum UpdateCheckAnswer {
-    static func body(for answer: SiteAnswers.Answer, links: BuildLinks?, snapshots: CatalogSnapshots) throws -> ByteBuffer {
+    static func body(for answer: SiteAnswers.Answer, links: BuildLinks?) -> ByteBuffer {
         let decision = answer.decision
         var json = JSONWriter()
         json.raw("{\"messages\":")
@@ -23,7 +22,7 @@ enum UpdateCheckAnswer {
             json.key("authenticated_download_url", first: true)
             json.string(links.authenticated)
             json.key("build")
-            json.raw(try buildObject(build, links: links, answer: answer, snapshots: snapshots))
+            writeBuild(build, links: links, into: &json)
             json.key("changelog")
             json.string(build.changelog)
             json.key("channel")
@@ -61,16 +60,53 @@ enum UpdateCheckAnswer {
         return json.buffer
     }
 
-    /// The build object; a licensed site's carries links made for it alone, so it is not kept.
-    private static func buildObject(
-        _ build: Build, links: BuildLinks, answer: SiteAnswers.Answer, snapshots: CatalogSnapshots
-    ) throws -> ByteBuffer {
-        let encode = {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return ByteBuffer(bytes: try encoder.encode(BuildResource(build: build, links: links)))
+    /// The build object, as ``BuildResource`` encodes it (keys sorted), written directly.
+    static func writeBuild(_ build: Build, links: BuildLinks, into json: inout JSONWriter) {
+        json.raw("{")
+        json.key("build_hash", first: true)
+        json.string(build.hash.rawValue)
+        // `{name, version}`, each left out when unknown, as its synthesised Encodable does.
+        json.key("builder")
+        json.raw("{")
+        if let name = build.builder.name {
+            json.key("name", first: true)
+            json.string(name)
         }
-        guard answer.question.license == nil else { return try encode() }
-        return try snapshots.derivedNow("build:\(build.hash):\(answer.urls.base)", of: answer.snapshot, make: encode)
+        if let version = build.builder.version {
+            json.key("version", first: build.builder.name == nil)
+            json.string(version)
+        }
+        json.raw("}")
+        json.key("changelog")
+        json.string(build.changelog)
+        json.key("channel")
+        json.string(build.channel.rawValue)
+        json.key("download_url")
+        json.string(links.download)
+        json.key("file_name")
+        json.string(build.fileName.rawValue)
+        json.key("is_latest")
+        json.bool(build.isLatest)
+        json.key("md5")
+        json.string(build.md5)
+        json.key("persistent_download_url")
+        json.string(links.persistent)
+        json.key("product")
+        json.string(build.product.rawValue)
+        json.key("requires")
+        json.string(build.requires)
+        json.key("requires_php")
+        json.string(build.requiresPHP)
+        json.key("size")
+        json.integer(build.size)
+        json.key("tested")
+        json.string(build.tested)
+        json.key("timestamp")
+        json.integer(build.timestamp)
+        json.key("uploaded_by")
+        json.string(build.uploadedBy)
+        json.key("version")
+        json.string(build.version.rawValue)
+        json.raw("}")
     }
 }
