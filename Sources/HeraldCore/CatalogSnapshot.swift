@@ -39,9 +39,4 @@ public struct CatalogSnapshot: Sendable {
     public func servingChannel(for id: ChannelID) throws(HeraldError) -> Channel {
         try resolution.resolveServingChannel(for: id, of: product.id)
     }
-
-    /// The build every site on `id` gets outside any rollout; nil while the channel has none.
-    public func servedBuild(for id: ChannelID) throws(HeraldError) -> Build? {
-        try servingChannel(for: id).ownServedBuild.flatMap { builds[$0] }
-    }
 }

@@ -142,7 +142,7 @@ final class CatalogSnapshots: Service, Sendable {
         return value
     }
 
-    /// An encoded answer (a build object, plugin metadata) made at once, on any thread, and
+    /// An encoded answer (plugin metadata) made at once, on any thread, and
     /// kept like ``derived(_:of:make:)`` values but apart from them.
     func derivedNow<T: Sendable>(_ key: String, of snapshot: CatalogSnapshot, make: () throws -> T) throws -> T {
         if let kept: T = kept(key, of: snapshot, in: \.encoded) { return kept }
