@@ -65,6 +65,11 @@ public struct Product: Hashable, Sendable {
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs and newlines; for Core, which has no Foundation.
     public func trimmingWhitespace() -> String {
+        // Most text (every site address, every version) starts and ends with a printable ASCII character.
+        let text = String(self)
+        if let first = text.utf8.first, let last = text.utf8.last, (0x21..<0x7F).contains(first), (0x21..<0x7F).contains(last) {
+            return text
+        }
         let scalars = unicodeScalars
         guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
             let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })

@@ -71,11 +71,9 @@ public func buildApplication(
     let serverName = "Herald"
     var app = Application(
         router: router,
-        // Handlers per connection, before the router: requests NIO cannot parse get the JSON
-        // envelope, and the site questions that need no database are answered at once.
-        server: .http1(configuration: .init(additionalChannelHandlers: [
-            MalformedRequestHandler(), SiteAnswerHandler(answers: answers, statistics: statistics, serverName: serverName),
-        ])),
+        // Handlers per connection, before the router: the site questions that need no database
+        // are answered at once, and requests NIO cannot parse get the JSON envelope.
+        server: HeraldHTTP1Channel.server(answers: answers, statistics: statistics, serverName: serverName, idleTimeout: nil),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
         // Services stop in reverse order: the statistics are written before the store closes.
         services: services,

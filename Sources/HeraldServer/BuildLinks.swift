@@ -21,7 +21,17 @@ struct BuildLinks: Sendable {
     /// The links of a licensed site: a signed, expiring link for it alone, which is the only
     /// download of a premium product.
     static func make(for build: Build, product: Product, license: License, urls: PublicURL, links: LicensedDownloadLinks) async throws -> BuildLinks {
-        let link = try await links.link(to: build, license: license, now: currentTimeMillis() / 1000)
+        licensed(for: build, product: product, urls: urls, link: try await links.link(to: build, license: license, now: currentTimeMillis() / 1000))
+    }
+
+    /// ``make(for:product:license:urls:links:)`` made at once: nil until the links' signing key has been read.
+    static func makeNow(for build: Build, product: Product, license: License, urls: PublicURL, links: LicensedDownloadLinks) -> BuildLinks? {
+        links.linkNow(to: build, license: license, now: currentTimeMillis() / 1000).map {
+            licensed(for: build, product: product, urls: urls, link: $0)
+        }
+    }
+
+    private static func licensed(for build: Build, product: Product, urls: PublicURL, link: LicensedDownloadLinks.Link) -> BuildLinks {
         let signed = "\(urls.base)/licensed/\(build.product)/\(build.hash)/\(build.fileName)?\(link.query)"
         guard !product.premium else { return BuildLinks(download: signed, persistent: nil, authenticated: signed) }
         return BuildLinks(download: urls.download(of: build), persistent: urls.persistentDownload(of: build), authenticated: signed)

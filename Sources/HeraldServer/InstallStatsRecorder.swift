@@ -1,3 +1,4 @@
+import Crypto
 import HeraldCore
 import HeraldStore
 import Logging
@@ -5,21 +6,38 @@ import ServiceLifecycle
 import Synchronization
 
 /// Collects what update checks report and writes it to the store in batches, off the request
-/// path: a check only adds its sample to a dictionary in memory; once a second (and when the
-/// server stops) the samples are written as one transaction.
+/// path: a check only adds to a few dictionaries in memory; once a second (and when the
+/// server stops) what is new is written as a few transactions.
 ///
-/// Samples of one site and product are merged until written, so the memory held is bounded
-/// by the number of distinct sites per second; past ``capacity`` new sites are counted as
-/// dropped and logged rather than held. Rows older than ``retentionDays`` are pruned hourly.
+/// A site's row is written when it first checks in a day and when what it reports changes;
+/// checks themselves are counted per product. The sites written today are remembered (up to
+/// ``remembered``, by a fingerprint of what each reported), so a site that asks again with
+/// nothing new costs no write. Memory is bounded: past ``capacity`` new reports a second are
+/// counted as dropped and logged rather than held, and past ``remembered`` sites a day the
+/// rest are written at every check. Rows older than ``retentionDays`` are pruned hourly.
 final class InstallStatsRecorder: Service, Sendable {
     private struct SiteKey: Hashable {
         let product: ProductID
-        let siteDigest: String
+        let site: SHA256.Digest
     }
 
-    private struct Pending {
-        var samples: [SiteKey: (sample: InstallSample, checks: Int64)] = [:]
+    /// What one site reported, before it is written.
+    private struct Report: Hashable {
+        let channel: ChannelID
+        let version: String?
+        let wordpressVersion: String?
+        let phpVersion: String?
+    }
+
+    private struct State {
+        /// Reports not written yet.
+        var pending: [SiteKey: Report] = [:]
+        /// Checks not written yet, per product.
+        var checks: [ProductID: Int64] = [:]
         var dropped = 0
+        /// The fingerprint of what each site written on ``day`` reported.
+        var written: [SiteKey: Int] = [:]
+        var day: Int64 = 0
     }
 
     /// How many sites one transaction of a flush writes.
@@ -28,31 +46,19 @@ final class InstallStatsRecorder: Service, Sendable {
     private let store: any Store
     private let logger: Logger
     private let capacity: Int
+    private let remembered: Int
     let retentionDays: Int64
-    private let pending = Mutex(Pending())
+    private let state = Mutex(State())
     private let salt = Mutex<String?>(nil)
     /// Serialises flushes, so a flush asked for by a stats request and the periodic one do not interleave.
     private let flushing = FlushGate()
 
-    init(store: any Store, logger: Logger, capacity: Int = 100_000, retentionDays: Int64 = 90) {
+    init(store: any Store, logger: Logger, capacity: Int = 100_000, remembered: Int = 200_000, retentionDays: Int64 = 90) {
         self.store = store
         self.logger = logger
         self.capacity = capacity
+        self.remembered = remembered
         self.retentionDays = retentionDays
-    }
-
-    /// Counts one check.
-    private func record(_ sample: InstallSample) {
-        let key = SiteKey(product: sample.product, siteDigest: sample.siteDigest)
-        pending.withLock { pending in
-            if let known = pending.samples[key] {
-                pending.samples[key] = (sample, known.checks + 1)
-            } else if pending.samples.count < capacity {
-                pending.samples[key] = (sample, 1)
-            } else {
-                pending.dropped += 1
-            }
-        }
     }
 
     /// Counts the check `answer` answered, when the site gave its address.
@@ -69,42 +75,81 @@ final class InstallStatsRecorder: Service, Sendable {
         guard let site = answer.question.site else { return true }
         guard let salt = salt.withLock({ $0 }) else { return false }
         let question = answer.question
-        record(
-            InstallSample(
-                product: answer.product.id, siteDigest: InstallSample.siteDigest(of: site, salt: salt), channel: answer.decision.channel,
-                version: question.installedVersion?.rawValue, wordpressVersion: question.wordpressVersion, phpVersion: question.phpVersion))
+        let key = SiteKey(product: answer.product.id, site: InstallSample.siteDigest(of: site, salt: salt))
+        let report = Report(
+            channel: answer.decision.channel, version: question.installedVersion?.rawValue, wordpressVersion: question.wordpressVersion,
+            phpVersion: question.phpVersion)
+        let fingerprint = report.hashValue
+        state.withLock { state in
+            state.checks[key.product, default: 0] += 1
+            guard state.written[key] != fingerprint else { return }
+            if state.pending.count < capacity || state.pending[key] != nil {
+                state.pending[key] = report
+            } else {
+                state.dropped += 1
+            }
+        }
         return true
     }
 
     /// Writes what is pending now.
     func flush() async throws {
         try await flushing.run {
-            let (batch, dropped) = pending.withLock { pending in
-                defer { pending = Pending() }
-                return (Array(pending.samples.values), pending.dropped)
+            let day = Self.today()
+            let (reports, checks, dropped) = state.withLock { state in
+                defer {
+                    state.pending = [:]
+                    state.checks = [:]
+                    state.dropped = 0
+                }
+                if state.day != day {
+                    state.written = [:]
+                    state.day = day
+                }
+                return (Array(state.pending), state.checks, state.dropped)
             }
             if dropped > 0 {
                 logger.warning("install statistics dropped \(dropped) checks: more than \(capacity) new sites in one second")
             }
-            // Written a few hundred sites per transaction, so a second's worth of distinct
-            // sites never holds the database from the questions that need it.
+            // Written a few hundred sites per transaction, so a second's worth of new sites
+            // never holds the database from the questions that need it; the checks go with
+            // the first.
             var written = 0
+            var checksWritten = false
             do {
-                while written < batch.count {
-                    let chunk = Array(batch[written..<min(written + Self.sitesPerTransaction, batch.count)])
-                    try await store.recordInstallSamples(chunk, day: Self.today())
+                repeat {
+                    let chunk = reports[written..<min(written + Self.sitesPerTransaction, reports.count)]
+                    let samples = chunk.map { key, report in
+                        InstallSample(
+                            product: key.product, siteDigest: key.site.hexString, channel: report.channel, version: report.version,
+                            wordpressVersion: report.wordpressVersion, phpVersion: report.phpVersion)
+                    }
+                    try await store.recordInstallSamples(samples, checks: checksWritten ? [:] : checks, day: day)
+                    checksWritten = true
                     written += chunk.count
-                }
+                    remember(chunk, day: day)
+                } while written < reports.count
             } catch {
                 // Keep what was not written for the next flush rather than lose it.
-                pending.withLock { pending in
-                    for entry in batch[written...] {
-                        let key = SiteKey(product: entry.sample.product, siteDigest: entry.sample.siteDigest)
-                        let later = pending.samples[key]
-                        pending.samples[key] = (later?.sample ?? entry.sample, entry.checks + (later?.checks ?? 0))
+                state.withLock { state in
+                    for (key, report) in reports[written...] where state.pending[key] == nil {
+                        state.pending[key] = report
+                    }
+                    if !checksWritten {
+                        state.checks.merge(checks, uniquingKeysWith: +)
                     }
                 }
                 throw error
+            }
+        }
+    }
+
+    /// Notes that `reports` are written for `day`, so the same reports again cost no write.
+    private func remember(_ reports: ArraySlice<(key: SiteKey, value: Report)>, day: Int64) {
+        state.withLock { state in
+            guard state.day == day else { return }
+            for (key, report) in reports where state.written.count < remembered || state.written[key] != nil {
+                state.written[key] = report.hashValue
             }
         }
     }

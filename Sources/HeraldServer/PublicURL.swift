@@ -14,14 +14,21 @@ struct PublicURL: Sendable {
     }
 
     init(configured: String?, head: HTTPRequest) {
+        self.init(
+            configured: configured, forwardedProto: head.headerFields[Self.forwardedProto], forwardedHost: head.headerFields[Self.forwardedHost],
+            host: head.authority)
+    }
+
+    /// From the values of `X-Forwarded-Proto`, `X-Forwarded-Host` and `Host`, as sent.
+    init(configured: String?, forwardedProto: String?, forwardedHost: String?, host: String?) {
         if let configured, !configured.isEmpty {
             base = configured.hasSuffix("/") ? String(configured.dropLast()) : configured
             return
         }
-        let forwardedProto = head.headerFields[Self.forwardedProto]?.split(separator: ",").first.map { $0.trimmingWhitespace().lowercased() }
-        let scheme = forwardedProto == "https" ? "https" : "http"
-        let forwardedHost = head.headerFields[Self.forwardedHost]?.split(separator: ",").first.map { $0.trimmingWhitespace() }
-        let host = [forwardedHost, head.authority]
+        let proto = forwardedProto?.split(separator: ",").first.map { $0.trimmingWhitespace().lowercased() }
+        let scheme = proto == "https" ? "https" : "http"
+        let forwardedHost = forwardedHost?.split(separator: ",").first.map { $0.trimmingWhitespace() }
+        let host = [forwardedHost, host]
             .compactMap { $0 }
             .first(where: Self.isPlausibleHost) ?? "localhost"
         base = "\(scheme)://\(host)"

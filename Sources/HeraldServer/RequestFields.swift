@@ -8,7 +8,8 @@ import HummingbirdCore
 /// check_for_update accept all three.
 struct RequestFields: Sendable {
     private var values: [String: String] = [:]
-    private var present: Set<String> = []
+    /// Fields a JSON body sent as `null`: present, without a value.
+    private var nulls: Set<String> = []
 
     /// The largest form or JSON body read; these bodies hold a few short fields.
     static let bodyLimit = 64 * 1024
@@ -19,9 +20,53 @@ struct RequestFields: Sendable {
 
     /// The query fields of `uri`.
     init(uri: URI) {
-        for (key, value) in uri.queryParameters {
-            values[String(key)] = String(value)
-            present.insert(String(key))
+        self.init(queryString: uri.query.map { $0[...] } ?? "")
+    }
+
+    /// The fields of a query string (what follows `?`, without any `#` fragment): `name=value`
+    /// pairs split on `&`, the value percent-decoded (or kept as sent when its encoding is
+    /// broken), a name without `=` present with an empty value; the last of a repeated name wins.
+    init(queryString query: Substring) {
+        for pair in query.utf8.split(separator: UInt8(ascii: "&")) {
+            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else {
+                values[String(Substring(pair))] = ""
+                continue
+            }
+            let value = Substring(pair[pair.index(after: equals)...])
+            values[String(Substring(pair[..<equals]))] = Self.percentDecoded(value) ?? String(value)
+        }
+    }
+
+    /// `text` with each `%XX` replaced by its byte; nil when a `%` is not followed by two hex digits.
+    private static func percentDecoded(_ text: Substring) -> String? {
+        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+        let utf8 = text.utf8
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count) { decoded -> String? in
+            var count = 0
+            var index = utf8.startIndex
+            while index != utf8.endIndex {
+                var byte = utf8[index]
+                index = utf8.index(after: index)
+                if byte == UInt8(ascii: "%") {
+                    guard index != utf8.endIndex, let high = hexValue(utf8[index]) else { return nil }
+                    index = utf8.index(after: index)
+                    guard index != utf8.endIndex, let low = hexValue(utf8[index]) else { return nil }
+                    index = utf8.index(after: index)
+                    byte = high << 4 | low
+                }
+                decoded[count] = byte
+                count += 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: decoded[..<count]), as: UTF8.self)
+        }
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
         }
     }
 
@@ -46,7 +91,7 @@ struct RequestFields: Sendable {
     }
 
     /// True when the field was sent, even empty or `null`.
-    func contains(_ name: String) -> Bool { present.contains(name) }
+    func contains(_ name: String) -> Bool { values[name] != nil || nulls.contains(name) }
 
     /// A field's value; empty counts as absent.
     subscript(_ name: String) -> String? {
@@ -73,7 +118,7 @@ struct RequestFields: Sendable {
         }
         for (key, field) in object {
             values[key] = field.text
-            present.insert(key)
+            if field.text == nil { nulls.insert(key) } else { nulls.remove(key) }
         }
     }
 
@@ -107,7 +152,7 @@ struct RequestFields: Sendable {
                 throw HeraldError.invalidInput("the form field \(quoted(key)) is badly encoded")
             }
             values[key] = value
-            present.insert(key)
+            nulls.remove(key)
         }
     }
 

@@ -48,6 +48,14 @@ public final class LicensedDownloadLinks: Sendable {
         return Link(product: build.product, build: build.hash, licenseID: license.id, expires: expires, signature: signature)
     }
 
+    /// ``link(to:license:now:)`` made at once: nil until the signing key has been read.
+    public func linkNow(to build: Build, license: License, now: Int64) -> Link? {
+        guard let key = key.withLock({ $0 }) else { return nil }
+        let expires = now + lifetime.components.seconds
+        let signature = Self.signature(product: build.product, build: build.hash, licenseID: license.id, expires: expires, key: key)
+        return Link(product: build.product, build: build.hash, licenseID: license.id, expires: expires, signature: signature)
+    }
+
     /// The license the link was made for, when the link is intact and unexpired and the
     /// license still active and covering the product; throws `link_invalid`, `link_expired`,
     /// `license_revoked`, `license_expired` or `license_invalid` otherwise.
@@ -66,8 +74,12 @@ public final class LicensedDownloadLinks: Sendable {
     }
 
     private func sign(product: ProductID, build: BuildHash, licenseID: String, expires: Int64) async throws -> String {
+        Self.signature(product: product, build: build, licenseID: licenseID, expires: expires, key: try await signingKey())
+    }
+
+    private static func signature(product: ProductID, build: BuildHash, licenseID: String, expires: Int64, key: SymmetricKey) -> String {
         let message = "herald-download-link-v1\n\(product)\n\(build)\n\(licenseID)\n\(expires)"
-        return HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: try await signingKey()).hexString
+        return HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key).hexString
     }
 
     private func signingKey() async throws -> SymmetricKey {

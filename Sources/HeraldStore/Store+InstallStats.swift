@@ -23,9 +23,17 @@ public struct InstallSample: Hashable, Sendable {
         self.phpVersion = phpVersion
     }
 
-    /// The digest of a site's address under `salt`.
-    public static func siteDigest(of site: String, salt: String) -> String {
-        SHA256.hash(data: Data("\(salt)\n\(site)".utf8)).hexString
+    /// The digest of a site's address under `salt`; ``siteDigest`` is its hex form.
+    public static func siteDigest(of site: String, salt: String) -> SHA256.Digest {
+        var hasher = SHA256()
+        func add(_ text: String) {
+            var text = text
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        add(salt)
+        add("\n")
+        add(site)
+        return hasher.finalize()
     }
 }
 
@@ -44,30 +52,42 @@ public struct InstallStatistics: Sendable, Equatable {
 }
 
 extension Store {
-    /// Adds a batch of samples for `day` (days since 1970): one row per product, site and day,
-    /// holding the site's latest report and how many checks it made that day.
-    public func recordInstallSamples(_ samples: [(sample: InstallSample, checks: Int64)], day: Int64) async throws {
-        guard !samples.isEmpty else { return }
+    /// Writes a batch for `day` (days since 1970): each site's latest report (one row per
+    /// product, site and day) and how many checks each product answered. What belongs to a
+    /// product deleted meanwhile is left out.
+    public func recordInstallSamples(_ samples: [InstallSample], checks: [ProductID: Int64], day: Int64) async throws {
+        guard !samples.isEmpty || !checks.isEmpty else { return }
         try await withTransaction { database in
+            let named = Set(samples.map(\.product)).union(checks.keys).map(\.rawValue)
+            let existing = Set(
+                try await database.select().column("id").from("products").where("id", .in, named).all()
+                    .map { try $0.decode(column: "id", as: String.self) })
+            let kept = samples.filter { existing.contains($0.product.rawValue) }
             var start = 0
-            while start < samples.count {
-                let chunk = samples[start..<min(start + 100, samples.count)]
+            while start < kept.count {
+                let chunk = kept[start..<min(start + 100, kept.count)]
                 start += chunk.count
                 var insert = database.insert(into: "install_stats")
-                    .columns("product_id", "day", "site_sha256", "channel_id", "version", "wordpress_version", "php_version", "checks")
-                for (sample, checks) in chunk {
+                    .columns("product_id", "day", "site_sha256", "channel_id", "version", "wordpress_version", "php_version")
+                for sample in chunk {
                     insert = insert.values(
                         SQLBind(sample.product.rawValue), SQLBind(day), SQLBind(sample.siteDigest), SQLBind(sample.channel.rawValue),
-                        SQLBind(sample.version), SQLBind(sample.wordpressVersion), SQLBind(sample.phpVersion), SQLBind(checks))
+                        SQLBind(sample.version), SQLBind(sample.wordpressVersion), SQLBind(sample.phpVersion))
                 }
                 try await insert.onConflict(with: ["product_id", "day", "site_sha256"]) { update in
                     update.set(excludedValueOf: "channel_id").set(excludedValueOf: "version")
                         .set(excludedValueOf: "wordpress_version").set(excludedValueOf: "php_version")
-                        .set(
-                            "checks",
-                            to: SQLBinaryExpression(SQLColumn("checks", table: "install_stats"), .add, SQLExcludedColumn("checks")))
                 }.run()
             }
+            let counted = checks.filter { existing.contains($0.key.rawValue) }
+            guard !counted.isEmpty else { return }
+            var insert = database.insert(into: "install_checks").columns("product_id", "day", "checks")
+            for (product, count) in counted {
+                insert = insert.values(SQLBind(product.rawValue), SQLBind(day), SQLBind(count))
+            }
+            try await insert.onConflict(with: ["product_id", "day"]) { update in
+                update.set("checks", to: SQLBinaryExpression(SQLColumn("checks", table: "install_checks"), .add, SQLExcludedColumn("checks")))
+            }.run()
         }
     }
 
@@ -75,6 +95,7 @@ extension Store {
     public func pruneInstallStats(before day: Int64) async throws {
         try await withDatabase { database in
             try await database.delete(from: "install_stats").where("day", .lessThan, day).run()
+            try await database.delete(from: "install_checks").where("day", .lessThan, day).run()
         }
     }
 
@@ -93,7 +114,7 @@ extension Store {
             ).all()
             let checks = try await database.raw(
                 """
-                SELECT CAST(SUM(checks) AS BIGINT) AS checks FROM install_stats
+                SELECT CAST(SUM(checks) AS BIGINT) AS checks FROM install_checks
                 WHERE product_id = \(bind: product.rawValue) AND day >= \(bind: firstDay) AND day <= \(bind: lastDay)
                 """
             ).first()?.decode(column: "checks", as: Int64?.self) ?? 0

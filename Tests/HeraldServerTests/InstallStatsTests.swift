@@ -8,27 +8,26 @@ import Testing
 
 @Suite("Install statistics")
 struct InstallStatsTests {
-    @Test("100,000 checks from 5,000 sites: active sites per version, channel, WordPress and PHP, and the checks, counted exactly")
+    @Test("10,000 checks from 1,000 sites, then new reports from some: active sites by their latest report, and every check counted")
     func exactCounts() async throws {
-        try await TestServer.run { server in
+        try await TestServer.run(framework: .router) { server in
             #expect(try await server.upload(try PluginZip.make(version: "2.0")).0 == .created)
             #expect(try await server.upload(try PluginZip.make(version: "2.1-beta1"), channel: "beta").0 == .created)
             let versions = ["1.0", "1.1", "1.2", "1.3", "2.0"]
             let wordpress = ["6.4", "6.5", "6.6", "6.7"]
             let php = ["7.4", "8.1"]
-            func query(site: Int) -> String {
+            func query(site: Int, version: String? = nil) -> String {
                 "/api/check_for_update/?product_name=private_blog&release_channel=\(site % 10 == 0 ? "beta" : "stable")"
-                    + "&current_product_version=\(versions[site % 5])&wordpress_version=\(wordpress[site % 4])&php_version=\(php[site % 2])"
-                    + "&site_url=https://site\(site).example.org/"
+                    + "&current_product_version=\(version ?? versions[site % 5])&wordpress_version=\(wordpress[site % 4])"
+                    + "&php_version=\(php[site % 2])&site_url=https://site\(site).example.org/"
             }
-            // Every site checks 20 times; the sites take turns so that answers are computed and cached throughout.
+            // Every site checks 10 times; the sites take turns, so checks land before and after each write.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<8 {
                     group.addTask {
                         var check = worker
-                        while check < 100_000 {
-                            let site = check % 5_000
-                            let status = try await server.client.execute(uri: query(site: site), method: .get) { $0.status }
+                        while check < 10_000 {
+                            let status = try await server.client.execute(uri: query(site: check % 1_000), method: .get) { $0.status }
                             #expect(status == .ok)
                             check += 8
                         }
@@ -36,16 +35,43 @@ struct InstallStatsTests {
                 }
                 try await group.waitForAll()
             }
+            var (status, stats) = try await server.send(.get, "/api/v1/private_blog/stats?days=7")
+            #expect(status == .ok)
+            var answer = stats.response
+            #expect(answer["active_sites"] as? Int == 1_000)
+            #expect(answer["checks"] as? Int == 10_000)
+            #expect(answer["versions"] as? [String: Int] == Dictionary(uniqueKeysWithValues: versions.map { ($0, 200) }))
+            #expect(answer["wordpress_versions"] as? [String: Int] == Dictionary(uniqueKeysWithValues: wordpress.map { ($0, 250) }))
+            #expect(answer["php_versions"] as? [String: Int] == ["7.4": 500, "8.1": 500])
+            #expect(answer["channels"] as? [String: Int] == ["stable": 900, "beta": 100])
+
+            // The first 100 sites update to 2.0 and check twice more: counted once each, as 2.0.
+            for site in 0..<100 {
+                for _ in 0..<2 {
+                    #expect(try await server.client.execute(uri: query(site: site, version: "2.0"), method: .get) { $0.status } == .ok)
+                }
+            }
+            (status, stats) = try await server.send(.get, "/api/v1/private_blog/stats?days=7")
+            answer = stats.response
+            #expect(answer["active_sites"] as? Int == 1_000)
+            #expect(answer["checks"] as? Int == 10_200)
+            #expect(answer["versions"] as? [String: Int] == ["1.0": 180, "1.1": 180, "1.2": 180, "1.3": 180, "2.0": 280])
+            #expect(try await server.get("/api/v1/private_blog/stats").0 == .unauthorized)
+        }
+    }
+
+    @Test("A product removed from the database while its checks wait to be written does not hold up the others")
+    func removedProduct() async throws {
+        try await TestServer.run(framework: .router) { server in
+            for product in ["private_blog", "other_plugin"] {
+                let uri = "/api/check_for_update/?product_name=\(product)&current_product_version=1.0&site_url=https://one.example.org"
+                #expect(try await server.client.execute(uri: uri, method: .get) { $0.status } == .ok)
+            }
+            try await server.store.withDatabase { try await $0.raw("DELETE FROM products WHERE id = 'other_plugin'").run() }
             let (status, stats) = try await server.send(.get, "/api/v1/private_blog/stats?days=7")
             #expect(status == .ok)
-            let answer = stats.response
-            #expect(answer["active_sites"] as? Int == 5_000)
-            #expect(answer["checks"] as? Int == 100_000)
-            #expect(answer["versions"] as? [String: Int] == Dictionary(uniqueKeysWithValues: versions.map { ($0, 1_000) }))
-            #expect(answer["wordpress_versions"] as? [String: Int] == Dictionary(uniqueKeysWithValues: wordpress.map { ($0, 1_250) }))
-            #expect(answer["php_versions"] as? [String: Int] == ["7.4": 2_500, "8.1": 2_500])
-            #expect(answer["channels"] as? [String: Int] == ["stable": 4_500, "beta": 500])
-            #expect(try await server.get("/api/v1/private_blog/stats").0 == .unauthorized)
+            #expect(stats.response["active_sites"] as? Int == 1)
+            #expect(stats.response["checks"] as? Int == 1)
         }
     }
 }

@@ -55,28 +55,37 @@ final class LicenseChecks: Sendable {
     func check(key: String, for product: ProductID, site: String) async throws -> License {
         let digest = SHA256.hash(data: Data(key.utf8)).hexString
         let siteDigest = SHA256.hash(data: Data(site.utf8)).hexString
+        if let license = remembered(key: key, digest: digest, product: product, site: site, siteDigest: siteDigest) { return license }
+        return try await read(key: key, digest: digest, product: product, site: site, siteDigest: siteDigest)
+    }
+
+    /// ``check(key:for:site:)`` answered at once from what is remembered: nil when the store
+    /// must be asked (a license not seen lately, a site not seen active on it, a refusal).
+    func checkNow(key: String, for product: ProductID, site: String) -> License? {
+        remembered(
+            key: key, digest: SHA256.hash(data: Data(key.utf8)).hexString, product: product, site: site,
+            siteDigest: SHA256.hash(data: Data(site.utf8)).hexString)
+    }
+
+    /// The remembered license, still usable, covering `product`, active and known active on the
+    /// site; read again in the background once it is no longer fresh.
+    private func remembered(key: String, digest: String, product: ProductID, site: String, siteDigest: String) -> License? {
         let now = ContinuousClock.now
-        enum Use { case license(License, refresh: Bool), read }
-        let use: Use = state.withLock { state in
+        let (license, refresh): (License?, Bool) = state.withLock { state in
             guard var entry = state.entries[digest], now - entry.readAt < usableFor, entry.license.products.contains(product),
                 entry.license.status(at: currentTimeMillis()) == .active, entry.license.siteLimit == nil || entry.sites.contains(siteDigest)
-            else { return .read }
+            else { return (nil, false) }
             let refresh = now - entry.readAt >= freshFor && !entry.refreshing
             if refresh {
                 entry.refreshing = true
                 state.entries[digest] = entry
             }
-            return .license(entry.license, refresh: refresh)
+            return (entry.license, refresh)
         }
-        switch use {
-        case .license(let license, let refresh):
-            if refresh {
-                Task { _ = try? await self.read(key: key, digest: digest, product: product, site: site, siteDigest: siteDigest) }
-            }
-            return license
-        case .read:
-            return try await read(key: key, digest: digest, product: product, site: site, siteDigest: siteDigest)
+        if refresh {
+            Task { _ = try? await self.read(key: key, digest: digest, product: product, site: site, siteDigest: siteDigest) }
         }
+        return license
     }
 
     private func read(key: String, digest: String, product: ProductID, site: String, siteDigest: String) async throws -> License {

@@ -1,29 +1,28 @@
-import HTTPTypes
 import HeraldCore
 import Hummingbird
-import HummingbirdCore
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
 
 /// Answers the questions sites ask most, `GET /api/check_for_update` and
-/// `GET /wordpress/?action=get_metadata`, on the connection's event loop, before the router.
+/// `GET /wordpress/?action=get_metadata`, on the connection's event loop, before the router
+/// and before the request is converted to the framework's types (``HeraldHTTP1Channel``).
 ///
 /// Real update traffic is one distinct question per site, thousands a second; the answer is
 /// one decision over a snapshot in memory, and the framework's per-request hops between
 /// threads would cost more than the answer. This handler makes the very same
 /// ``SiteAnswers/answerInMemory(_:fields:names:product:serves:)`` decision and writes the
 /// very same bytes (``UpdateCheckAnswer``, ``PluginMetadataAnswer``) as the routes. Whatever
-/// needs the database (a license, a product not yet in memory, the statistics salt not yet
-/// read) or is an error passes on to the router unchanged.
+/// needs the database (a license not remembered, a product not yet in memory, the statistics
+/// salt or the download links' key not yet read) or is an error passes on to the router unchanged.
 ///
 /// HTTP/1.1 lets a client send several requests before reading any answer; the answers must
 /// come back in order. So a request is answered here only when no request passed on before it
 /// still waits for its answer, and only while the connection can take more.
 final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
 
     private let answers: SiteAnswers
     private let statistics: InstallStatsRecorder?
@@ -67,9 +66,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The bytes to send, gzipped when the client accepts it, and the check counted in the
     /// install statistics; nil when the router must answer (and count) instead.
-    private func response(to head: HTTPRequest) -> (body: ByteBuffer, gzipped: Bool)? {
+    private func response(to head: HTTPRequestHead) -> (body: ByteBuffer, gzipped: Bool)? {
         guard let (counted, body) = answer(head) else { return nil }
-        let gzipped = ContentCoding.acceptsGzip(head.headerFields[values: .acceptEncoding])
+        let gzipped = ContentCoding.acceptsGzip(head.headers["accept-encoding"])
         guard let sent = gzipped ? try? ContentCoding.gzip(body) : body else { return nil }
         // Counted last, once the answer is certain to be sent from here.
         if let counted, let statistics, !statistics.recordNow(counted) { return nil }
@@ -78,29 +77,32 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The answer's bytes, with the answer when the install statistics count it (as the
     /// router's route does); nil when the router must answer.
-    private func answer(_ head: HTTPRequest) -> (counted: SiteAnswers.Answer?, body: ByteBuffer)? {
-        // `Connection: close` and upgrades are the router's to handle.
-        let connection = head.headerFields[.connection]?.lowercased()
-        guard head.method == .get, connection == nil || connection == "keep-alive", let target = head.path,
-            let mark = target.firstIndex(of: "?"), !target.utf8.contains(UInt8(ascii: "#"))
+    private func answer(_ head: HTTPRequestHead) -> (counted: SiteAnswers.Answer?, body: ByteBuffer)? {
+        // HTTP/1.0, `Connection: close`, upgrades and absolute targets are the router's to handle.
+        let target = head.uri
+        guard head.method == .GET, head.version == .http1_1, head.isKeepAlive, !head.headers.contains(name: "upgrade"),
+            target.utf8.first == UInt8(ascii: "/"), let mark = target.firstIndex(of: "?"), !target.utf8.contains(UInt8(ascii: "#"))
         else { return nil }
         let path = target[..<mark]
         switch path {
         case "/api/check_for_update", "/api/check_for_update/":
-            let fields = RequestFields(uri: URI(target))
+            let fields = RequestFields(queryString: target[target.index(after: mark)...])
             guard let product = try? ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? ""),
                 let answer = answers.answerInMemory(head, fields: fields, names: .updateCheck, product: product)
             else { return nil }
-            let links = answer.decision.updateAvailable ? answers.unlicensedLinks(for: answer) : nil
+            var links: BuildLinks?
+            if answer.decision.updateAvailable {
+                guard let made = answers.linksNow(for: answer) else { return nil }
+                links = made
+            }
             return (answer, UpdateCheckAnswer.body(for: answer, links: links))
         case "/wordpress", "/wordpress/":
-            let fields = RequestFields(uri: URI(target))
+            let fields = RequestFields(queryString: target[target.index(after: mark)...])
             guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),
                 let answer = answers.answerInMemory(head, fields: fields, names: .pluginMetadata, product: product, serves: { $0.kind != .app }),
-                let build = answer.decision.build
+                let build = answer.decision.build, let links = answers.linksNow(for: answer)
             else { return nil }
-            let body = try? PluginMetadataAnswer.body(
-                for: answer, build: build, downloadURL: answers.unlicensedLinks(for: answer)?.download, snapshots: answers.snapshots)
+            let body = try? PluginMetadataAnswer.body(for: answer, build: build, downloadURL: links.download, snapshots: answers.snapshots)
             // plugin-update-checker's questions are not counted in the statistics.
             return body.map { (nil, $0) }
         default:
@@ -109,19 +111,20 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func respond(with body: ByteBuffer, gzipped: Bool, context: ChannelHandlerContext) {
-        var head = HTTPResponse(status: .ok)
-        head.headerFields[.contentType] = "application/json; charset=utf-8"
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(7)
+        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
         if gzipped {
-            head.headerFields[.contentEncoding] = "gzip"
-            head.headerFields[.vary] = "Accept-Encoding"
+            headers.add(name: "Content-Encoding", value: "gzip")
+            headers.add(name: "Vary", value: "Accept-Encoding")
         }
-        head.headerFields[.contentLength] = String(body.readableBytes)
-        head.headerFields[.server] = serverName
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        headers.add(name: "Server", value: serverName)
         let now = UTCDate.nowSeconds()
         if now != date.second { date = (now, UTCDate.http(now)) }
-        head.headerFields[.date] = date.text
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        headers.add(name: "Date", value: date.text)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 }

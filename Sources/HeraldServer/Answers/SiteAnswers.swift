@@ -2,6 +2,7 @@ import HTTPTypes
 import HeraldCore
 import HeraldStore
 import Hummingbird
+import NIOHTTP1
 
 /// The one way every endpoint that answers a site starts: read the site's question, take the
 /// product's snapshot from memory, and let ``CatalogSnapshot/decide(_:)`` say what the site
@@ -59,7 +60,7 @@ struct SiteAnswers: Sendable {
         guard let snapshot = try await snapshots.snapshot(of: product), serves(snapshot.product) else {
             throw HeraldError.unknownProduct(product)
         }
-        var question = try Self.question(fields, headers: request.headers, names: names, channel: channel)
+        var question = try Self.question(fields, userAgent: request.headers[.userAgent], names: names, channel: channel)
         if let key = fields["license"] ?? fields["license_key"] {
             question.license = try await licenses.check(key: key, for: product, site: question.site ?? "")
         }
@@ -67,16 +68,24 @@ struct SiteAnswers: Sendable {
     }
 
     /// The same answer as ``answer(_:fields:names:product:channel:serves:)``, made at once when
-    /// it needs no database: the product's snapshot is in memory and the site sends no license.
+    /// it needs no database: the product's snapshot is in memory and the site sends either no
+    /// license or one remembered as valid for it (``LicenseChecks/checkNow(key:for:site:)``).
     /// Nil otherwise, and for any question the router answers with an error.
     func answerInMemory(
-        _ head: HTTPRequest, fields: RequestFields, names: FieldNames, product: ProductID, serves: (Product) -> Bool = { _ in true }
+        _ head: HTTPRequestHead, fields: RequestFields, names: FieldNames, product: ProductID, serves: (Product) -> Bool = { _ in true }
     ) -> Answer? {
-        guard fields["license"] == nil, fields["license_key"] == nil, let snapshot = snapshots.snapshotInMemory(of: product),
-            serves(snapshot.product), let question = try? Self.question(fields, headers: head.headerFields, names: names, channel: nil),
-            let decision = try? snapshot.decide(question)
+        guard let snapshot = snapshots.snapshotInMemory(of: product), serves(snapshot.product),
+            var question = try? Self.question(fields, userAgent: head.headers.first(name: "user-agent"), names: names, channel: nil)
         else { return nil }
-        return Answer(snapshot: snapshot, question: question, decision: decision, urls: PublicURL(configured: publicURL, head: head))
+        if let key = fields["license"] ?? fields["license_key"] {
+            guard let license = licenses.checkNow(key: key, for: product, site: question.site ?? "") else { return nil }
+            question.license = license
+        }
+        guard let decision = try? snapshot.decide(question) else { return nil }
+        let urls = PublicURL(
+            configured: publicURL, forwardedProto: head.headers.first(name: "x-forwarded-proto"),
+            forwardedHost: head.headers.first(name: "x-forwarded-host"), host: head.headers.first(name: "host"))
+        return Answer(snapshot: snapshot, question: question, decision: decision, urls: urls)
     }
 
     /// The download URLs the answer gives: none when there is no build or the product is
@@ -92,18 +101,19 @@ struct SiteAnswers: Sendable {
         return try await BuildLinks.make(for: build, product: answer.product, license: license, urls: answer.urls, links: links)
     }
 
-    /// ``links(for:)`` for a site without a license, made at once.
-    func unlicensedLinks(for answer: Answer) -> BuildLinks? {
-        guard answer.decision.mayDownload, let build = answer.decision.build else { return nil }
-        return BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls)
+    /// ``links(for:)`` made at once, with no links as empty ones: nil when a licensed site's
+    /// link cannot be signed yet (``BuildLinks/makeNow(for:product:license:urls:links:)``).
+    func linksNow(for answer: Answer) -> BuildLinks? {
+        guard answer.decision.mayDownload, let build = answer.decision.build else { return BuildLinks() }
+        guard let license = answer.question.license else { return BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls) }
+        return BuildLinks.makeNow(for: build, product: answer.product, license: license, urls: answer.urls, links: links)
     }
 
     /// Reads a question from an endpoint's fields: the channel, the installed version, WordPress's
     /// version (`wordpress_version`, or WordPress's `User-Agent`), PHP's (`php_version` or
     /// plugin-update-checker's `php`) and the site (`site_url`, `install_id`, or the
     /// User-Agent). The license is the caller's to check.
-    static func question(_ fields: RequestFields, headers: HTTPFields, names: FieldNames, channel: ChannelID?) throws -> SiteQuestion {
-        let agent = headers[.userAgent]
+    static func question(_ fields: RequestFields, userAgent agent: String?, names: FieldNames, channel: ChannelID?) throws -> SiteQuestion {
         var named = channel
         if named == nil, let field = names.channel.first(where: { fields[$0] != nil }), let value = fields[field] {
             named = try ChannelID(validating: value, field: field)

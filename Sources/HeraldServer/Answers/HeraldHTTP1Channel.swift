@@ -1,0 +1,55 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Herald's HTTP/1.1 connection: the framework's, with ``SiteAnswerHandler`` placed before the
+/// conversion of requests to the framework's types.
+///
+/// The questions sites ask most are answered from NIO's own request head, so they skip the
+/// conversion of every request and answer between types, which costs as much as the answer
+/// itself. Everything else goes on to ``MalformedRequestHandler`` and the router unchanged.
+struct HeraldHTTP1Channel: HTTPChannelHandler {
+    let responder: HTTPChannelHandler.Responder
+    let answers: SiteAnswers
+    let statistics: InstallStatsRecorder?
+    let serverName: String
+    /// How long a connection may stay idle (no request read, no answer written) before it is closed.
+    let idleTimeout: Duration?
+
+    /// The server ``Application`` runs.
+    static func server(
+        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: Duration?
+    ) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            HeraldHTTP1Channel(
+                responder: responder, answers: answers, statistics: statistics, serverName: serverName, idleTimeout: idleTimeout)
+        }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>> {
+        channel.eventLoop.makeCompletedFuture {
+            // The framework's limits for a request head.
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = 80 * 1024
+            limits.maxHeaderListSize = 80 * 1024
+            limits.maxHeaderFieldCount = 1000
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(SiteAnswerHandler(answers: answers, statistics: statistics, serverName: serverName))
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(MalformedRequestHandler())
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    func handle(value: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, logger: Logger) async {
+        await handleHTTP(asyncChannel: value, logger: logger)
+    }
+}
