@@ -77,4 +77,15 @@ struct IdentifierTests {
             ((error as? HeraldError)?.message.count ?? .max) < 300
         }
     }
+
+    @Test(
+        "Trimming drops Unicode whitespace at both ends and nothing else",
+        arguments: [
+            ("plain", "plain"), ("  two words \t", "two words"), ("\r\n x\n", "x"), ("\u{A0}nbsp\u{2003}", "nbsp"), ("   ", ""), ("", ""),
+            (" é ", "é"), ("WordPress/6.7; https://a.example", "WordPress/6.7; https://a.example"), (" e\u{301} ", "e\u{301}"),
+        ])
+    func trimming(text: String, trimmed: String) {
+        #expect(text.trimmingWhitespace() == trimmed)
+        #expect(text[...].trimmingWhitespace() == trimmed)
+    }
 }

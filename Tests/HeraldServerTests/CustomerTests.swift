@@ -50,6 +50,21 @@ struct CustomerTests {
             #expect(download.1 == betaZip)
             #expect(download.2[HTTPField.Name("X-Content-Signature")!] != nil)
 
+            // plugin-update-checker with the license gets its own signed link in the metadata.
+            for _ in 0..<2 {
+                let metadata = try await server.client.execute(
+                    uri: "/wordpress/?action=get_metadata&slug=private_blog&license=\(key)", method: .get,
+                    headers: [.userAgent: "WordPress/6.7; https://one.example"]
+                ) { ($0.status, try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any]) }
+                #expect(metadata.0 == .ok)
+                #expect(metadata.1?["version"] as? String == "2.0-beta1")
+                #expect(metadata.1?["name"] as? String != nil)
+                let url = try #require(metadata.1?["download_url"] as? String)
+                #expect(url.contains("/licensed/private_blog/"))
+                let linked = String(url.drop { $0 != "/" }.dropFirst(2).drop { $0 != "/" })
+                #expect(try await server.client.execute(uri: linked, method: .get) { Data(buffer: $0.body) } == betaZip)
+            }
+
             // Without a license: the version, and no URL at all; the build's own URLs are refused.
             let anonymous = try await server.get(base + "&site_url=https://free.example")
             #expect(anonymous.1.response["update_available"] as? Bool == true)

@@ -144,7 +144,7 @@ final class CatalogSnapshots: Service, Sendable {
 
     /// An encoded answer (plugin metadata) made at once, on any thread, and
     /// kept like ``derived(_:of:make:)`` values but apart from them.
-    func derivedNow<T: Sendable>(_ key: String, of snapshot: CatalogSnapshot, make: () throws -> T) throws -> T {
+    func derivedNow<T: Sendable>(_ key: String, of snapshot: CatalogSnapshot, make: () throws -> T) rethrows -> T {
         if let kept: T = kept(key, of: snapshot, in: \.encoded) { return kept }
         let value = try make()
         keep(value, as: key, of: snapshot, in: \.encoded)
@@ -166,7 +166,9 @@ final class CatalogSnapshots: Service, Sendable {
             guard state.snapshots[product]?.revision == snapshot.revision else { return }
             var derived = state[keyPath: pool][product].flatMap { $0.revision == snapshot.revision ? $0 : nil }
                 ?? Derived(revision: snapshot.revision, values: [:])
-            if derived.values.count >= derivedLimit { derived.values.removeAll() }
+            // A few per channel (its build's encoded parts, per base URL), so a product with
+            // many channels does not churn them.
+            if derived.values.count >= derivedLimit + 2 * snapshot.channels.count { derived.values.removeAll() }
             derived.values[key] = value
             state[keyPath: pool][product] = derived
         }

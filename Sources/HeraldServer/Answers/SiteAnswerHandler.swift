@@ -33,6 +33,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var date: (second: Int, text: String) = (-1, "")
     /// True from the head of a request answered here to its end: its parts go no further.
     private var discardingRequest = false
+    /// The response encoder's place in the pipeline. An answer from here is written as whole
+    /// bytes from there on, as the encoder would have written them.
+    private var encoder: ChannelHandlerContext?
 
     init(answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String) {
         self.answers = answers
@@ -40,13 +43,21 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.serverName = serverName
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        encoder = nil
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let head):
-            if awaitingAnswers == 0, context.channel.isWritable, let response = response(to: head) {
+            if awaitingAnswers == 0, context.channel.isWritable, let encoder, let response = response(to: head) {
                 discardingRequest = true
-                respond(with: response.body, gzipped: response.gzipped, context: context)
+                respond(with: response.body, gzipped: response.gzipped, through: encoder)
                 return
             }
             awaitingAnswers += 1
@@ -95,7 +106,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 guard let made = answers.linksNow(for: answer) else { return nil }
                 links = made
             }
-            return (answer, UpdateCheckAnswer.body(for: answer, links: links))
+            return (answer, UpdateCheckAnswer.body(for: answer, links: links, snapshots: answers.snapshots))
         case "/wordpress", "/wordpress/":
             let fields = RequestFields(queryString: target[target.index(after: mark)...])
             guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),
@@ -110,21 +121,24 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    private func respond(with body: ByteBuffer, gzipped: Bool, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(7)
-        headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
-        if gzipped {
-            headers.add(name: "Content-Encoding", value: "gzip")
-            headers.add(name: "Vary", value: "Accept-Encoding")
-        }
-        headers.add(name: "Content-Length", value: String(body.readableBytes))
-        headers.add(name: "Server", value: serverName)
+    /// Writes the answer, head and body in one buffer, on the socket side of the encoder.
+    private func respond(with body: ByteBuffer, gzipped: Bool, through encoder: ChannelHandlerContext) {
         let now = UTCDate.nowSeconds()
         if now != date.second { date = (now, UTCDate.http(now)) }
-        headers.add(name: "Date", value: date.text)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        var bytes = encoder.channel.allocator.buffer(capacity: body.readableBytes + 256)
+        bytes.writeStaticString("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n")
+        if gzipped {
+            bytes.writeStaticString("Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n")
+        }
+        bytes.writeStaticString("Content-Length: ")
+        bytes.writeString(String(body.readableBytes))
+        bytes.writeStaticString("\r\nServer: ")
+        bytes.writeString(serverName)
+        bytes.writeStaticString("\r\nDate: ")
+        bytes.writeString(date.text)
+        bytes.writeStaticString("\r\n\r\n")
+        var body = body
+        bytes.writeBuffer(&body)
+        encoder.writeAndFlush(NIOAny(IOData.byteBuffer(bytes)), promise: nil)
     }
 }

@@ -8,9 +8,10 @@ import NIOCore
 /// "product_id", "product_name", "channel"}}`, and when the build is offered also `build`,
 /// `download_url`, `persistent_download_url`, `authenticated_download_url`, `requires`,
 /// `tested`, `requires_php` and `changelog`. Keys are sorted, so the bytes are those
-/// JSONEncoder writes with `.sortedKeys` and `.withoutEscapingSlashes`.
+/// JSONEncoder writes with `.sortedKeys` and `.withoutEscapingSlashes`. What depends only on
+/// the offered build is encoded once per snapshot (``EncodedBuild``).
 enum UpdateCheckAnswer {
-    static func body(for answer: SiteAnswers.Answer, links: BuildLinks?) -> ByteBuffer {
+    static func body(for answer: SiteAnswers.Answer, links: BuildLinks?, snapshots: CatalogSnapshots) -> ByteBuffer {
         let decision = answer.decision
         var json = JSONWriter()
         json.raw("{\"messages\":")
@@ -18,13 +19,16 @@ enum UpdateCheckAnswer {
         json.raw(",\"response\":{")
         let offered = decision.updateAvailable ? decision.build : nil
         let links = links ?? BuildLinks()
-        if let build = offered {
+        let encoded = offered.map { build in
+            snapshots.derivedNow("update-check:\(build.hash)", of: answer.snapshot) { EncodedBuild(build) }
+        }
+        if let encoded {
             json.key("authenticated_download_url", first: true)
             json.string(links.authenticated)
             json.key("build")
-            writeBuild(build, links: links, into: &json)
+            encoded.write(links: links, into: &json)
             json.key("changelog")
-            json.string(build.changelog)
+            json.raw(encoded.changelog)
             json.key("channel")
         } else {
             json.key("channel", first: true)
@@ -46,13 +50,8 @@ enum UpdateCheckAnswer {
         json.string(answer.product.id.rawValue)
         json.key("product_name")
         json.string(answer.product.name)
-        if let build = offered {
-            json.key("requires")
-            json.string(build.requires)
-            json.key("requires_php")
-            json.string(build.requiresPHP)
-            json.key("tested")
-            json.string(build.tested)
+        if let encoded {
+            json.raw(encoded.requirements)
         }
         json.key("update_available")
         json.bool(decision.updateAvailable)
@@ -62,6 +61,26 @@ enum UpdateCheckAnswer {
 
     /// The build object, as ``BuildResource`` encodes it (keys sorted), written directly.
     static func writeBuild(_ build: Build, links: BuildLinks, into json: inout JSONWriter) {
+        EncodedBuild(build).write(links: links, into: &json)
+    }
+}
+
+/// An offered build's part of check_for_update's answer, encoded once: the build object
+/// around its two links, the changelog, and the requirements.
+struct EncodedBuild: Sendable {
+    /// `{"build_hash": ... ,"download_url":`
+    private let head: ByteBuffer
+    /// `,"file_name": ... ,"persistent_download_url":`
+    private let middle: ByteBuffer
+    /// `,"product": ... }`
+    private let tail: ByteBuffer
+    /// The changelog as a JSON string, or `null`.
+    let changelog: ByteBuffer
+    /// `,"requires": ... ,"requires_php": ... ,"tested": ...`
+    let requirements: ByteBuffer
+
+    init(_ build: Build) {
+        var json = JSONWriter(capacity: 512)
         json.raw("{")
         json.key("build_hash", first: true)
         json.string(build.hash.rawValue)
@@ -82,7 +101,9 @@ enum UpdateCheckAnswer {
         json.key("channel")
         json.string(build.channel.rawValue)
         json.key("download_url")
-        json.string(links.download)
+        head = json.buffer
+
+        json = JSONWriter(capacity: 256)
         json.key("file_name")
         json.string(build.fileName.rawValue)
         json.key("is_latest")
@@ -90,7 +111,9 @@ enum UpdateCheckAnswer {
         json.key("md5")
         json.string(build.md5)
         json.key("persistent_download_url")
-        json.string(links.persistent)
+        middle = json.buffer
+
+        json = JSONWriter(capacity: 256)
         json.key("product")
         json.string(build.product.rawValue)
         json.key("requires")
@@ -108,5 +131,28 @@ enum UpdateCheckAnswer {
         json.key("version")
         json.string(build.version.rawValue)
         json.raw("}")
+        tail = json.buffer
+
+        json = JSONWriter(capacity: 256)
+        json.string(build.changelog)
+        changelog = json.buffer
+
+        json = JSONWriter(capacity: 64)
+        json.key("requires")
+        json.string(build.requires)
+        json.key("requires_php")
+        json.string(build.requiresPHP)
+        json.key("tested")
+        json.string(build.tested)
+        requirements = json.buffer
+    }
+
+    /// The build object with `links`.
+    func write(links: BuildLinks, into json: inout JSONWriter) {
+        json.raw(head)
+        json.string(links.download)
+        json.raw(middle)
+        json.string(links.persistent)
+        json.raw(tail)
     }
 }

@@ -28,6 +28,6 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         try await statistics?.record(answer)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: UpdateCheckAnswer.body(for: answer, links: links)))
+            body: .init(byteBuffer: UpdateCheckAnswer.body(for: answer, links: links, snapshots: answers.snapshots)))
     }
 }
