@@ -49,7 +49,7 @@ public func buildApplication(
     let links = LicensedDownloadLinks(store: store, lifetime: settings.linkLifetime)
     let statistics = settings.recordsStatistics ? InstallStatsRecorder(store: store, logger: logger) : nil
     let snapshots = CatalogSnapshots(store: store, logger: logger)
-    let answers = SiteAnswers(snapshots: snapshots, licenses: LicenseChecks(store: store), publicURL: settings.publicURL, links: links)
+    let answers = SiteAnswers(snapshots: snapshots, licenses: LicenseChecks(store: store, snapshots: snapshots), publicURL: settings.publicURL, links: links)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: CompressionMiddleware())
     router.add(middleware: ErrorEnvelopeMiddleware())

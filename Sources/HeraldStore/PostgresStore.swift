@@ -31,12 +31,17 @@ public final class PostgresStore: Store {
 
     /// A transaction that PostgreSQL aborts to break a deadlock or a serialization conflict is
     /// run again, up to three times in all: the caller sees the conflict only if it persists.
-    public func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    public func withTransaction<T: Sendable>(durability: Durability, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
                 return try await client.withConnection { connection in
-                    try await runTransaction(on: connection.sql(), begin: "BEGIN", logger: logger, changes: catalogChanges, body)
+                    try await runTransaction(on: connection.sql(), begin: "BEGIN", logger: logger, changes: catalogChanges) { database in
+                        if durability == .relaxed {
+                            try await database.raw("SET LOCAL synchronous_commit = off").run()
+                        }
+                        return try await body(database)
+                    }
                 }
             } catch let error as PSQLError {
                 let state = error.serverInfo?[.sqlState]

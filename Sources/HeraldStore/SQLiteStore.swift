@@ -23,6 +23,8 @@ public final class SQLiteStore: Store {
             // WAL lets readers in other processes (a CLI next to a running server) work during
             // writes; busy_timeout makes a second process wait for the write lock, not fail.
             try await database.raw("PRAGMA journal_mode = WAL").run()
+            // Every commit waits for the disk, unless the transaction says it need not (``Durability``).
+            try await database.raw("PRAGMA synchronous = FULL").run()
             try await database.raw("PRAGMA busy_timeout = 10000").run()
             try await database.raw("PRAGMA foreign_keys = ON").run()
         } catch {
@@ -43,9 +45,22 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+    public func withTransaction<T: Sendable>(durability: Durability, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
-            try await runTransaction(on: connection.sql(), begin: "BEGIN IMMEDIATE", logger: logger, changes: catalogChanges, body)
+            let database = connection.sql()
+            guard durability == .relaxed else {
+                return try await runTransaction(on: database, begin: "BEGIN IMMEDIATE", logger: logger, changes: catalogChanges, body)
+            }
+            // The setting applies to this connection's commits, so it is put back at once.
+            try await database.raw("PRAGMA synchronous = NORMAL").run()
+            do {
+                let result = try await runTransaction(on: database, begin: "BEGIN IMMEDIATE", logger: logger, changes: catalogChanges, body)
+                try await database.raw("PRAGMA synchronous = FULL").run()
+                return result
+            } catch {
+                try? await database.raw("PRAGMA synchronous = FULL").run()
+                throw error
+            }
         }
     }
 

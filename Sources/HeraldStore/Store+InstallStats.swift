@@ -57,7 +57,7 @@ extension Store {
     /// product deleted meanwhile is left out.
     public func recordInstallSamples(_ samples: [InstallSample], checks: [ProductID: Int64], day: Int64) async throws {
         guard !samples.isEmpty || !checks.isEmpty else { return }
-        try await withTransaction { database in
+        try await withTransaction(durability: .relaxed) { database in
             let named = Set(samples.map(\.product)).union(checks.keys).map(\.rawValue)
             let existing = Set(
                 try await database.select().column("id").from("products").where("id", .in, named).all()

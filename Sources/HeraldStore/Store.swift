@@ -23,13 +23,30 @@ public protocol Store: Service {
     /// back when it throws. The error `body` threw comes out unwrapped.
     ///
     /// > Warning: Do not start another transaction inside `body`; on SQLite it would wait for itself.
-    func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T
+    func withTransaction<T: Sendable>(durability: Durability, _ body: (any SQLDatabase) async throws -> T) async throws -> T
 
     /// Where committed writes to products' catalogs are announced.
     var catalogChanges: CatalogChanges { get }
 
     /// The statement that makes a migration wait for other instances migrating the same database, if any.
     var migrationLockStatement: SQLQueryString? { get }
+}
+
+/// What a committed transaction must survive.
+public enum Durability: Sendable {
+    /// A power cut or an operating system crash: every write of the catalog, tokens and licenses.
+    case durable
+    /// A crash of Herald, not of the machine: for the install statistics, written every
+    /// second, whose last few seconds a power cut may lose. The commit does not wait for the
+    /// disk (SQLite's `synchronous = NORMAL`, PostgreSQL's `synchronous_commit = off`).
+    case relaxed
+}
+
+extension Store {
+    /// A ``Durability/durable`` transaction.
+    public func withTransaction<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withTransaction(durability: .durable, body)
+    }
 }
 
 /// Runs the store's service while `body` uses it, after bringing the schema up to date.

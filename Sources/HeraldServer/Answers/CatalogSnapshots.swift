@@ -56,6 +56,7 @@ final class CatalogSnapshots: Service, Sendable {
     /// How many derived values a product keeps per revision.
     private let derivedLimit = 32
     private let state = Mutex(State())
+    private let pollObservers = Mutex<[@Sendable (Set<ProductID>) -> Void]>([])
 
     init(store: any Store, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
         self.store = store
@@ -189,6 +190,12 @@ final class CatalogSnapshots: Service, Sendable {
         }
     }
 
+    /// Calls `observer` with the products whose revision a poll found changed: written by other
+    /// instances (or by this one between polls), or gone.
+    func observePolledChanges(_ observer: @escaping @Sendable (Set<ProductID>) -> Void) {
+        pollObservers.withLock { $0.append(observer) }
+    }
+
     /// Reads every product's revision and drops the snapshots whose revision differs (other
     /// instances wrote to the product, or the database was restored). Concurrent callers share
     /// one read.
@@ -211,9 +218,15 @@ final class CatalogSnapshots: Service, Sendable {
             state.withLock { $0.poll = nil }
             throw error
         }
-        state.withLock { state in
+        let changed = state.withLock { state in
             state.poll = nil
             var known = revisions
+            var changed: Set<ProductID> = []
+            if let previous = state.revisions {
+                for (product, revision) in previous where known[product] != revision && !state.writtenDuringPoll.contains(product) {
+                    changed.insert(product)
+                }
+            }
             // A product created here while the poll ran exists though the poll missed it.
             for product in state.writtenDuringPoll where known[product] == nil { known[product] = 0 }
             for (product, snapshot) in state.snapshots where known[product] != snapshot.revision {
@@ -231,7 +244,10 @@ final class CatalogSnapshots: Service, Sendable {
                 state.encoded[product] = nil
             }
             state.revisions = known
+            return changed
         }
+        guard !changed.isEmpty else { return }
+        for observer in pollObservers.withLock({ $0 }) { observer(changed) }
     }
 
     /// Polls until the server stops. A failure is logged once until a poll succeeds again,

@@ -8,12 +8,14 @@ import Synchronization
 /// licensed site's question costs no database query either while its license is unchanged.
 ///
 /// A license is remembered by the SHA-256 of its key (never the key), with the sites known to
-/// be active on it. For ``freshFor`` it is used as read; until ``usableFor`` it is still used
-/// while one check reads it again in the background, so sites never wait on the database for
-/// a license already seen. Any committed write to a product (a revocation counts as one,
-/// ``Store/revokeLicense(_:)``) forgets every license here at once, and a read begun before
-/// that write is not kept; another instance's revocation is seen within ``usableFor``. What
-/// the store refuses is not remembered.
+/// be active on it. Every write that changes what a license allows writes to the products it
+/// covers (a revocation, ``Store/revokeLicense(_:)``, and a binding to a customer channel
+/// raise their revisions), so any committed write to a product forgets every license here at
+/// once: this instance's at its commit, another instance's at the next poll of revisions
+/// (``CatalogSnapshots/observePolledChanges(_:)``, every 250 ms). A read begun before such a
+/// write is not kept. For ``freshFor`` a license is used as read; until ``usableFor`` it is
+/// still used while one check reads it again in the background, so sites never wait on the
+/// database for a license already seen. What the store refuses is not remembered.
 final class LicenseChecks: Sendable {
     private struct Entry {
         var license: License
@@ -37,16 +39,22 @@ final class LicenseChecks: Sendable {
     private let capacity: Int
     private let state = Mutex(State())
 
-    init(store: any Store, freshFor: Duration = .milliseconds(400), usableFor: Duration = .milliseconds(900), capacity: Int = 50_000) {
+    init(
+        store: any Store, snapshots: CatalogSnapshots, freshFor: Duration = .seconds(30), usableFor: Duration = .seconds(60),
+        capacity: Int = 50_000
+    ) {
         self.store = store
         self.freshFor = freshFor
         self.usableFor = usableFor
         self.capacity = capacity
-        store.catalogChanges.observe { [weak self] _ in
-            self?.state.withLock { state in
-                state.entries.removeAll()
-                state.generation &+= 1
-            }
+        store.catalogChanges.observe { [weak self] _ in self?.forgetAll() }
+        snapshots.observePolledChanges { [weak self] _ in self?.forgetAll() }
+    }
+
+    private func forgetAll() {
+        state.withLock { state in
+            state.entries.removeAll()
+            state.generation &+= 1
         }
     }
 

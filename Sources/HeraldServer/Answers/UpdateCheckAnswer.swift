@@ -79,8 +79,11 @@ struct EncodedBuild: Sendable {
     /// `,"requires": ... ,"requires_php": ... ,"tested": ...`
     let requirements: ByteBuffer
 
+    /// Written into one buffer of the exact size, which the parts are slices of: one build
+    /// kept in memory costs its bytes, once.
     init(_ build: Build) {
-        var json = JSONWriter(capacity: 512)
+        var json = JSONWriter(capacity: 1024)
+        var ends: [Int] = []
         json.raw("{")
         json.key("build_hash", first: true)
         json.string(build.hash.rawValue)
@@ -101,9 +104,8 @@ struct EncodedBuild: Sendable {
         json.key("channel")
         json.string(build.channel.rawValue)
         json.key("download_url")
-        head = json.buffer
+        ends.append(json.buffer.readableBytes)
 
-        json = JSONWriter(capacity: 256)
         json.key("file_name")
         json.string(build.fileName.rawValue)
         json.key("is_latest")
@@ -111,9 +113,8 @@ struct EncodedBuild: Sendable {
         json.key("md5")
         json.string(build.md5)
         json.key("persistent_download_url")
-        middle = json.buffer
+        ends.append(json.buffer.readableBytes)
 
-        json = JSONWriter(capacity: 256)
         json.key("product")
         json.string(build.product.rawValue)
         json.key("requires")
@@ -131,20 +132,30 @@ struct EncodedBuild: Sendable {
         json.key("version")
         json.string(build.version.rawValue)
         json.raw("}")
-        tail = json.buffer
+        ends.append(json.buffer.readableBytes)
 
-        json = JSONWriter(capacity: 256)
         json.string(build.changelog)
-        changelog = json.buffer
+        ends.append(json.buffer.readableBytes)
 
-        json = JSONWriter(capacity: 64)
         json.key("requires")
         json.string(build.requires)
         json.key("requires_php")
         json.string(build.requiresPHP)
         json.key("tested")
         json.string(build.tested)
-        requirements = json.buffer
+        ends.append(json.buffer.readableBytes)
+
+        var exact = ByteBufferAllocator().buffer(capacity: json.buffer.readableBytes)
+        exact.writeImmutableBuffer(json.buffer)
+        func part(_ index: Int) -> ByteBuffer {
+            let start = index == 0 ? 0 : ends[index - 1]
+            return exact.getSlice(at: exact.readerIndex + start, length: ends[index] - start) ?? ByteBuffer()
+        }
+        head = part(0)
+        middle = part(1)
+        tail = part(2)
+        changelog = part(3)
+        requirements = part(4)
     }
 
     /// The build object with `links`.
