@@ -10,14 +10,16 @@ import Synchronization
 /// server stops) what is new is written as a few transactions.
 ///
 /// A site's row is written when it first checks in a day and when what it reports changes;
-/// checks themselves are counted per product. The sites written today are remembered (up to
-/// ``remembered``, by a fingerprint of what each reported), so a site that asks again with
-/// nothing new costs no write. Memory is bounded: past ``capacity`` new reports a second are
-/// counted as dropped and logged rather than held, and past ``remembered`` sites a day the
-/// rest are written at every check. Rows older than ``retentionDays`` are pruned hourly.
+/// checks themselves are counted per product and day. What each site last reported today is
+/// remembered (up to ``remembered`` sites, as a fingerprint), so a site that asks again with
+/// nothing new costs no write. Memory is bounded: past ``capacity`` reports waiting to be
+/// written, new ones are counted as dropped and logged rather than held, and past
+/// ``remembered`` sites a day the rest are written at every check. Rows older than
+/// ``retentionDays`` are pruned hourly.
 final class InstallStatsRecorder: Service, Sendable {
     private struct SiteKey: Hashable {
         let product: ProductID
+        let day: Int64
         let site: SHA256.Digest
     }
 
@@ -32,11 +34,11 @@ final class InstallStatsRecorder: Service, Sendable {
     private struct State {
         /// Reports not written yet.
         var pending: [SiteKey: Report] = [:]
-        /// Checks not written yet, per product.
-        var checks: [ProductID: Int64] = [:]
+        /// Checks not written yet.
+        var checks: [ProductDay: Int64] = [:]
         var dropped = 0
-        /// The fingerprint of what each site written on ``day`` reported.
-        var written: [SiteKey: Int] = [:]
+        /// The fingerprint of the last report recorded (written or waiting) of each site on ``day``.
+        var recorded: [SiteKey: Int] = [:]
         var day: Int64 = 0
     }
 
@@ -75,18 +77,26 @@ final class InstallStatsRecorder: Service, Sendable {
         guard let site = answer.question.site else { return true }
         guard let salt = salt.withLock({ $0 }) else { return false }
         let question = answer.question
-        let key = SiteKey(product: answer.product.id, site: InstallSample.siteDigest(of: site, salt: salt))
+        let day = Self.today()
+        let key = SiteKey(product: answer.product.id, day: day, site: InstallSample.siteDigest(of: site, salt: salt))
         let report = Report(
             channel: answer.decision.channel, version: question.installedVersion?.rawValue, wordpressVersion: question.wordpressVersion,
             phpVersion: question.phpVersion)
         let fingerprint = report.hashValue
         state.withLock { state in
-            state.checks[key.product, default: 0] += 1
-            guard state.written[key] != fingerprint else { return }
-            if state.pending.count < capacity || state.pending[key] != nil {
-                state.pending[key] = report
-            } else {
+            if state.day != day {
+                state.recorded = [:]
+                state.day = day
+            }
+            state.checks[ProductDay(product: key.product, day: day), default: 0] += 1
+            guard state.recorded[key] != fingerprint else { return }
+            guard state.pending.count < capacity || state.pending[key] != nil else {
                 state.dropped += 1
+                return
+            }
+            state.pending[key] = report
+            if state.recorded.count < remembered || state.recorded[key] != nil {
+                state.recorded[key] = fingerprint
             }
         }
         return true
@@ -95,16 +105,11 @@ final class InstallStatsRecorder: Service, Sendable {
     /// Writes what is pending now.
     func flush() async throws {
         try await flushing.run {
-            let day = Self.today()
             let (reports, checks, dropped) = state.withLock { state in
                 defer {
                     state.pending = [:]
                     state.checks = [:]
                     state.dropped = 0
-                }
-                if state.day != day {
-                    state.written = [:]
-                    state.day = day
                 }
                 return (Array(state.pending), state.checks, state.dropped)
             }
@@ -121,13 +126,12 @@ final class InstallStatsRecorder: Service, Sendable {
                     let chunk = reports[written..<min(written + Self.sitesPerTransaction, reports.count)]
                     let samples = chunk.map { key, report in
                         InstallSample(
-                            product: key.product, siteDigest: key.site.hexString, channel: report.channel, version: report.version,
-                            wordpressVersion: report.wordpressVersion, phpVersion: report.phpVersion)
+                            product: key.product, day: key.day, siteDigest: key.site.hexString, channel: report.channel,
+                            version: report.version, wordpressVersion: report.wordpressVersion, phpVersion: report.phpVersion)
                     }
-                    try await store.recordInstallSamples(samples, checks: checksWritten ? [:] : checks, day: day)
+                    try await store.recordInstallSamples(samples, checks: checksWritten ? [:] : checks)
                     checksWritten = true
                     written += chunk.count
-                    remember(chunk, day: day)
                 } while written < reports.count
             } catch {
                 // Keep what was not written for the next flush rather than lose it.
@@ -140,16 +144,6 @@ final class InstallStatsRecorder: Service, Sendable {
                     }
                 }
                 throw error
-            }
-        }
-    }
-
-    /// Notes that `reports` are written for `day`, so the same reports again cost no write.
-    private func remember(_ reports: ArraySlice<(key: SiteKey, value: Report)>, day: Int64) {
-        state.withLock { state in
-            guard state.day == day else { return }
-            for (key, report) in reports where state.written.count < remembered || state.written[key] != nil {
-                state.written[key] = report.hashValue
             }
         }
     }

@@ -51,16 +51,21 @@ public final class SQLiteStore: Store {
             guard durability == .relaxed else {
                 return try await runTransaction(on: database, begin: "BEGIN IMMEDIATE", logger: logger, changes: catalogChanges, body)
             }
-            // The setting applies to this connection's commits, so it is put back at once.
+            // The setting applies to this connection's commits, so it is put back at once,
+            // whatever the transaction did: an error putting it back is not the transaction's.
             try await database.raw("PRAGMA synchronous = NORMAL").run()
+            let result: Result<T, any Error>
             do {
-                let result = try await runTransaction(on: database, begin: "BEGIN IMMEDIATE", logger: logger, changes: catalogChanges, body)
-                try await database.raw("PRAGMA synchronous = FULL").run()
-                return result
+                result = .success(try await runTransaction(on: database, begin: "BEGIN IMMEDIATE", logger: logger, changes: catalogChanges, body))
             } catch {
-                try? await database.raw("PRAGMA synchronous = FULL").run()
-                throw error
+                result = .failure(error)
             }
+            do {
+                try await database.raw("PRAGMA synchronous = FULL").run()
+            } catch {
+                logger.critical("could not make commits wait for the disk again", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            return try result.get()
         }
     }
 

@@ -7,6 +7,8 @@ import SQLKit
 /// hash of the site's address.
 public struct InstallSample: Hashable, Sendable {
     public var product: ProductID
+    /// Days since 1970, in UTC, of the check.
+    public var day: Int64
     /// SHA-256 of the server's salt and the site's normalised address.
     public var siteDigest: String
     public var channel: ChannelID
@@ -14,8 +16,11 @@ public struct InstallSample: Hashable, Sendable {
     public var wordpressVersion: String?
     public var phpVersion: String?
 
-    public init(product: ProductID, siteDigest: String, channel: ChannelID, version: String?, wordpressVersion: String?, phpVersion: String?) {
+    public init(
+        product: ProductID, day: Int64, siteDigest: String, channel: ChannelID, version: String?, wordpressVersion: String?, phpVersion: String?
+    ) {
         self.product = product
+        self.day = day
         self.siteDigest = siteDigest
         self.channel = channel
         self.version = version
@@ -37,6 +42,17 @@ public struct InstallSample: Hashable, Sendable {
     }
 }
 
+/// A product on a day (days since 1970, in UTC): what checks are counted by.
+public struct ProductDay: Hashable, Sendable {
+    public var product: ProductID
+    public var day: Int64
+
+    public init(product: ProductID, day: Int64) {
+        self.product = product
+        self.day = day
+    }
+}
+
 /// Active sites over a window of days: each site counted once, as its latest check reported it.
 public struct InstallStatistics: Sendable, Equatable {
     public var product: ProductID
@@ -52,17 +68,19 @@ public struct InstallStatistics: Sendable, Equatable {
 }
 
 extension Store {
-    /// Writes a batch for `day` (days since 1970): each site's latest report (one row per
-    /// product, site and day) and how many checks each product answered. What belongs to a
-    /// product deleted meanwhile is left out.
-    public func recordInstallSamples(_ samples: [InstallSample], checks: [ProductID: Int64], day: Int64) async throws {
+    /// Writes a batch: each site's latest report (one row per product, site and day) and how
+    /// many checks each product answered each day. What belongs to a product deleted meanwhile
+    /// is left out. Rows are written in key order, so two instances writing at once wait for
+    /// each other rather than deadlock.
+    public func recordInstallSamples(_ samples: [InstallSample], checks: [ProductDay: Int64]) async throws {
         guard !samples.isEmpty || !checks.isEmpty else { return }
         try await withTransaction(durability: .relaxed) { database in
-            let named = Set(samples.map(\.product)).union(checks.keys).map(\.rawValue)
+            let named = Set(samples.map(\.product)).union(checks.keys.map(\.product)).map(\.rawValue)
             let existing = Set(
                 try await database.select().column("id").from("products").where("id", .in, named).all()
                     .map { try $0.decode(column: "id", as: String.self) })
             let kept = samples.filter { existing.contains($0.product.rawValue) }
+                .sorted { ($0.product.rawValue, $0.day, $0.siteDigest) < ($1.product.rawValue, $1.day, $1.siteDigest) }
             var start = 0
             while start < kept.count {
                 let chunk = kept[start..<min(start + 100, kept.count)]
@@ -71,7 +89,7 @@ extension Store {
                     .columns("product_id", "day", "site_sha256", "channel_id", "version", "wordpress_version", "php_version")
                 for sample in chunk {
                     insert = insert.values(
-                        SQLBind(sample.product.rawValue), SQLBind(day), SQLBind(sample.siteDigest), SQLBind(sample.channel.rawValue),
+                        SQLBind(sample.product.rawValue), SQLBind(sample.day), SQLBind(sample.siteDigest), SQLBind(sample.channel.rawValue),
                         SQLBind(sample.version), SQLBind(sample.wordpressVersion), SQLBind(sample.phpVersion))
                 }
                 try await insert.onConflict(with: ["product_id", "day", "site_sha256"]) { update in
@@ -79,11 +97,12 @@ extension Store {
                         .set(excludedValueOf: "wordpress_version").set(excludedValueOf: "php_version")
                 }.run()
             }
-            let counted = checks.filter { existing.contains($0.key.rawValue) }
+            let counted = checks.filter { existing.contains($0.key.product.rawValue) }
+                .sorted { ($0.key.product.rawValue, $0.key.day) < ($1.key.product.rawValue, $1.key.day) }
             guard !counted.isEmpty else { return }
             var insert = database.insert(into: "install_checks").columns("product_id", "day", "checks")
-            for (product, count) in counted {
-                insert = insert.values(SQLBind(product.rawValue), SQLBind(day), SQLBind(count))
+            for (key, count) in counted {
+                insert = insert.values(SQLBind(key.product.rawValue), SQLBind(key.day), SQLBind(count))
             }
             try await insert.onConflict(with: ["product_id", "day"]) { update in
                 update.set("checks", to: SQLBinaryExpression(SQLColumn("checks", table: "install_checks"), .add, SQLExcludedColumn("checks")))

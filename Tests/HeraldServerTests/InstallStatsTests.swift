@@ -60,6 +60,24 @@ struct InstallStatsTests {
         }
     }
 
+    @Test("A site that changes its report and changes it back before the next write is counted by its last report")
+    func reportChangedBack() async throws {
+        try await TestServer.run(framework: .router) { server in
+            func check(_ version: String) async throws {
+                let uri = "/api/check_for_update/?product_name=private_blog&current_product_version=\(version)&site_url=https://one.example.org"
+                #expect(try await server.client.execute(uri: uri, method: .get) { $0.status } == .ok)
+            }
+            func versions() async throws -> [String: Int]? {
+                try await server.send(.get, "/api/v1/private_blog/stats?days=1").1.response["versions"] as? [String: Int]
+            }
+            try await check("1.0")
+            #expect(try await versions() == ["1.0": 1])
+            try await check("2.0")
+            try await check("1.0")
+            #expect(try await versions() == ["1.0": 1])
+        }
+    }
+
     @Test("A product removed from the database while its checks wait to be written does not hold up the others")
     func removedProduct() async throws {
         try await TestServer.run(framework: .router) { server in

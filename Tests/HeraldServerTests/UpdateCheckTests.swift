@@ -36,6 +36,29 @@ struct UpdateCheckTests {
         }
     }
 
+    @Test("Repeated headers read alike before the router (GET) and by it (POST): the same URLs")
+    func repeatedHeaders() async throws {
+        try await TestServer.run { server in
+            #expect(try await server.upload(try PluginZip.make(version: "2.0")).0 == .created)
+            let port = try #require(server.client.port)
+            let fields = "product_name=private_blog&release_channel=stable&current_product_version=1.0"
+            // The product's snapshot is read into memory first, so the GET is answered before the router.
+            #expect(try await server.get("/api/check_for_update/?" + fields).0 == .ok)
+            let headers = "Host: 127.0.0.1\r\nX-Forwarded-Host: ,\r\nX-Forwarded-Host: cdn.example\r\n"
+            let answers = try RawHTTPConnection.exchange(
+                port: port,
+                requests: [
+                    "GET /api/check_for_update/?\(fields) HTTP/1.1\r\n\(headers)\r\n",
+                    "POST /api/check_for_update/ HTTP/1.1\r\n\(headers)Content-Type: application/x-www-form-urlencoded\r\n"
+                        + "Content-Length: \(fields.utf8.count)\r\nConnection: close\r\n\r\n\(fields)",
+                ])
+            let urls = answers.matches(of: try Regex(#""download_url":"([^"]*)""#)).compactMap { $0.output[1].substring.map(String.init) }
+            #expect(urls.count == 4)
+            #expect(Set(urls).count == 1)
+            #expect(urls.first?.hasPrefix("http://cdn.example/") == true)
+        }
+    }
+
     @Test("A build that needs a newer WordPress or PHP is not offered, and a message says why (in process)")
     func requirements() async throws {
         try await TestServer.run(framework: .router) { server in

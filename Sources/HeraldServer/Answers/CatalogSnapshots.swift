@@ -44,6 +44,8 @@ final class CatalogSnapshots: Service, Sendable {
         var writtenDuringPoll: Set<ProductID> = []
         /// The poll running now, which every caller of ``poll()`` meanwhile waits for.
         var poll: Task<Void, any Error>?
+        /// When the read of the last poll that succeeded began.
+        var polledAt: ContinuousClock.Instant?
         var derived: [ProductID: Derived] = [:]
         /// Encoded answers per base URL (``derivedNow(_:of:make:)``), apart from `derived`:
         /// a client that varies its Host header churns these, never the documents.
@@ -191,7 +193,7 @@ final class CatalogSnapshots: Service, Sendable {
     }
 
     /// Calls `observer` with the products whose revision a poll found changed: written by other
-    /// instances (or by this one between polls), or gone.
+    /// instances (or by this one), or gone.
     func observePolledChanges(_ observer: @escaping @Sendable (Set<ProductID>) -> Void) {
         pollObservers.withLock { $0.append(observer) }
     }
@@ -210,7 +212,15 @@ final class CatalogSnapshots: Service, Sendable {
         try await task.value
     }
 
+    /// Whether a poll begun within `interval` has succeeded: what another instance committed
+    /// before then is known here.
+    func polled(within interval: Duration) -> Bool {
+        guard let polledAt = state.withLock({ $0.polledAt }) else { return false }
+        return ContinuousClock.now - polledAt < interval
+    }
+
     private func readRevisions() async throws {
+        let started = ContinuousClock.now
         let revisions: [ProductID: Int64]
         do {
             revisions = try await store.productRevisions()
@@ -220,12 +230,13 @@ final class CatalogSnapshots: Service, Sendable {
         }
         let changed = state.withLock { state in
             state.poll = nil
+            state.polledAt = started
             var known = revisions
+            // Every change, this instance's own included: one written here during the poll
+            // may hide another instance's later write to the same product.
             var changed: Set<ProductID> = []
             if let previous = state.revisions {
-                for (product, revision) in previous where known[product] != revision && !state.writtenDuringPoll.contains(product) {
-                    changed.insert(product)
-                }
+                for (product, revision) in previous where known[product] != revision { changed.insert(product) }
             }
             // A product created here while the poll ran exists though the poll missed it.
             for product in state.writtenDuringPoll where known[product] == nil { known[product] = 0 }

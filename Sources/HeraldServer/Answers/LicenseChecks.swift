@@ -15,7 +15,9 @@ import Synchronization
 /// (``CatalogSnapshots/observePolledChanges(_:)``, every 250 ms). A read begun before such a
 /// write is not kept. For ``freshFor`` a license is used as read; until ``usableFor`` it is
 /// still used while one check reads it again in the background, so sites never wait on the
-/// database for a license already seen. What the store refuses is not remembered.
+/// database for a license already seen. Nothing remembered is used while the polls fail (none
+/// begun within ``pollsWithin`` succeeded): another instance's revocation would go unseen.
+/// What the store refuses is not remembered.
 final class LicenseChecks: Sendable {
     private struct Entry {
         var license: License
@@ -33,7 +35,10 @@ final class LicenseChecks: Sendable {
     }
 
     private let store: any Store
+    private let snapshots: CatalogSnapshots
     let freshFor: Duration
+    /// How recent the last successful poll of revisions must be for remembered licenses to be used.
+    let pollsWithin: Duration = .milliseconds(750)
     let usableFor: Duration
     /// Past this many licenses, the remembered ones are forgotten, so held memory stays bounded.
     private let capacity: Int
@@ -44,6 +49,7 @@ final class LicenseChecks: Sendable {
         capacity: Int = 50_000
     ) {
         self.store = store
+        self.snapshots = snapshots
         self.freshFor = freshFor
         self.usableFor = usableFor
         self.capacity = capacity
@@ -78,6 +84,7 @@ final class LicenseChecks: Sendable {
     /// The remembered license, still usable, covering `product`, active and known active on the
     /// site; read again in the background once it is no longer fresh.
     private func remembered(key: String, digest: String, product: ProductID, site: String, siteDigest: String) -> License? {
+        guard snapshots.polled(within: pollsWithin) else { return nil }
         let now = ContinuousClock.now
         let (license, refresh): (License?, Bool) = state.withLock { state in
             guard var entry = state.entries[digest], now - entry.readAt < usableFor, entry.license.products.contains(product),

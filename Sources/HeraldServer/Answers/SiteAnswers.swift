@@ -75,7 +75,7 @@ struct SiteAnswers: Sendable {
         _ head: HTTPRequestHead, fields: RequestFields, names: FieldNames, product: ProductID, serves: (Product) -> Bool = { _ in true }
     ) -> Answer? {
         guard let snapshot = snapshots.snapshotInMemory(of: product), serves(snapshot.product),
-            var question = try? Self.question(fields, userAgent: head.headers.first(name: "user-agent"), names: names, channel: nil)
+            var question = try? Self.question(fields, userAgent: head.headers.joinedValue(of: "user-agent"), names: names, channel: nil)
         else { return nil }
         if let key = fields["license"] ?? fields["license_key"] {
             guard let license = licenses.checkNow(key: key, for: product, site: question.site ?? "") else { return nil }
@@ -83,8 +83,8 @@ struct SiteAnswers: Sendable {
         }
         guard let decision = try? snapshot.decide(question) else { return nil }
         let urls = PublicURL(
-            configured: publicURL, forwardedProto: head.headers.first(name: "x-forwarded-proto"),
-            forwardedHost: head.headers.first(name: "x-forwarded-host"), host: head.headers.first(name: "host"))
+            configured: publicURL, forwardedProto: head.headers.joinedValue(of: "x-forwarded-proto"),
+            forwardedHost: head.headers.joinedValue(of: "x-forwarded-host"), host: head.headers.joinedValue(of: "host"))
         return Answer(snapshot: snapshot, question: question, decision: decision, urls: urls)
     }
 
@@ -145,5 +145,14 @@ struct SiteAnswers: Sendable {
         guard let agent, agent.hasPrefix("WordPress/"), let separator = agent.firstIndex(of: ";") else { return nil }
         let site = agent[agent.index(after: separator)...].trimmingWhitespace()
         return site.isEmpty ? nil : site
+    }
+}
+
+extension HTTPHeaders {
+    /// The values of every field named `name`, joined by ", " as HTTPTypes joins them, so the
+    /// router and ``SiteAnswerHandler`` read a repeated header alike; nil when there is none.
+    func joinedValue(of name: String) -> String? {
+        let values = self[name]
+        return values.isEmpty ? nil : values.joined(separator: ", ")
     }
 }
