@@ -18,10 +18,14 @@ public struct ServerSettings: Sendable {
     public var linkLifetime: Duration
     /// Whether update checks are counted in the install statistics.
     public var recordsStatistics: Bool
+    /// How long a connection may wait for the head of its next request before it is closed:
+    /// an idle kept-alive connection, or a head sent a byte at a time, holds a descriptor no longer.
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
-        maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true
+        maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true,
+        idleTimeout: Duration = .seconds(60)
     ) {
         self.host = host
         self.port = port
@@ -30,6 +34,7 @@ public struct ServerSettings: Sendable {
         self.maxUpload = maxUpload
         self.linkLifetime = linkLifetime
         self.recordsStatistics = recordsStatistics
+        self.idleTimeout = idleTimeout
     }
 }
 
@@ -73,7 +78,7 @@ public func buildApplication(
         router: router,
         // Handlers per connection, before the router: the site questions that need no database
         // are answered at once, and requests NIO cannot parse get the JSON envelope.
-        server: HeraldHTTP1Channel.server(answers: answers, statistics: statistics, serverName: serverName, idleTimeout: nil),
+        server: HeraldHTTP1Channel.server(answers: answers, statistics: statistics, serverName: serverName, idleTimeout: settings.idleTimeout),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
         // Services stop in reverse order: the statistics are written before the store closes.
         services: services,

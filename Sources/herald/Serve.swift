@@ -23,6 +23,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("link-ttl"), help: "How long a licensed site's signed download link works: seconds, or with s, m or h, e.g. 10m.")
     var linkTTL = "10m"
 
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "How long a connection may wait for the head of its next request (kept alive, or sent slowly) before it is closed: seconds, or with s, m or h.")
+    var idleTimeout = "60s"
+
     @Flag(name: .customLong("no-stats"), help: "Do not record install statistics from update checks.")
     var noStatistics = false
 
@@ -31,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard duration(linkTTL) != nil else {
             throw ValidationError("--link-ttl must be a duration from 1 second to 7 days, e.g. 600, 90s, 10m or 1h")
+        }
+        guard duration(idleTimeout) != nil else {
+            throw ValidationError("--idle-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
         }
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be between 0 and 65535")
@@ -53,7 +61,7 @@ struct Serve: AsyncParsableCommand {
             settings: ServerSettings(
                 host: host, port: port, dataDirectory: data.dataDirectory, publicURL: publicURL,
                 maxUpload: byteSize(maxUpload) ?? 512 << 20, linkLifetime: duration(linkTTL) ?? .seconds(600),
-                recordsStatistics: !noStatistics),
+                recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60)),
             store: store, blobs: blobs, logger: logger)
         try await app.runService()
     }

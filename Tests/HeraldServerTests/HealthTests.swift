@@ -17,14 +17,16 @@ struct HealthTests {
     }()
 
     /// The application on a fresh SQLite data folder, served on a real loopback port.
-    func withLiveApp(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withLiveApp(
+        idleTimeout: Duration = .seconds(60), _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-server-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: Self.logger)
         let app = try buildApplication(
-            settings: ServerSettings(port: 0, dataDirectory: folder), store: store, blobs: try BlobStore(dataDirectory: folder),
-            logger: Self.logger)
+            settings: ServerSettings(port: 0, dataDirectory: folder, idleTimeout: idleTimeout), store: store,
+            blobs: try BlobStore(dataDirectory: folder), logger: Self.logger)
         try await app.test(.live, test)
     }
 
@@ -57,14 +59,28 @@ struct HealthTests {
     func unparsableRequests() async throws {
         try await withLiveApp { client in
             let port = try #require(client.port)
-            let garbage = try RawHTTPConnection.exchange(port: port, requests: ["GARBAGE \u{01} nonsense\r\n\r\n"])
+            let garbage = try await RawHTTPConnection.exchange(port: port, requests: ["GARBAGE \u{01} nonsense\r\n\r\n"])
             #expect(garbage.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
             #expect(garbage.contains("Content-Type: application/json; charset=utf-8\r\n"))
             #expect(garbage.contains(#""code":"malformed_request""#))
             let hugeHeader = "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Padding: \(String(repeating: "a", count: 120_000))\r\n\r\n"
-            let tooLarge = try RawHTTPConnection.exchange(port: port, requests: [hugeHeader])
+            let tooLarge = try await RawHTTPConnection.exchange(port: port, requests: [hugeHeader])
             #expect(tooLarge.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
             #expect(tooLarge.contains(#""code":"headers_too_large""#))
+        }
+    }
+
+    @Test("A connection that waits too long for a request's head is closed: a head sent slowly, and a kept-alive connection left idle")
+    func idleConnections() async throws {
+        try await withLiveApp(idleTimeout: .milliseconds(400)) { client in
+            let port = try #require(client.port)
+            let started = ContinuousClock.now
+            // Half a head, never finished: closed without an answer.
+            #expect(try await RawHTTPConnection.exchange(port: port, requests: ["GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow:"]).isEmpty)
+            // A request answered, then nothing: the answer, then the connection closed.
+            let answered = try await RawHTTPConnection.exchange(port: port, requests: ["GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"])
+            #expect(answered.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 

@@ -11,7 +11,16 @@ struct RawHTTPConnection {
 
     /// Writes `requests` in one write, then reads until the server closes the connection; the
     /// last request should carry `Connection: close`.
-    static func exchange(port: Int, requests: [String]) throws -> String {
+    ///
+    /// The blocking socket calls run on a thread of their own: on the few threads of Swift's
+    /// concurrency pool, two of them at once would starve the server's own tasks.
+    static func exchange(port: Int, requests: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try blockingExchange(port: port, requests: requests) }) }.start()
+        }
+    }
+
+    private static func blockingExchange(port: Int, requests: [String]) throws -> String {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failure(description: "socket: \(errno)") }
         defer { close(socket) }

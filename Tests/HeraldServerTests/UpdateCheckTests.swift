@@ -45,7 +45,7 @@ struct UpdateCheckTests {
             // The product's snapshot is read into memory first, so the GET is answered before the router.
             #expect(try await server.get("/api/check_for_update/?" + fields).0 == .ok)
             let headers = "Host: 127.0.0.1\r\nX-Forwarded-Host: ,\r\nX-Forwarded-Host: cdn.example\r\n"
-            let answers = try RawHTTPConnection.exchange(
+            let answers = try await RawHTTPConnection.exchange(
                 port: port,
                 requests: [
                     "GET /api/check_for_update/?\(fields) HTTP/1.1\r\n\(headers)\r\n",
@@ -154,7 +154,7 @@ struct UpdateCheckTests {
                 "GET \(target) HTTP/1.1\r\nHost: localhost\r\n\(last ? "Connection: close\r\n" : "")\r\n"
             }
             // Checks answered before the router first, then the router, then a check queued behind it.
-            let answers = try RawHTTPConnection.exchange(port: port, requests: [
+            let answers = try await RawHTTPConnection.exchange(port: port, requests: [
                 request(check, false), request(check, false), request("/api/v1/", false), request(check, false),
                 request("/healthz", true),
             ])

@@ -17,12 +17,12 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
     let answers: SiteAnswers
     let statistics: InstallStatsRecorder?
     let serverName: String
-    /// How long a connection may stay idle (no request read, no answer written) before it is closed.
-    let idleTimeout: Duration?
+    /// How long a connection may wait for the head of its next request before it is closed.
+    let idleTimeout: Duration
 
     /// The server ``Application`` runs.
     static func server(
-        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: Duration?
+        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: Duration
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             HeraldHTTP1Channel(
@@ -41,10 +41,13 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
-            try pipeline.addHandler(SiteAnswerHandler(answers: answers, statistics: statistics, serverName: serverName))
+            try pipeline.addHandler(
+                SiteAnswerHandler(answers: answers, statistics: statistics, serverName: serverName, idleTimeout: TimeAmount(idleTimeout)))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(MalformedRequestHandler())
-            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger))
+            // Its idle timeout would count the requests answered before it as idle time: the
+            // SiteAnswerHandler keeps the deadline instead.
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
     }

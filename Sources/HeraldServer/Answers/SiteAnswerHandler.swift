@@ -15,6 +15,10 @@ import NIOHTTP1
 /// needs the database (a license not remembered, a product not yet in memory, the statistics
 /// salt or the download links' key not yet read) or is an error passes on to the router unchanged.
 ///
+/// It also keeps the connection's deadline: a connection that waits longer than its idle
+/// timeout for the head of its next request (a kept-alive connection left open, or a head
+/// sent a byte at a time) is closed, while one whose request is being read or answered is not.
+///
 /// HTTP/1.1 lets a client send several requests before reading any answer; the answers must
 /// come back in order. So a request is answered here only when no request passed on before it
 /// still waits for its answer, and only while the connection can take more.
@@ -37,18 +41,46 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// bytes from there on, as the encoder would have written them.
     private var encoder: ChannelHandlerContext?
 
-    init(answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String) {
+    private let idleTimeout: TimeAmount
+    /// Since when the connection has waited for a request's head; nil while one is read or answered.
+    private var idleSince: NIODeadline? = .now()
+    private var idleCheck: RepeatedTask?
+
+    init(answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: TimeAmount) {
         self.answers = answers
         self.statistics = statistics
         self.serverName = serverName
+        self.idleTimeout = idleTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        // Checked a few times per timeout, so a connection lasts at most a quarter longer.
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let interval = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 1_000_000))
+        idleCheck = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            bound.value.handler.closeIfIdle(context: bound.value.context)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         encoder = nil
+        idleCheck?.cancel()
+        idleCheck = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.fireChannelInactive()
+    }
+
+    /// Closes the connection once it has waited too long for a request, unless an answer is still being sent.
+    private func closeIfIdle(context: ChannelHandlerContext) {
+        guard let idleSince, NIODeadline.now() - idleSince >= idleTimeout, context.channel.isWritable else { return }
+        idleCheck?.cancel()
+        idleCheck = nil
+        context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -58,8 +90,10 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if awaitingAnswers == 0, context.channel.isWritable, let encoder, let response = response(to: head) {
                 discardingRequest = true
                 respond(with: response.body, gzipped: response.gzipped, through: encoder)
+                idleSince = .now()
                 return
             }
+            idleSince = nil
             awaitingAnswers += 1
         case .body, .end:
             if discardingRequest {
@@ -71,7 +105,10 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { awaitingAnswers = max(0, awaitingAnswers - 1) }
+        if case .end = unwrapOutboundIn(data) {
+            awaitingAnswers = max(0, awaitingAnswers - 1)
+            if awaitingAnswers == 0 { idleSince = .now() }
+        }
         context.write(data, promise: promise)
     }
 
