@@ -14,7 +14,7 @@ import Synchronization
 /// remembered (up to ``remembered`` sites, as a fingerprint), so a site that asks again with
 /// nothing new costs no write. Memory is bounded: past ``capacity`` reports waiting to be
 /// written, new ones are counted as dropped and logged rather than held, and past
-/// ``remembered`` sites a day the rest are written at every check. Rows older than
+/// ``remembered`` sites what is remembered starts again from the sites asking now. Rows older than
 /// ``retentionDays`` are pruned hourly.
 final class InstallStatsRecorder: Service, Sendable {
     private struct SiteKey: Hashable {
@@ -95,9 +95,9 @@ final class InstallStatsRecorder: Service, Sendable {
                 return
             }
             state.pending[key] = report
-            if state.recorded.count < remembered || state.recorded[key] != nil {
-                state.recorded[key] = fingerprint
-            }
+            // Full: start again with the sites asking now, rather than keep the first ones forever.
+            if state.recorded.count >= remembered, state.recorded[key] == nil { state.recorded.removeAll(keepingCapacity: true) }
+            state.recorded[key] = fingerprint
         }
         return true
     }
