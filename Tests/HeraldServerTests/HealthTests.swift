@@ -81,6 +81,16 @@ struct HealthTests {
             let answered = try await RawHTTPConnection.exchange(port: port, requests: ["GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"])
             #expect(answered.hasPrefix("HTTP/1.1 200 OK\r\n"))
             #expect(ContinuousClock.now - started < .seconds(5))
+
+            // 1,000 connections that never send a byte are all closed, while /healthz is answered throughout.
+            async let closed = RawHTTPConnection.idleConnectionsClosed(port: port, count: 1_000, within: .seconds(5))
+            for _ in 0..<10 {
+                let health = try await RawHTTPConnection.exchange(
+                    port: port, requests: ["GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"])
+                #expect(health.hasPrefix("HTTP/1.1 200 OK\r\n"))
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await closed == 1_000)
         }
     }
 

@@ -21,19 +21,8 @@ struct RawHTTPConnection {
     }
 
     private static func blockingExchange(port: Int, requests: [String]) throws -> String {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(description: "socket: \(errno)") }
+        let socket = try connect(port: port)
         defer { close(socket) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
         let bytes = Array(requests.joined().utf8)
         var sent = 0
         while sent < bytes.count {
@@ -50,5 +39,49 @@ struct RawHTTPConnection {
             received += chunk[..<count]
         }
         return String(decoding: received, as: UTF8.self)
+    }
+
+    /// Opens `count` connections and sends nothing on them; returns how many the server has
+    /// closed when `limit` is over (or all of them, as soon as they are all closed).
+    static func idleConnectionsClosed(port: Int, count: Int, within limit: Duration) async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    with: Result {
+                        var open = try (0..<count).map { _ in try connect(port: port) }
+                        defer { open.forEach { close($0) } }
+                        var closed = 0
+                        let started = ContinuousClock.now
+                        var byte: UInt8 = 0
+                        while !open.isEmpty, ContinuousClock.now - started < limit {
+                            usleep(50_000)
+                            let stillOpen = open.filter { recv($0, &byte, 1, Int32(MSG_DONTWAIT)) != 0 }
+                            for socket in open where !stillOpen.contains(socket) { close(socket) }
+                            closed += open.count - stillOpen.count
+                            open = stillOpen
+                        }
+                        return closed
+                    })
+            }.start()
+        }
+    }
+
+    private static func connect(port: Int) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failure(description: "socket: \(errno)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(socket)
+            throw Failure(description: "connect: \(errno)")
+        }
+        return socket
     }
 }
