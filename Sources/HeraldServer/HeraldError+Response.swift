@@ -23,7 +23,14 @@ extension HeraldError: HTTPResponseError {
         if kind == .unauthorized {
             headers[.wwwAuthenticate] = "Bearer"
         }
-        return errorEnvelopeResponse(status: status, code: code, message: message, headers: headers)
+        return errorEnvelopeResponse(status: status, code: code, message: clientMessage, headers: headers)
+    }
+
+    /// The message a client reads. What Herald depends on (the database's address, its
+    /// driver's error, the schema) is the operator's to read, in the log
+    /// (``ErrorEnvelopeMiddleware``), never a client's.
+    var clientMessage: String {
+        kind == .unavailable ? "Herald cannot reach its database right now; try again shortly." : message
     }
 }
 

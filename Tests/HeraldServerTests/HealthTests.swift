@@ -1,6 +1,6 @@
 import Foundation
 import HeraldCore
-import HeraldServer
+@testable import HeraldServer
 import HeraldStore
 import Hummingbird
 import HummingbirdTesting
@@ -94,6 +94,14 @@ struct HealthTests {
         }
     }
 
+    @Test("What failed when the database is unreachable is for the log: a client reads a message without it")
+    func unavailableMessage() {
+        let error = HeraldError.databaseUnavailable("PSQLError(code: connectionError, host: db.internal:5432, database: herald)")
+        #expect(error.message.contains("db.internal"))
+        #expect(!error.clientMessage.contains("db.internal") && !error.clientMessage.contains("PSQL"))
+        #expect(HeraldError.unknownProduct(try! ProductID(validating: "x")).clientMessage.contains("x"))
+    }
+
     @Test(
         "/healthz answers 503 when the PostgreSQL database is gone",
         .enabled(if: ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"] != nil))
@@ -122,6 +130,7 @@ struct HealthTests {
                     #expect(response.status == .serviceUnavailable)
                     #expect(String(buffer: response.body).contains(#""code":"database_unavailable""#))
                 }
+
             }
         }
     }
