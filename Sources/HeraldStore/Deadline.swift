@@ -27,7 +27,7 @@ func outcome<T: Sendable>(
 }
 
 /// Holds the first value given to it and hands it to the one waiter; later values are dropped.
-private final class FirstAnswer<Value: Sendable>: Sendable {
+final class FirstAnswer<Value: Sendable>: Sendable {
     private enum Slot {
         case empty
         case waiting(CheckedContinuation<Value, Never>)

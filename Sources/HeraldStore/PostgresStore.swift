@@ -8,11 +8,16 @@ import ServiceLifecycle
 /// PostgreSQL, for running several Herald instances on one database.
 ///
 /// Each operation leases a connection from postgres-nio's pool (`PostgresClient`), which
-/// connects only while ``run()`` runs.
+/// connects only while ``run()`` runs. The pool waits for ever while it cannot connect (the
+/// server down, the database dropped), so a lease not granted within ``leaseTimeout`` fails
+/// as `database_unavailable` rather than hold the request.
 public final class PostgresStore: Store {
     public let logger: Logger
     public let catalogChanges = CatalogChanges()
     private let client: PostgresClient
+
+    /// How long an operation waits for a connection before it fails.
+    static let leaseTimeout: Duration = .seconds(5)
 
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -21,7 +26,7 @@ public final class PostgresStore: Store {
 
     public func withDatabase<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in
+            return try await withConnection { connection in
                 try await body(connection.sql())
             }
         } catch let error as PSQLError {
@@ -35,7 +40,7 @@ public final class PostgresStore: Store {
         var attempt = 1
         while true {
             do {
-                return try await client.withConnection { connection in
+                return try await withConnection { connection in
                     try await runTransaction(on: connection.sql(), begin: "BEGIN", logger: logger, changes: catalogChanges) { database in
                         if durability == .relaxed {
                             try await database.raw("SET LOCAL synchronous_commit = off").run()
@@ -51,6 +56,42 @@ public final class PostgresStore: Store {
                     continue
                 }
                 throw Self.translate(error)
+            }
+        }
+    }
+
+    /// Runs `body` on a pooled connection, leased by a child task that holds it until `body`
+    /// is done, so the wait for the lease can end at ``leaseTimeout`` (the lease is cancelled).
+    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let leased = FirstAnswer<Result<PostgresConnection, any Error>?>()
+        let finished = FirstAnswer<Void>()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [client] in
+                do {
+                    try await client.withConnection { connection in
+                        leased.give(.success(connection))
+                        await finished.wait()
+                    }
+                } catch {
+                    leased.give(.failure(error))
+                }
+            }
+            let timer = Task {
+                try? await Task.sleep(for: Self.leaseTimeout)
+                leased.give(nil)
+            }
+            defer {
+                timer.cancel()
+                finished.give(())
+            }
+            switch await leased.wait() {
+            case nil:
+                group.cancelAll()
+                throw HeraldError.databaseUnavailable("no PostgreSQL connection within \(Self.leaseTimeout)")
+            case .failure(let error):
+                throw error
+            case .success(let connection):
+                return try await body(connection)
             }
         }
     }

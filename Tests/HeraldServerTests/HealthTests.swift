@@ -130,6 +130,13 @@ struct HealthTests {
                     #expect(response.status == .serviceUnavailable)
                     #expect(String(buffer: response.body).contains(#""code":"database_unavailable""#))
                 }
+                // A question that needs the database is answered once the lease times out, not held.
+                let asked = ContinuousClock.now
+                try await client.execute(uri: "/api/check_for_update/?product_name=not_in_memory&release_channel=stable", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(String(buffer: response.body).contains(#""code":"database_unavailable""#))
+                }
+                #expect(ContinuousClock.now - asked < .seconds(15))
 
             }
         }
