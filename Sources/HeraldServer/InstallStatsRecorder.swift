@@ -37,8 +37,9 @@ final class InstallStatsRecorder: Service, Sendable {
         /// Checks not written yet.
         var checks: [ProductDay: Int64] = [:]
         var dropped = 0
-        /// The fingerprint of the last report recorded (written or waiting) of each site on ``day``.
-        var recorded: [SiteKey: Int] = [:]
+        /// The fingerprint of the last report recorded (written or waiting) of each site on
+        /// ``day``, keyed by the hash of the site's product and digest: 16 bytes a site.
+        var recorded: [Int: Int] = [:]
         var day: Int64 = 0
     }
 
@@ -83,21 +84,27 @@ final class InstallStatsRecorder: Service, Sendable {
             channel: answer.decision.channel, version: question.installedVersion?.rawValue, wordpressVersion: question.wordpressVersion,
             phpVersion: question.phpVersion)
         let fingerprint = report.hashValue
+        var hasher = Hasher()
+        hasher.combine(key.product)
+        hasher.combine(key.site)
+        let siteHash = hasher.finalize()
         state.withLock { state in
             if state.day != day {
                 state.recorded = [:]
                 state.day = day
             }
             state.checks[ProductDay(product: key.product, day: day), default: 0] += 1
-            guard state.recorded[key] != fingerprint else { return }
+            guard state.recorded[siteHash] != fingerprint else { return }
             guard state.pending.count < capacity || state.pending[key] != nil else {
                 state.dropped += 1
                 return
             }
             state.pending[key] = report
             // Full: start again with the sites asking now, rather than keep the first ones forever.
-            if state.recorded.count >= remembered, state.recorded[key] == nil { state.recorded.removeAll(keepingCapacity: true) }
-            state.recorded[key] = fingerprint
+            if state.recorded.count >= remembered, state.recorded[siteHash] == nil {
+                state.recorded.removeAll(keepingCapacity: true)
+            }
+            state.recorded[siteHash] = fingerprint
         }
         return true
     }
