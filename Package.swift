@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "herald", targets: ["herald"]),
+        .library(name: "HeraldFormats", targets: ["HeraldFormats"]),
         .library(name: "HeraldCore", targets: ["HeraldCore"]),
         .library(name: "HeraldStore", targets: ["HeraldStore"]),
         .library(name: "HeraldServer", targets: ["HeraldServer"]),
@@ -30,11 +31,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
-        .target(name: "HeraldCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The parsers of bytes from outside: no dependencies, so Fuzz/run compiles them alone.
+        .target(name: "HeraldFormats"),
+        .target(name: "HeraldCore", dependencies: ["HeraldFormats", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "HeraldStore",
             dependencies: [
                 "HeraldCore",
+                "HeraldFormats",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -45,7 +49,6 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -54,6 +57,7 @@ let package = Package(
             name: "HeraldServer",
             dependencies: [
                 "HeraldCore",
+                "HeraldFormats",
                 "HeraldStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -81,6 +85,7 @@ let package = Package(
             dependencies: [
                 "HeraldClient",
                 "HeraldCore",
+                "HeraldFormats",
                 "HeraldStore",
                 "HeraldServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -91,12 +96,15 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"]),
+        .testTarget(name: "HeraldFormatsTests", dependencies: ["HeraldFormats"]),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldFormats"]),
         .testTarget(
             name: "HeraldStoreTests",
             dependencies: [
                 "HeraldCore",
+                "HeraldFormats",
                 "HeraldStore",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -105,6 +113,7 @@ let package = Package(
         .testTarget(
             name: "HeraldServerTests",
             dependencies: [
+                "HeraldFormats",
                 "HeraldServer",
                 "HeraldStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -117,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "heraldTests",
             dependencies: [
-                "herald", "HeraldCore", "HeraldStore",
+                "herald", "HeraldCore", "HeraldFormats", "HeraldStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -1,3 +1,4 @@
+import HeraldFormats
 /// What a build says about itself, from inside its zip or from the upload request.
 ///
 /// Inside the zip the sources rank: `plugin.yaml`/`theme.yaml`, then the main file's header

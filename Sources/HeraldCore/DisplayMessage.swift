@@ -1,3 +1,4 @@
+import HeraldFormats
 /// A notice a vendor attaches to a product's answers (seed 000's display messages): shown to
 /// the sites it targets by channel, site address pattern and license, within a time window.
 public struct DisplayMessage: Hashable, Sendable {
@@ -47,7 +48,7 @@ public struct DisplayMessage: Hashable, Sendable {
         }
         if let urlPattern {
             guard let site else { return false }
-            return Self.site(site, matches: urlPattern)
+            return SiteGlob.matches(site: site, pattern: urlPattern)
         }
         return true
     }
@@ -55,43 +56,6 @@ public struct DisplayMessage: Hashable, Sendable {
     /// The notice as it goes into an answer's `messages`.
     public var notice: Notice {
         Notice(level: level, code: code ?? "display_message", message: text)
-    }
-
-    /// Whether the site address matches the glob: against the address as sent, and, for a
-    /// pattern without a scheme, against the address without its scheme.
-    public static func site(_ site: String, matches pattern: String) -> Bool {
-        var lowered = site.trimmingWhitespace().lowercased()
-        // `https://shop.example.com/` (WordPress's home_url) and `https://shop.example.com` are one address.
-        while lowered.hasSuffix("/") { lowered.removeLast() }
-        let glob = pattern.lowercased()
-        if globMatches(Array(lowered.unicodeScalars), Array(glob.unicodeScalars)) { return true }
-        guard !glob.contains("://"), let bare = lowered.firstRange(of: "://").map({ String(lowered[$0.upperBound...]) }) else {
-            return false
-        }
-        return globMatches(Array(bare.unicodeScalars), Array(glob.unicodeScalars))
-    }
-
-    /// `*` and `?` glob matching in linear time (the greedy star with one backtrack point).
-    private static func globMatches(_ text: [Unicode.Scalar], _ pattern: [Unicode.Scalar]) -> Bool {
-        var (t, p) = (0, 0)
-        var star: (pattern: Int, text: Int)?
-        while t < text.count {
-            if p < pattern.count, pattern[p] == "*" {
-                star = (p, t)
-                p += 1
-            } else if p < pattern.count, pattern[p] == "?" || pattern[p] == text[t] {
-                t += 1
-                p += 1
-            } else if let saved = star {
-                p = saved.pattern + 1
-                t = saved.text + 1
-                star = (saved.pattern, saved.text + 1)
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count, pattern[p] == "*" { p += 1 }
-        return p == pattern.count
     }
 
     /// Checks what a vendor typed: the text (1 to 2,000 characters), the code and pattern sizes, the window.

@@ -1,3 +1,4 @@
+import HeraldFormats
 /// A product's extension (or skin), with the versions of the product it is ready for on each
 /// channel: seed 000's `extension.yaml` (`name`, `premium`, `beta`, `stable`).
 public struct ExtensionManifest: Hashable, Sendable {

@@ -1,3 +1,4 @@
+import HeraldFormats
 /// Identifiers that arrive from outside: URLs, query strings, manifests, the command line.
 ///
 /// Each type has exactly one validating initialiser, and it is the only way to make a value
@@ -64,8 +65,9 @@ public struct ChannelID: Identifier, Comparable {
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// Names the HTTP API uses under `/api/v1/{product}/` for itself, which a channel cannot have.
-    public static let reservedIDs: Set<String> = ["builds", "messages", "stats"]
+    /// Names the HTTP API uses under `/api/v1/{product}/` for itself, which a channel cannot
+    /// have; the server refuses to start if a route adds one that is missing here.
+    public static let reservedIDs: Set<String> = ["builds", "extensions", "history", "messages", "plan", "publish", "settings", "stats"]
 
     /// Refuses a new channel whose id the HTTP API needs for itself.
     public func ensureIsFree() throws(HeraldError) {
@@ -168,13 +170,4 @@ private func isLowercaseAlphanumeric(_ byte: UInt8) -> Bool {
 
 private func isLowercaseHex(_ byte: UInt8) -> Bool {
     (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) || isDigit(byte)
-}
-
-func isDigit(_ byte: UInt8) -> Bool {
-    (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-}
-
-func isAlphanumeric(_ byte: UInt8) -> Bool {
-    isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
 }

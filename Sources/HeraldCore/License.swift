@@ -11,36 +11,54 @@ public struct License: Hashable, Sendable {
     public var customerName: String
     public var customerEmail: String
     public var products: Set<ProductID>
-    /// A customer channel the license is bound to: its sites are answered from it.
-    public var channel: ChannelID?
+    /// The customer channel the license is bound to, per product: its sites are answered from it.
+    public var channels: [ProductID: ChannelID]
     /// Milliseconds since 1970; nil: never.
     public var expiresAt: Int64?
     /// How many sites may use it; nil: any number.
     public var siteLimit: Int?
+    /// Revoked for every product.
     public var revoked: Bool
+    /// The products it is revoked for, each by a vendor who manages that product.
+    public var revokedProducts: Set<ProductID>
     public var createdAt: Int64
 
     public init(
-        id: String, keyLast4: String, customerName: String, customerEmail: String, products: Set<ProductID>, channel: ChannelID? = nil,
-        expiresAt: Int64? = nil, siteLimit: Int? = nil, revoked: Bool = false, createdAt: Int64
+        id: String, keyLast4: String, customerName: String, customerEmail: String, products: Set<ProductID>,
+        channels: [ProductID: ChannelID] = [:], expiresAt: Int64? = nil, siteLimit: Int? = nil, revoked: Bool = false,
+        revokedProducts: Set<ProductID> = [], createdAt: Int64
     ) {
         self.id = id
         self.keyLast4 = keyLast4
         self.customerName = customerName
         self.customerEmail = customerEmail
         self.products = products
-        self.channel = channel
+        self.channels = channels
         self.expiresAt = expiresAt
         self.siteLimit = siteLimit
         self.revoked = revoked
+        self.revokedProducts = revokedProducts
         self.createdAt = createdAt
     }
 
-    /// Revoked wins over expired; a license past its expiry is expired.
-    public func status(at now: Int64) -> Status {
-        if revoked { return .revoked }
+    /// The status for sites of `product`, or, without one, for the license as a whole (revoked
+    /// once it is revoked for every product it covers). Revoked wins over expired; a license
+    /// past its expiry is expired.
+    public func status(at now: Int64, for product: ProductID? = nil) -> Status {
+        let revokedHere = product.map { revokedProducts.contains($0) } ?? (!products.isEmpty && products.isSubset(of: revokedProducts))
+        if revoked || revokedHere { return .revoked }
         if let expiresAt, now >= expiresAt { return .expired }
         return .active
+    }
+
+    /// The license as a vendor of `products` may see it: their products, bindings and
+    /// revocations only (its status then is theirs: revoked once revoked for all of them).
+    public func scoped(to products: Set<ProductID>) -> License {
+        var scoped = self
+        scoped.products = self.products.intersection(products)
+        scoped.channels = channels.filter { products.contains($0.key) }
+        scoped.revokedProducts = revokedProducts.intersection(products)
+        return scoped
     }
 
     /// A customer's email: something@something, at most 320 characters, no spaces.

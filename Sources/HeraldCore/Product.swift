@@ -1,3 +1,4 @@
+import HeraldFormats
 /// Something a vendor ships: a WordPress plugin, a WordPress theme or a desktop app.
 public struct Product: Hashable, Sendable {
     /// What kind of software this is; it decides which update APIs describe the product.
@@ -43,7 +44,8 @@ public struct Product: Hashable, Sendable {
         self.createdAt = createdAt
     }
 
-    /// Ids the HTTP API uses for itself (`/api/v1/builds/{hash}`, `/api/v1/licenses`), which a product cannot have.
+    /// Ids the HTTP API uses for itself (`/api/v1/builds/{hash}`, `/api/v1/licenses`), which a
+    /// product cannot have; the server refuses to start if a route adds one that is missing here.
     public static let reservedIDs: Set<String> = ["builds", "licenses"]
 
     /// Refuses an id the HTTP API needs for itself.
@@ -59,26 +61,5 @@ public struct Product: Hashable, Sendable {
         guard !trimmed.isEmpty, name.count <= 200, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalidInput("\(field) \(quoted(name)) is invalid: 1 to 200 characters, not blank, no control characters")
         }
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces, tabs and newlines; for Core, which has no Foundation.
-    public func trimmingWhitespace() -> String {
-        // Most text (every site address, every version) is trimmed of ASCII spaces at most:
-        // done on its bytes when what is left starts and ends with a printable ASCII character.
-        let text = String(self)
-        let utf8 = text.utf8
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (0x09...0x0D).contains(byte) }
-        if let start = utf8.firstIndex(where: { !isSpace($0) }), let end = utf8.lastIndex(where: { !isSpace($0) }),
-            (0x21..<0x7F).contains(utf8[start]), (0x21..<0x7F).contains(utf8[end])
-        {
-            return start == utf8.startIndex && end == utf8.index(before: utf8.endIndex) ? text : String(Substring(utf8[start...end]))
-        }
-        let scalars = unicodeScalars
-        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-            let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })
-        else { return "" }
-        return String(String.UnicodeScalarView(scalars[start...end]))
     }
 }

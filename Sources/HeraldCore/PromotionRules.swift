@@ -1,3 +1,4 @@
+import HeraldFormats
 /// Seed 000's promotion rules: where a product's new build goes without anyone asking.
 ///
 /// - `development` follows every new build.

@@ -1,3 +1,4 @@
+import HeraldFormats
 /// Seed 000's "build all, check warnings, publish all": for every channel of a product, what
 /// it serves, what the promotion rules propose, and what a person should know before saying yes.
 public struct ReleasePlan: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import HeraldFormats
 /// A channel move staged at a percentage of sites.
 ///
 /// While it runs, the channel's pointers keep the build served before; a site gets the

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HeraldFormats
 
 /// What one site gets: the only answer to "is there a build for me?" that Herald gives.
 ///
@@ -64,7 +65,7 @@ extension CatalogSnapshot {
         let requested = question.channel ?? .stable
         var notices: [Notice] = []
         var channel = requested
-        if let bound = question.license?.channel, channels[bound] != nil {
+        if let bound = question.license?.channels[product.id], channels[bound] != nil {
             channel = bound
         } else if question.channel == nil {
             notices.append(.noChannel)

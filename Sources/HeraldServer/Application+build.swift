@@ -21,11 +21,14 @@ public struct ServerSettings: Sendable {
     /// How long a connection may wait for the head of its next request before it is closed:
     /// an idle kept-alive connection, or a head sent a byte at a time, holds a descriptor no longer.
     public var idleTimeout: Duration
+    /// The addresses of the reverse proxies whose `X-Forwarded-Host` and `X-Forwarded-Proto`
+    /// are believed; with none (and no ``publicURL``), those of peers on this machine are.
+    public var trustedProxies: [String]
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
         maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true,
-        idleTimeout: Duration = .seconds(60)
+        idleTimeout: Duration = .seconds(60), trustedProxies: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -35,6 +38,7 @@ public struct ServerSettings: Sendable {
         self.linkLifetime = linkLifetime
         self.recordsStatistics = recordsStatistics
         self.idleTimeout = idleTimeout
+        self.trustedProxies = trustedProxies
     }
 }
 
@@ -70,6 +74,7 @@ public func buildApplication(
     ChannelRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
+    try ReservedSegments.check(router.routes)
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }
@@ -78,7 +83,10 @@ public func buildApplication(
         router: router,
         // Handlers per connection, before the router: the site questions that need no database
         // are answered at once, and requests NIO cannot parse get the JSON envelope.
-        server: HeraldHTTP1Channel.server(answers: answers, statistics: statistics, serverName: serverName, idleTimeout: settings.idleTimeout),
+        server: HeraldHTTP1Channel.server(
+            answers: answers, statistics: statistics, serverName: serverName, idleTimeout: settings.idleTimeout,
+            forwardedHeaders: ForwardedHeaders(
+                trustedProxies: settings.trustedProxies, publicURLConfigured: !(settings.publicURL ?? "").isEmpty)),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
         // Services stop in reverse order: the statistics are written before the store closes.
         services: services,

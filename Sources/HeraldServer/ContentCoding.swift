@@ -1,5 +1,6 @@
 import CompressNIO
 import HeraldCore
+import HeraldFormats
 import NIOCore
 
 /// gzip, the one content coding Herald answers in, for clients that accept it.

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldFormats
 import NIOCore
 
 /// A streaming reader of `multipart/form-data` (RFC 7578): bytes go in as they arrive, and

@@ -1,5 +1,6 @@
 import HTTPTypes
 import HeraldCore
+import HeraldFormats
 import Hummingbird
 
 /// The address clients use to reach Herald, for the URLs inside answers.

@@ -36,6 +36,7 @@ public final class BlobStore: Sendable {
     private let temporaryDirectory: String
     private let lockDescriptor: CInt
     private let threadPool: NIOThreadPool
+    private let gate = BlobGate()
 
     /// How many bytes are gathered before one `write` call.
     private static let writeBatchSize = 1 << 20
@@ -202,8 +203,29 @@ public final class BlobStore: Sendable {
         return digest.finalize().hexString
     }
 
+    /// Runs `body`, which stores blobs and publishes the build that uses them, while no blob is
+    /// deleted (``BlobGate``).
+    public func publishing<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
+        try await gate.publishing(body)
+    }
+
+    /// Deletes each of `hashes` that `isUnused` still finds unused, while no publish is storing
+    /// blobs; returns those deleted.
+    public func removeUnused(
+        _ hashes: [BuildHash], isolation: isolated (any Actor)? = #isolation, isUnused: (BuildHash) async throws -> Bool
+    ) async throws -> [BuildHash] {
+        try await gate.deleting {
+            var removed: [BuildHash] = []
+            for hash in hashes where try await isUnused(hash) {
+                try await remove(hash)
+                removed.append(hash)
+            }
+            return removed
+        }
+    }
+
     /// Deletes the blob; nothing happens if it is not there.
-    public func remove(_ hash: BuildHash) async throws {
+    private func remove(_ hash: BuildHash) async throws {
         let path = path(of: hash)
         try await threadPool.runIfActive {
             if unlink(path) != 0 && errno != ENOENT {

@@ -1,8 +1,8 @@
 import Foundation
 import HeraldCore
+import HeraldFormats
 import NIOPosix
 import Yams
-import ZIPFoundation
 
 /// Reads what a build's zip says about itself, without unpacking it to disk.
 ///
@@ -20,17 +20,11 @@ public enum BuildArchive {
     }
 
     private static func inspectNow(path: String, kind: Product.Kind) throws -> BuildMetadata {
-        try ZipDirectoryCheck.validate(path: path)
-        let archive: Archive
-        do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-        } catch {
-            throw HeraldError.invalidArchive("no zip directory found")
-        }
-        var manifest: Entry?
-        var readme: Entry?
-        var headerFiles: [Entry] = []
-        for entry in archive where entry.type == .file {
+        let archive = try ZipFile(path: path)
+        var manifest: ZipDirectory.Entry?
+        var readme: ZipDirectory.Entry?
+        var headerFiles: [ZipDirectory.Entry] = []
+        for entry in archive.files {
             let components = entry.path.split(separator: "/")
             guard let last = components.last, components.count <= 2 else { continue }
             let name = last.lowercased()
@@ -59,7 +53,7 @@ public enum BuildArchive {
 
     /// The header of the plugin's main PHP file (the one with a `Plugin Name`, preferring
     /// `slug/slug.php`) or of the theme's `style.css` (with a `Theme Name`).
-    private static func mainHeader(in files: [Entry], of archive: Archive, kind: Product.Kind) throws -> BuildMetadata? {
+    private static func mainHeader(in files: [ZipDirectory.Entry], of archive: ZipFile, kind: Product.Kind) throws -> BuildMetadata? {
         let marker = kind == .theme ? "Theme Name" : "Plugin Name"
         let ordered = files.sorted { lhs, rhs in
             let (l, r) = (isConventionalMainFile(lhs.path), isConventionalMainFile(rhs.path))
@@ -104,15 +98,9 @@ public enum BuildArchive {
     /// A malformed one is refused with its path, line and reason.
     public static func extensionManifests(path: String) async throws -> [(id: String, manifest: ExtensionManifest)] {
         try await NIOThreadPool.singleton.runIfActive {
-            let archive: Archive
-            do {
-                try ZipDirectoryCheck.validate(path: path)
-                archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
-            } catch {
-                return []
-            }
+            guard let archive = try? ZipFile(path: path) else { return [] }
             var found: [(id: String, manifest: ExtensionManifest)] = []
-            for entry in archive where entry.type == .file {
+            for entry in archive.files {
                 let parts = entry.path.split(separator: "/").map(String.init)
                 guard parts.count >= 2, parts.count <= 3, parts[parts.count - 2] == "extensions", let file = parts.last else { continue }
                 let lower = file.lowercased()
@@ -127,20 +115,13 @@ public enum BuildArchive {
     }
 
     /// The first `limit` bytes of an entry, as text.
-    private static func read(_ entry: Entry, from archive: Archive, limit: Int) throws -> String {
-        var data = Data()
+    private static func read(_ entry: ZipDirectory.Entry, from archive: ZipFile, limit: Int) throws -> String {
         do {
-            _ = try archive.extract(entry, bufferSize: 16 * 1024, skipCRC32: true) { chunk in
-                data.append(chunk.prefix(limit - data.count))
-                if data.count >= limit { throw EnoughRead() }
-            }
-        } catch is EnoughRead {
-            // The rest of the entry does not matter.
+            return try archive.text(of: entry, limit: limit)
+        } catch let error as HeraldError {
+            throw error
         } catch {
             throw HeraldError.invalidArchive("\(quoted(entry.path)) cannot be read")
         }
-        return String(decoding: data, as: UTF8.self)
     }
-
-    private struct EnoughRead: Error {}
 }

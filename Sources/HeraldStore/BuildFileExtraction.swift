@@ -1,9 +1,9 @@
 import CompressNIO
 import Foundation
 import HeraldCore
+import HeraldFormats
 import NIOCore
 import NIOPosix
-@preconcurrency import ZIPFoundation
 
 /// Unpacks an app's zip into the blob store, file by file, for its GoUpdate repository.
 ///
@@ -49,10 +49,9 @@ public enum BuildFileExtraction {
     /// Writes each file of the zip or tar.gz at `path`, and its gzip copy, into `folder`; nil
     /// when the file is neither.
     private static func unpack(zipAt path: String, into folder: String) throws -> [UnpackedFile]? {
-        let archive: Archive
+        let archive: ZipFile
         do {
-            try ZipDirectoryCheck.validate(path: path)
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            archive = try ZipFile(path: path)
         } catch {
             return try unpack(tarGzipAt: path, into: folder)
         }
@@ -102,8 +101,8 @@ public enum BuildFileExtraction {
     }
 
     /// Checks every entry of a zip, then writes each file and its gzip copy into `folder`.
-    private static func unpack(zip archive: Archive, into folder: String) throws -> [UnpackedFile] {
-        let entries = Array(archive)
+    private static func unpack(zip archive: ZipFile, into folder: String) throws -> [UnpackedFile] {
+        let entries = archive.directory.entries
         guard entries.count <= maximumEntries else {
             throw HeraldError.refusedArchiveEntry("the archive has \(entries.count) entries; at most \(maximumEntries) are accepted")
         }
@@ -111,11 +110,11 @@ public enum BuildFileExtraction {
         var seen: Set<String> = []
         for entry in entries {
             let entryPath: String = entry.path
-            try BuildFile.validatePath(entry.type == .directory && entryPath.hasSuffix("/") ? String(entryPath.dropLast()) : entryPath)
-            if entry.type == .symlink {
+            try BuildFile.validatePath(entry.kind == .directory && entryPath.hasSuffix("/") ? String(entryPath.dropLast()) : entryPath)
+            if entry.kind == .symlink {
                 throw HeraldError.refusedArchiveEntry("the archive entry \(quoted(entryPath)) is a link; GoUpdate repositories carry files only")
             }
-            if entry.type == .file {
+            if entry.kind == .file {
                 guard seen.insert(entryPath).inserted else {
                     throw HeraldError.refusedArchiveEntry("the archive has the entry \(quoted(entryPath)) twice")
                 }
@@ -131,7 +130,7 @@ public enum BuildFileExtraction {
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var files: [UnpackedFile] = []
-        for (index, entry) in entries.enumerated() where entry.type == .file {
+        for (index, entry) in entries.enumerated() where entry.kind == .file {
             let unpacked = "\(folder)/\(index)"
             try extract(entry, of: archive, to: unpacked)
             files.append(try gzipCopy(of: unpacked, path: entry.path))
@@ -139,29 +138,16 @@ public enum BuildFileExtraction {
         return files
     }
 
-    /// Writes one zip entry to `target`, stopping at the size the archive declares (a deflate
-    /// stream may hold far more: a zip bomb) and checking its CRC-32.
-    private static func extract(_ entry: Entry, of archive: Archive, to target: String) throws {
+    /// Writes one zip entry to `target`; ``ZipFile/read(_:_:)`` stops at the size the archive
+    /// declares and checks the CRC-32.
+    private static func extract(_ entry: ZipDirectory.Entry, of archive: ZipFile, to target: String) throws {
         guard FileManager.default.createFile(atPath: target, contents: nil), let output = FileHandle(forWritingAtPath: target) else {
             throw BlobStoreError(operation: "create", path: target, code: errno)
         }
         defer { try? output.close() }
-        guard let declared = Int64(exactly: entry.uncompressedSize) else { throw HeraldError.invalidArchive("an entry's size is out of range") }
-        var written: Int64 = 0
-        let checksum: CRC32
-        do {
-            checksum = try archive.extract(entry, bufferSize: 64 * 1024, skipCRC32: false) { chunk in
-                written += Int64(chunk.count)
-                guard written <= declared else { throw HeraldError.refusedArchiveEntry("the archive entry \(quoted(entry.path)) unpacks to more than the \(declared) bytes it declares") }
-                try output.write(contentsOf: chunk)
-            }
-        } catch let error as HeraldError {
-            throw error
-        } catch {
-            throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked")
-        }
-        guard written == declared, checksum == entry.checksum else {
-            throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) is corrupt: its size or CRC-32 differs from the archive's")
+        try archive.read(entry) { chunk in
+            try output.write(contentsOf: chunk.readableBytesView)
+            return true
         }
     }
 
@@ -173,19 +159,18 @@ public enum BuildFileExtraction {
     }
 
     private static func gunzip(_ input: FileHandle, to output: FileHandle, limit: Int64) throws {
-        let decompressor = CompressionAlgorithm.gzip().decompressor
-        decompressor.window = ByteBufferAllocator().buffer(capacity: 256 * 1024)
-        try decompressor.startStream()
-        defer { try? decompressor.finishStream() }
+        var inflater = try Inflater(.gzip(), windowSize: 256 * 1024)
+        defer { inflater.finish() }
         var written: Int64 = 0
         while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
             var buffer = ByteBuffer(data: chunk)
-            try buffer.decompressStream(with: decompressor) { window in
+            _ = try inflater.inflate(&buffer) { window in
                 written += Int64(window.readableBytes)
                 guard written <= limit else {
                     throw HeraldError.refusedArchiveEntry("the archive unpacks to more than \(limit) bytes")
                 }
-                try output.write(contentsOf: Data(buffer: window))
+                try output.write(contentsOf: window.readableBytesView)
+                return true
             }
         }
     }

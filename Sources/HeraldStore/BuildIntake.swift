@@ -51,17 +51,20 @@ public struct BuildIntake: Sendable {
                 requiresPHP: fields.requiresPHP ?? metadata.requiresPHP, changelog: fields.changelog ?? metadata.changelog,
                 sha384: blob.sha384, details: metadata.wordPressDetails)
             try Self.validateFreeText(build)
-            let files = product.kind == .app ? try await BuildFileExtraction.extract(zipAt: writer.path, into: blobs) : nil
             let extensions = try await BuildArchive.extensionManifests(path: writer.path)
-            var isNewBlob = false
+            // Blobs are stored and the build that uses them committed while no blob is deleted.
+            var stored: [BuildHash] = []
             do {
-                return try await store.publish(build, files: files, extensions: extensions, actor: actor) {
-                    isNewBlob = try await writer.commit()
+                return try await blobs.publishing {
+                    let files = product.kind == .app ? try await BuildFileExtraction.extract(zipAt: writer.path, into: blobs) : nil
+                    stored = (files ?? []).flatMap { [$0.blob] + ($0.gzipBlob.map { [$0] } ?? []) }
+                    return try await store.publish(build, files: files, extensions: extensions, actor: actor) {
+                        if try await writer.commit() { stored.append(build.hash) }
+                    }
                 }
             } catch {
-                if isNewBlob {
-                    try? await store.whenNoBuild(uses: build.hash, of: product.id) { try await blobs.remove(build.hash) }
-                }
+                // What the failed publish stored, unless another build uses it.
+                _ = try? await blobs.removeUnused(stored) { try await !store.isBlobUsed($0) }
                 throw error
             }
         } catch {

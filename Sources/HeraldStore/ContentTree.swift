@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldFormats
 
 /// A content tree of seed 002's WordPress Package API: `plugins|themes/SLUG/.../release.json`,
 /// one `release.json` per version, each naming its package by URL.
@@ -40,7 +41,8 @@ public struct ContentTree: Sendable {
 
     /// `rootURL` is where the tree is served from, e.g. `https://api.example.com/wordpress/content`.
     public init(root: String, rootURL: String?) {
-        let standard = URL(fileURLWithPath: root).standardizedFileURL.path
+        // The real path: a tree reached through a link is checked against where it really is.
+        let standard = Self.realPath(root) ?? URL(fileURLWithPath: root).standardizedFileURL.path
         self.root = standard.hasSuffix("/") && standard.count > 1 ? String(standard.dropLast()) : standard
         self.rootURL = rootURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
     }
@@ -74,7 +76,8 @@ public struct ContentTree: Sendable {
 
     private func release(at path: String, kind: Product.Kind, slug: String) throws -> Release {
         func problem(_ reason: String) -> Problem { Problem(path: path, reason: reason) }
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
+        guard let real = Self.realPath(path), real.hasPrefix(root + "/") else { throw problem("it links to a file outside the content tree") }
+        guard let data = FileManager.default.contents(atPath: real), data.count <= 1 << 20 else {
             throw problem("cannot be read, or is over 1 MiB")
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
@@ -135,10 +138,21 @@ public struct ContentTree: Sendable {
         guard candidate.hasPrefix(root + "/") else {
             throw Problem(path: path, reason: "its package \(quoted(url)) lies outside the content tree")
         }
-        guard FileManager.default.fileExists(atPath: candidate) else {
+        guard let real = Self.realPath(candidate) else {
             throw Problem(path: path, reason: "its package \(quoted(url)) is not in the tree at \(candidate)")
         }
-        return .file(candidate)
+        // A symbolic link inside the tree must not lead out of it.
+        guard real.hasPrefix(root + "/") else {
+            throw Problem(path: path, reason: "its package \(quoted(url)) links to a file outside the content tree")
+        }
+        return .file(real)
+    }
+
+    /// `path` with every symbolic link resolved; nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Seed 002's `2012-06-29 21:47:12 -0700`, also without the offset (then UTC).

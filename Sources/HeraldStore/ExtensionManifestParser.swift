@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldFormats
 import Yams
 
 /// Reads seed 000's `extension.yaml` (JSON is YAML too): `name`, `premium`, `beta`, `stable`.

@@ -66,7 +66,7 @@ public final class LicensedDownloadLinks: Sendable {
         guard let license = try await store.license(id: link.licenseID), license.products.contains(link.product) else {
             throw HeraldError.licenseInvalid(for: link.product)
         }
-        switch license.status(at: now * 1000) {
+        switch license.status(at: now * 1000, for: link.product) {
         case .revoked: throw HeraldError.licenseRevoked(license.keyLast4)
         case .expired: throw HeraldError.licenseExpired(license.keyLast4)
         case .active: return license

@@ -6,6 +6,7 @@ import HeraldCore
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import HeraldFormats
 #endif
 
 /// The Ed25519 key Herald signs every package with, so that WordPress core itself verifies

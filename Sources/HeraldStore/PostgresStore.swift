@@ -4,20 +4,26 @@ import PostgresKit
 import PostgresNIO
 import SQLKit
 import ServiceLifecycle
+import Synchronization
 
 /// PostgreSQL, for running several Herald instances on one database.
 ///
 /// Each operation leases a connection from postgres-nio's pool (`PostgresClient`), which
 /// connects only while ``run()`` runs. The pool waits for ever while it cannot connect (the
-/// server down, the database dropped), so a lease not granted within ``leaseTimeout`` fails
-/// as `database_unavailable` rather than hold the request.
+/// server down, the database dropped), so a lease fails as `database_unavailable` once it has
+/// waited ``leaseTimeout`` while no lease at all was granted for as long (the database is
+/// gone, not busy), or ``busyLimit`` in any case.
 public final class PostgresStore: Store {
     public let logger: Logger
     public let catalogChanges = CatalogChanges()
     private let client: PostgresClient
 
-    /// How long an operation waits for a connection before it fails.
+    /// How long an operation waits for a connection while no other operation gets one either.
     static let leaseTimeout: Duration = .seconds(5)
+    /// How long an operation waits for a connection while the pool is merely busy.
+    static let busyLimit: Duration = .seconds(60)
+    /// When a connection was last leased: a busy pool still grants them, a lost database does not.
+    private let lastLease = Mutex(ContinuousClock.now)
 
     public init(configuration: PostgresClient.Configuration, logger: Logger) {
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -66,9 +72,10 @@ public final class PostgresStore: Store {
         let leased = FirstAnswer<Result<PostgresConnection, any Error>?>()
         let finished = FirstAnswer<Void>()
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [client] in
+            group.addTask { [client, self] in
                 do {
                     try await client.withConnection { connection in
+                        self.lastLease.withLock { $0 = .now }
                         leased.give(.success(connection))
                         await finished.wait()
                     }
@@ -76,9 +83,17 @@ public final class PostgresStore: Store {
                     leased.give(.failure(error))
                 }
             }
-            let timer = Task {
-                try? await Task.sleep(for: Self.leaseTimeout)
-                leased.give(nil)
+            let timer = Task { [self] in
+                let start = ContinuousClock.now
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    let now = ContinuousClock.now
+                    let waited = now - start
+                    if waited >= Self.busyLimit || (waited >= Self.leaseTimeout && now - self.lastLease.withLock({ $0 }) >= Self.leaseTimeout) {
+                        leased.give(nil)
+                        return
+                    }
+                }
             }
             defer {
                 timer.cancel()
@@ -87,7 +102,7 @@ public final class PostgresStore: Store {
             switch await leased.wait() {
             case nil:
                 group.cancelAll()
-                throw HeraldError.databaseUnavailable("no PostgreSQL connection within \(Self.leaseTimeout)")
+                throw HeraldError.databaseUnavailable("no PostgreSQL connection granted for \(Self.leaseTimeout)")
             case .failure(let error):
                 throw error
             case .success(let connection):

@@ -12,8 +12,8 @@ extension Store {
     ///
     /// `whileLocked` runs with the product locked, once every check has passed and just before
     /// the transaction commits: the place to move the file into the ``BlobStore``, so that a
-    /// concurrent removal of the same file (which deletes the blob under the same lock) cannot
-    /// delete it between the two, and a refused publish never places a file at all.
+    /// refused publish never places a file at all. (Blobs are deleted only while no publish
+    /// stores any: ``BlobStore/publishing(isolation:_:)``.)
     ///
     /// `files`, for an app's zip, are its entries, already in the blob store: they are recorded
     /// for the product's GoUpdate repository. `extensions` are the manifests the build carries;
@@ -31,8 +31,12 @@ extension Store {
             guard try await lockProduct(build.product, in: database) else {
                 throw HeraldError.unknownProduct(build.product)
             }
-            try build.channel.ensureIsFree()
-            try await insertChannel(.createdByUpload(of: build.product, id: build.channel, at: build.timestamp), into: database)
+            // A channel the upload creates must not take a name the API uses; one made before
+            // that name was reserved keeps taking uploads.
+            if try await lockChannel(build.channel, of: build.product, in: database) == nil {
+                try build.channel.ensureIsFree()
+                try await insertChannel(.createdByUpload(of: build.product, id: build.channel, at: build.timestamp), into: database)
+            }
             guard let channel = try await lockChannel(build.channel, of: build.product, in: database) else {
                 throw HeraldError.unknownChannel(build.channel, of: build.product)
             }
@@ -85,18 +89,6 @@ extension Store {
             try await promoteAfterUpload(published, uploadedTo: build.channel, actor: actor, in: database)
             try await whileLocked()
             return published
-        }
-    }
-
-    /// Runs `body` with `product` locked when no build is stored under `hash`: the place to
-    /// delete the blob of a publish whose transaction failed after the file was placed, so
-    /// that a publish of the same file by the same product, which places the blob under the
-    /// same lock, never loses it.
-    public func whenNoBuild(uses hash: BuildHash, of product: ProductID, _ body: () async throws -> Void) async throws {
-        try await withTransaction { database in
-            _ = try await lockProduct(product, in: database)
-            let user = try await database.select().column("hash").from("builds").where("hash", .equal, hash.rawValue).first()
-            if user == nil { try await body() }
         }
     }
 

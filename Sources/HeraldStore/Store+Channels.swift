@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldFormats
 import SQLKit
 
 extension Store {

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldFormats
 import SQLKit
 
 /// What a GoUpdate repository (seed 001) is made of: each app version's integer id and the

@@ -22,7 +22,8 @@ extension Store {
         let key = "HRLD-" + randomHex(byteCount: 16).uppercased()
         let license = License(
             id: UUID().uuidString.lowercased(), keyLast4: String(key.suffix(4)), customerName: customerName, customerEmail: customerEmail,
-            products: products, channel: channel, expiresAt: expiresAt, siteLimit: siteLimit, createdAt: currentTimeMillis())
+            products: products, channels: Dictionary(uniqueKeysWithValues: channel.map { bound in products.map { ($0, bound) } } ?? []),
+            expiresAt: expiresAt, siteLimit: siteLimit, createdAt: currentTimeMillis())
         try await withTransaction { database in
             for product in products.sorted() {
                 guard try await database.select().column("id").from("products").where("id", .equal, product.rawValue).first() != nil else {
@@ -41,12 +42,12 @@ extension Store {
                     "created_at")
                 .values(
                     SQLBind(license.id), SQLBind(Self.digest(ofSecret: key)), SQLBind(license.keyLast4), SQLBind(customerName),
-                    SQLBind(customerEmail), SQLBind(channel?.rawValue), SQLBind(expiresAt), SQLBind(siteLimit.map(Int64.init)),
+                    SQLBind(customerEmail), SQLBind(String?.none), SQLBind(expiresAt), SQLBind(siteLimit.map(Int64.init)),
                     SQLBind(false), SQLBind(license.createdAt))
                 .run()
             for product in products.sorted() {
-                try await database.insert(into: "license_products").columns("license_id", "product_id")
-                    .values(SQLBind(license.id), SQLBind(product.rawValue)).run()
+                try await database.insert(into: "license_products").columns("license_id", "product_id", "channel_id")
+                    .values(SQLBind(license.id), SQLBind(product.rawValue), SQLBind(channel?.rawValue)).run()
             }
         }
         return IssuedLicense(license: license, key: key)
@@ -92,12 +93,14 @@ extension Store {
 
     /// The ids of the licenses named by key or id, each of which must exist (else
     /// `unknown_license`) and cover `product`: what ``saveChannel(_:of:settings:following:licenseIDs:actor:)`` binds.
+    ///
+    /// A license that exists but does not cover `product` is `unknown_license` too: whoever
+    /// manages one product learns nothing of the licenses of others.
     public func licenseIDs(of keysOrIDs: [String], covering product: ProductID) async throws -> [String] {
         var ids: [String] = []
         for keyOrID in keysOrIDs {
-            guard let license = try await license(keyOrID: keyOrID) else { throw HeraldError.unknownLicense(keyOrID) }
-            guard license.products.contains(product) else {
-                throw HeraldError.invalidInput("the license \(license.id) does not cover '\(product)'")
+            guard let license = try await license(keyOrID: keyOrID), license.products.contains(product) else {
+                throw HeraldError.unknownLicense(keyOrID)
             }
             ids.append(license.id)
         }
@@ -109,7 +112,8 @@ extension Store {
         guard !ids.isEmpty else { return }
         guard try await lockChannel(channel, of: product, in: database) != nil else { throw HeraldError.unknownChannel(channel, of: product) }
         for id in ids {
-            try await database.update("licenses").set("channel_id", to: SQLBind(channel.rawValue)).where("id", .equal, id).run()
+            try await database.update("license_products").set("channel_id", to: SQLBind(channel.rawValue))
+                .where("license_id", .equal, id).where("product_id", .equal, product.rawValue).run()
         }
     }
 
@@ -118,7 +122,7 @@ extension Store {
         let rows = try await withDatabase { database in
             try await database.select().column(SQLColumn("id", table: "licenses")).from("licenses")
                 .join("license_products", on: SQLColumn("license_id", table: "license_products"), .equal, SQLColumn("id", table: "licenses"))
-                .where(SQLColumn("channel_id", table: "licenses"), .equal, SQLBind(channel.rawValue))
+                .where(SQLColumn("channel_id", table: "license_products"), .equal, SQLBind(channel.rawValue))
                 .where(SQLColumn("product_id", table: "license_products"), .equal, SQLBind(product.rawValue))
                 .orderBy(SQLColumn("created_at", table: "licenses"))
                 .all()
@@ -128,37 +132,57 @@ extension Store {
         return ids
     }
 
-    /// Revokes a license: its sites stop getting downloads at once. The products it covers
-    /// count as changed (``CatalogChanges``), so every answer about them is made afresh.
-    public func revokeLicense(_ id: String) async throws {
+    /// Revokes a license for `products` (every product it covers when nil): their sites stop
+    /// getting downloads at once. A license revoked for all its products is revoked. The
+    /// products count as changed (``CatalogChanges``), so every answer about them is made afresh.
+    public func revokeLicense(_ id: String, for products: Set<ProductID>? = nil) async throws {
         try await withTransaction { database in
             // Products first, as every write locks them, then the license: never a deadlock.
             let covered = try await database.select().column("product_id").from("license_products").where("license_id", .equal, id)
                 .orderBy("product_id").all()
+            var revoking: [ProductID] = []
             for row in covered {
-                _ = try await lockProduct(try ProductID(validating: try row.decode(column: "product_id", as: String.self)), in: database)
+                let product = try ProductID(validating: try row.decode(column: "product_id", as: String.self))
+                guard products?.contains(product) ?? true else { continue }
+                _ = try await lockProduct(product, in: database)
+                revoking.append(product)
             }
-            let found = try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id)
-                .returning("id").all()
-            guard !found.isEmpty else { throw HeraldError.unknownLicense(id) }
+            guard try await database.select().column("id").from("licenses").where("id", .equal, id).for(.update).first() != nil else {
+                throw HeraldError.unknownLicense(id)
+            }
+            for product in revoking {
+                try await database.update("license_products").set("revoked", to: SQLBind(true))
+                    .where("license_id", .equal, id).where("product_id", .equal, product.rawValue).run()
+            }
+            if revoking.count == covered.count {
+                try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id).run()
+            }
         }
     }
 
     private func license(row: any SQLRow) async throws -> License {
         let id = try row.decode(column: "id", as: String.self)
         let productRows = try await withDatabase { database in
-            try await database.select().column("product_id").from("license_products").where("license_id", .equal, id).all()
+            try await database.select().column("product_id").column("channel_id").column("revoked").from("license_products")
+                .where("license_id", .equal, id).all()
         }
         var products: Set<ProductID> = []
-        for productRow in productRows { products.insert(try ProductID(validating: try productRow.decode(column: "product_id", as: String.self))) }
+        var channels: [ProductID: ChannelID] = [:]
+        var revokedProducts: Set<ProductID> = []
+        for productRow in productRows {
+            let product = try ProductID(validating: try productRow.decode(column: "product_id", as: String.self))
+            products.insert(product)
+            if let channel = try productRow.decode(column: "channel_id", as: String?.self) { channels[product] = try ChannelID(validating: channel) }
+            if try productRow.decode(column: "revoked", as: Bool.self) { revokedProducts.insert(product) }
+        }
         return License(
             id: id, keyLast4: try row.decode(column: "key_last4", as: String.self),
             customerName: try row.decode(column: "customer_name", as: String.self),
             customerEmail: try row.decode(column: "customer_email", as: String.self), products: products,
-            channel: try row.decode(column: "channel_id", as: String?.self).map { try ChannelID(validating: $0) },
-            expiresAt: try row.decode(column: "expires_at", as: Int64?.self),
+            channels: channels, expiresAt: try row.decode(column: "expires_at", as: Int64?.self),
             siteLimit: try row.decode(column: "site_limit", as: Int64?.self).map { Int($0) },
-            revoked: try row.decode(column: "revoked", as: Bool.self), createdAt: try row.decode(column: "created_at", as: Int64.self))
+            revoked: try row.decode(column: "revoked", as: Bool.self), revokedProducts: revokedProducts,
+            createdAt: try row.decode(column: "created_at", as: Int64.self))
     }
 }
 
@@ -170,7 +194,7 @@ extension Store {
         guard key.utf8.count <= 256, let license = try await license(forKey: key), license.products.contains(product) else {
             throw HeraldError.licenseInvalid(for: product)
         }
-        switch license.status(at: currentTimeMillis()) {
+        switch license.status(at: currentTimeMillis(), for: product) {
         case .revoked: throw HeraldError.licenseRevoked(license.keyLast4)
         case .expired: throw HeraldError.licenseExpired(license.keyLast4)
         case .active: break

@@ -2,26 +2,57 @@ import HeraldCore
 import SQLKit
 
 extension Store {
-    /// Removes a build, in one transaction, and returns it.
+    /// Removes a build, in one transaction, and returns it with the blobs nothing uses any more.
     ///
     /// Every channel that pointed at it, as latest or as pin, falls back to the build it
     /// pointed at before (``ChannelHistory/fallback(for:removing:moves:existing:)``), and each
     /// such move is recorded. Of two concurrent removals of one build, one succeeds and the
     /// other finds no build (`unknown_build`).
     ///
-    /// > Warning: The store does not know the blob store: delete the blob in `whileLocked`.
-    ///
-    /// `whileLocked` runs after the row is deleted and before the transaction commits, with the
-    /// product locked: the place to delete the blob, so that a concurrent upload of the same
-    /// file (which stores the blob under the same lock) never loses its file.
-    public func removeBuild(
-        _ hash: BuildHash, actor: String, whileLocked: (Build) async throws -> Void = { _ in }
-    ) async throws -> Build {
+    /// Blobs are shared by content across products (a build's zip, the files of an app's
+    /// build, their gzip copies): a blob is listed as unused only when no build and no build
+    /// file of any product refers to it once the row is gone. The caller deletes those after
+    /// the commit, so a failed transaction never leaves a build without its file, through
+    /// ``BlobStore/removeUnused(_:isolation:isUnused:)`` with ``isBlobUsed(_:)``, which checks
+    /// again while no publish is storing blobs.
+    public func removeBuild(_ hash: BuildHash, actor: String) async throws -> (build: Build, unusedBlobs: [BuildHash]) {
         try await withTransaction { database in
+            let candidates = try await blobsUsed(by: hash, in: database)
             let build = try await removeBuild(hash, actor: actor, in: database)
-            try await whileLocked(build)
-            return build
+            var unused: [BuildHash] = []
+            for blob in candidates.sorted(by: { $0.rawValue < $1.rawValue }) {
+                if try await !isBlobUsed(blob, in: database) { unused.append(blob) }
+            }
+            return (build, unused)
         }
+    }
+
+    /// The build's own blob and those of its files and their gzip copies.
+    private func blobsUsed(by hash: BuildHash, in database: any SQLDatabase) async throws -> Set<BuildHash> {
+        var blobs: Set<BuildHash> = [hash]
+        let rows = try await database.select().column("blob").column("gzip_blob").from("build_files")
+            .where("build_hash", .equal, hash.rawValue).all()
+        for row in rows {
+            blobs.insert(try BuildHash(validating: try row.decode(column: "blob", as: String.self)))
+            if let gzip = try row.decodeNil(column: "gzip_blob") ? nil : row.decode(column: "gzip_blob", as: String.self) {
+                blobs.insert(try BuildHash(validating: gzip))
+            }
+        }
+        return blobs
+    }
+
+    /// Whether any build, or any file of a build, is stored in `blob`.
+    public func isBlobUsed(_ blob: BuildHash) async throws -> Bool {
+        try await withDatabase { try await isBlobUsed(blob, in: $0) }
+    }
+
+    private func isBlobUsed(_ blob: BuildHash, in database: any SQLDatabase) async throws -> Bool {
+        if try await database.select().column("hash").from("builds").where("hash", .equal, blob.rawValue).limit(1).first() != nil {
+            return true
+        }
+        return try await database.select().column("build_hash").from("build_files")
+            .where { $0.where("blob", .equal, blob.rawValue).orWhere("gzip_blob", .equal, blob.rawValue) }
+            .limit(1).first() != nil
     }
 
     private func removeBuild(_ hash: BuildHash, actor: String, in database: any SQLDatabase) async throws -> Build {

@@ -37,6 +37,10 @@ struct ExportCommand: AsyncParsableCommand {
                 guard let snapshot = try await store.catalogSnapshot(of: id), snapshot.product.kind == .app else {
                     throw CommandFailure(message: "'\(id)' is not an app product; only apps have GoUpdate repositories")
                 }
+                // A static folder has no way to ask for a license: a premium app's files would be public.
+                guard !snapshot.product.premium else {
+                    throw CommandFailure(message: "'\(id)' is premium; a static export would publish its files to anyone")
+                }
                 return try await GoUpdateRepository.load(snapshot, store: store, filesURL: filesURL)
             }
             var documents: [String: Data] = [:]

@@ -97,6 +97,9 @@ private func printLicenses(_ licenses: [License]) {
     for license in licenses {
         let products = license.products.map(\.rawValue).sorted().joined(separator: ",")
         let sites = license.siteLimit.map { "\($0) sites" } ?? "any sites"
-        print("\(license.id)\t…\(license.keyLast4)\t\(license.status(at: now).rawValue)\t\(license.customerName) <\(license.customerEmail)>\t\(products)\t\(license.channel?.rawValue ?? "-")\t\(sites)")
+        let channels = Set(license.channels.values).map(\.rawValue).sorted().joined(separator: ",")
+        print(
+            "\(license.id)\t…\(license.keyLast4)\t\(license.status(at: now).rawValue)\t\(license.customerName) <\(license.customerEmail)>"
+                + "\t\(products)\t\(channels.isEmpty ? "-" : channels)\t\(sites)")
     }
 }

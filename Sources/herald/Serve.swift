@@ -3,6 +3,7 @@ import HeraldServer
 import HeraldStore
 import Hummingbird
 import Logging
+import NIOCore
 
 /// `herald serve`: the update server.
 struct Serve: AsyncParsableCommand {
@@ -28,6 +29,11 @@ struct Serve: AsyncParsableCommand {
         help: "How long a connection may wait for the head of its next request (kept alive, or sent slowly) before it is closed: seconds, or with s, m or h.")
     var idleTimeout = "60s"
 
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "The IP address of a reverse proxy whose X-Forwarded-Host and X-Forwarded-Proto are believed; repeat for several. Without it (and without --public-url), those of peers on this machine are.")
+    var trustedProxies: [String] = []
+
     @Flag(name: .customLong("no-stats"), help: "Do not record install statistics from update checks.")
     var noStatistics = false
 
@@ -49,6 +55,9 @@ struct Serve: AsyncParsableCommand {
         if let publicURL, !(publicURL.hasPrefix("http://") || publicURL.hasPrefix("https://")) {
             throw ValidationError("--public-url must start with http:// or https://")
         }
+        for proxy in trustedProxies where (try? SocketAddress(ipAddress: proxy, port: 0)) == nil {
+            throw ValidationError("--trusted-proxy \(proxy) is not an IP address")
+        }
     }
 
     func run() async throws {
@@ -61,7 +70,7 @@ struct Serve: AsyncParsableCommand {
             settings: ServerSettings(
                 host: host, port: port, dataDirectory: data.dataDirectory, publicURL: publicURL,
                 maxUpload: byteSize(maxUpload) ?? 512 << 20, linkLifetime: duration(linkTTL) ?? .seconds(600),
-                recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60)),
+                recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60), trustedProxies: trustedProxies),
             store: store, blobs: blobs, logger: logger)
         try await app.runService()
     }

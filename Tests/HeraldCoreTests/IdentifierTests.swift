@@ -1,3 +1,4 @@
+import HeraldFormats
 import Testing
 
 @testable import HeraldCore

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldFormats
 import Testing
 
 @testable import HeraldCore

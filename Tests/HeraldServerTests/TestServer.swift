@@ -32,7 +32,8 @@ struct TestServer: Sendable {
 
     /// - Parameter framework: `.live` (a real port, the default) or `.router` (in process).
     static func run(
-        maxUpload: Int64 = 16 << 20, framework: TestingSetup = .live, _ test: @escaping @Sendable (TestServer) async throws -> Void
+        maxUpload: Int64 = 16 << 20, framework: TestingSetup = .live, trustedProxies: [String] = [],
+        _ test: @escaping @Sendable (TestServer) async throws -> Void
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-server-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -40,7 +41,8 @@ struct TestServer: Sendable {
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: logger)
         let blobs = try BlobStore(dataDirectory: folder)
         let app = try buildApplication(
-            settings: ServerSettings(port: 0, dataDirectory: folder, maxUpload: maxUpload), store: store, blobs: blobs,
+            settings: ServerSettings(port: 0, dataDirectory: folder, maxUpload: maxUpload, trustedProxies: trustedProxies), store: store,
+            blobs: blobs,
             logger: logger)
         try await app.test(framework) { client in
             try await store.createProduct(Product(id: product, name: "Private Blog", kind: .plugin, createdAt: 0))

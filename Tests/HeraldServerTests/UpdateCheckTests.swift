@@ -59,6 +59,27 @@ struct UpdateCheckTests {
         }
     }
 
+    @Test("Forwarded headers from a peer that is not the trusted proxy are dropped, before the router and by it")
+    func untrustedForwardedHeaders() async throws {
+        try await TestServer.run(trustedProxies: ["10.9.8.7"]) { server in
+            #expect(try await server.upload(try PluginZip.make(version: "2.0")).0 == .created)
+            let port = try #require(server.client.port)
+            let fields = "product_name=private_blog&release_channel=stable&current_product_version=1.0"
+            #expect(try await server.get("/api/check_for_update/?" + fields).0 == .ok)
+            let headers = "Host: updates.example\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\n"
+            let answers = try await RawHTTPConnection.exchange(
+                port: port,
+                requests: [
+                    "GET /api/check_for_update/?\(fields) HTTP/1.1\r\n\(headers)\r\n",
+                    "POST /api/check_for_update/ HTTP/1.1\r\n\(headers)Content-Type: application/x-www-form-urlencoded\r\n"
+                        + "Content-Length: \(fields.utf8.count)\r\nConnection: close\r\n\r\n\(fields)",
+                ])
+            let urls = answers.matches(of: try Regex(#""download_url":"([^"]*)""#)).compactMap { $0.output[1].substring.map(String.init) }
+            #expect(urls.count == 4)
+            #expect(urls.allSatisfy { $0.hasPrefix("http://updates.example/") })
+        }
+    }
+
     @Test("A build that needs a newer WordPress or PHP is not offered, and a message says why (in process)")
     func requirements() async throws {
         try await TestServer.run(framework: .router) { server in

@@ -3,6 +3,7 @@ import Foundation
 import HeraldCore
 import HeraldStore
 import NIOCore
+import Synchronization
 import Testing
 
 @Suite("Blob store")
@@ -142,14 +143,39 @@ struct BlobStoreTests {
         }
     }
 
-    @Test("Removing a blob deletes its file; removing a missing one is fine")
+    @Test("Removing unused blobs deletes their files, keeps those still used, and is fine with a missing one")
     func remove() async throws {
         try await withDataFolder { folder in
             let blobs = try BlobStore(dataDirectory: folder)
-            let blob = try await blobs.write(Chunks(count: 1, size: 10))
-            try await blobs.remove(blob.hash)
-            #expect(!blobs.contains(blob.hash))
-            try await blobs.remove(blob.hash)
+            let unused = try await blobs.write(Chunks(count: 1, size: 10))
+            let used = try await blobs.write(Chunks(count: 2, size: 10))
+            let removed = try await blobs.removeUnused([unused.hash, used.hash]) { $0 != used.hash }
+            #expect(removed == [unused.hash])
+            #expect(!blobs.contains(unused.hash) && blobs.contains(used.hash))
+            #expect(try await blobs.removeUnused([unused.hash]) { _ in true } == [unused.hash])
+        }
+    }
+
+    @Test("A deletion waits for the publishes storing blobs, and new publishes wait for it")
+    func gate() async throws {
+        try await withDataFolder { folder in
+            let blobs = try BlobStore(dataDirectory: folder)
+            let events = Events()
+            let (publishStarted, publishStartedNow) = AsyncStream.makeStream(of: Void.self)
+            async let publish: Void = blobs.publishing {
+                publishStartedNow.yield()
+                try await Task.sleep(for: .milliseconds(300))
+                events.add("publish ends")
+            }
+            for await _ in publishStarted { break }
+            let deletion = try await blobs.removeUnused([]) { _ in
+                events.add("deletion")
+                return false
+            }
+            events.add("deletion ends")
+            try await publish
+            #expect(deletion.isEmpty)
+            #expect(events.all == ["publish ends", "deletion ends"])
         }
     }
 }
@@ -164,4 +190,11 @@ struct Chunks1: AsyncSequence, Sendable {
             continuation.finish()
         }.makeAsyncIterator()
     }
+}
+
+/// What happened, in order, across tasks.
+final class Events: Sendable {
+    private let list = Mutex<[String]>([])
+    func add(_ event: String) { list.withLock { $0.append(event) } }
+    var all: [String] { list.withLock { $0 } }
 }

@@ -113,7 +113,8 @@ struct StoreTests {
             await #expect { try await store.setAlias(of: .stable, of: Fixture.product, to: .stable) } throws: {
                 ($0 as? HeraldError)?.code == "alias_cycle"
             }
-            #expect(try await store.channel(.stable, of: Fixture.product)?.aliasFor == nil)
+            let stable = try #require(try await store.channel(.stable, of: Fixture.product))
+            #expect(stable.aliasFor == nil)
         }
     }
 

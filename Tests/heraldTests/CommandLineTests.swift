@@ -21,26 +21,28 @@ struct CommandLineTests {
     }
 
     @Test(
-        "User errors print one line on stderr and exit non-zero, never a trace",
+        "User errors print one line on stderr, saying what is wrong, and exit non-zero, never a trace",
         arguments: [
-            ["product", "create", "Private Blog", "--name", "x", "--kind", "plugin"],
-            ["product", "create", "blog", "--name", "x", "--kind", "widget"],
-            ["product", "create", "blog", "--name", "   ", "--kind", "plugin"],
-            ["product", "create", "blog", "--name", "two\nlines", "--kind", "plugin"],
-            ["product", "create", "bad\nid", "--name", "x", "--kind", "plugin"],
-            ["product", "create", "blog", "--kind", "plugin"],
-            ["product", "create", "blog", "--name", "x", "--kind", "app", "--database", "mysql://db/herald"],
-            ["token", "create", "--name", "ci", "--product", "missing"],
-            ["token", "create", "--name", "ci", "--product", "../etc"],
-            ["serve", "--port", "70000"],
-            ["publish-everything"],
+            (["product", "create", "Private Blog", "--name", "x", "--kind", "plugin"], "is invalid"),
+            (["product", "create", "blog", "--name", "x", "--kind", "widget"], "widget"),
+            (["product", "create", "blog", "--name", "   ", "--kind", "plugin"], "name"),
+            (["product", "create", "blog", "--name", "two\nlines", "--kind", "plugin"], "control characters"),
+            (["product", "create", "bad\nid", "--name", "x", "--kind", "plugin"], "is invalid"),
+            (["product", "create", "blog", "--kind", "plugin"], "--name"),
+            (["product", "create", "builds", "--name", "x", "--kind", "plugin"], "reserved"),
+            (["product", "create", "blog", "--name", "x", "--kind", "app", "--database", "mysql://db/herald"], "database URL"),
+            (["token", "create", "--name", "ci", "--product", "missing"], "missing"),
+            (["token", "create", "--name", "ci", "--product", "../etc"], "../etc"),
+            (["serve", "--port", "70000"], "--port"),
+            (["publish-everything"], "publish-everything"),
         ])
-    func userErrors(arguments: [String]) async throws {
+    func userErrors(arguments: [String], says expected: String) async throws {
         try await withDataFolder { data in
             let result = try HeraldBinary.run(arguments + (arguments.first == "publish-everything" ? [] : ["--data-dir", data]))
             #expect(result.status != 0)
             #expect(result.stderrLines.count == 1, "\(result.stderr)")
             #expect(result.stderr.hasPrefix("error: "))
+            #expect(result.stderr.contains(expected), "\(result.stderr)")
             #expect(!result.stderr.contains("Backtrace") && !result.stderr.contains("Fatal"))
         }
     }

@@ -91,10 +91,16 @@ struct QuickStartTests {
         let admin = try await DatabaseLocation(parsing: adminURL).openStore(logger: logger)
         try await withRunningStore(admin) { admin in
             try await admin.withDatabase { try await $0.raw("CREATE DATABASE \(ident: name)").run() }
-            defer {
-                Task { try? await admin.withDatabase { try await $0.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() } }
-            }
             let databaseURL = adminURL.replacingOccurrences(of: "/postgres", with: "/" + name)
+            // Dropped while the admin store still runs, whatever the test's outcome.
+            var failure: (any Error)?
+            do { try await runTwoInstances(databaseURL: databaseURL) } catch { failure = error }
+            try await admin.withDatabase { try await $0.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() }
+            if let failure { throw failure }
+        }
+    }
+
+    private func runTwoInstances(databaseURL: String) async throws {
             try await withDataFolder { data in
                 let options = ["--data-dir", data, "--database", databaseURL]
                 let one = try await ServerProcess(options)
@@ -145,7 +151,6 @@ struct QuickStartTests {
                     return messages?.first?["code"] as? String == "license_revoked"
                 }, "the revocation was not answered by the other instance within one second")
             }
-        }
     }
 
     /// Whether `condition` holds within `limit`, asked again and again until then.

@@ -19,14 +19,17 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
     let serverName: String
     /// How long a connection may wait for the head of its next request before it is closed.
     let idleTimeout: Duration
+    let forwardedHeaders: ForwardedHeaders
 
     /// The server ``Application`` runs.
     static func server(
-        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: Duration
+        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: Duration,
+        forwardedHeaders: ForwardedHeaders
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             HeraldHTTP1Channel(
-                responder: responder, answers: answers, statistics: statistics, serverName: serverName, idleTimeout: idleTimeout)
+                responder: responder, answers: answers, statistics: statistics, serverName: serverName, idleTimeout: idleTimeout,
+                forwardedHeaders: forwardedHeaders)
         }
     }
 
@@ -42,7 +45,9 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
             try pipeline.addHandler(
-                SiteAnswerHandler(answers: answers, statistics: statistics, serverName: serverName, idleTimeout: TimeAmount(idleTimeout)))
+                SiteAnswerHandler(
+                    answers: answers, statistics: statistics, serverName: serverName, idleTimeout: TimeAmount(idleTimeout),
+                    forwardedHeaders: forwardedHeaders))
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(MalformedRequestHandler())
             // Its idle timeout would count the requests answered before it as idle time: the

@@ -88,7 +88,7 @@ final class LicenseChecks: Sendable {
         let now = ContinuousClock.now
         let (license, refresh): (License?, Bool) = state.withLock { state in
             guard var entry = state.entries[digest], now - entry.readAt < usableFor, entry.license.products.contains(product),
-                entry.license.status(at: currentTimeMillis()) == .active, entry.license.siteLimit == nil || entry.sites.contains(siteDigest)
+                entry.license.status(at: currentTimeMillis(), for: product) == .active, entry.license.siteLimit == nil || entry.sites.contains(siteDigest)
             else { return (nil, false) }
             let refresh = now - entry.readAt >= freshFor && !entry.refreshing
             if refresh {

@@ -19,6 +19,9 @@ import NIOHTTP1
 /// timeout for the head of its next request (a kept-alive connection left open, or a head
 /// sent a byte at a time) is closed, while one whose request is being read or answered is not.
 ///
+/// And it is where `X-Forwarded-Host` and `X-Forwarded-Proto` are dropped from requests whose
+/// peer is not a trusted proxy (``ForwardedHeaders``): nothing after it sees them.
+///
 /// HTTP/1.1 lets a client send several requests before reading any answer; the answers must
 /// come back in order. So a request is answered here only when no request passed on before it
 /// still waits for its answer, and only while the connection can take more.
@@ -41,20 +44,29 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// bytes from there on, as the encoder would have written them.
     private var encoder: ChannelHandlerContext?
 
+    private let forwardedHeaders: ForwardedHeaders
+    /// Whether this connection's peer may set the forwarded headers.
+    private var trustsForwardedHeaders = false
+
     private let idleTimeout: TimeAmount
     /// Since when the connection has waited for a request's head; nil while one is read or answered.
     private var idleSince: NIODeadline? = .now()
     private var idleCheck: RepeatedTask?
 
-    init(answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: TimeAmount) {
+    init(
+        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: TimeAmount,
+        forwardedHeaders: ForwardedHeaders
+    ) {
         self.answers = answers
         self.statistics = statistics
         self.serverName = serverName
         self.idleTimeout = idleTimeout
+        self.forwardedHeaders = forwardedHeaders
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        trustsForwardedHeaders = forwardedHeaders.trusts(peer: context.channel.remoteAddress)
         // Checked a few times per timeout, so a connection lasts at most a quarter longer.
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let interval = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 1_000_000))
@@ -86,7 +98,13 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         switch part {
-        case .head(let head):
+        case .head(var head):
+            if !trustsForwardedHeaders, ForwardedHeaders.strip(from: &head.headers) {
+                context.fireChannelRead(wrapInboundOut(.head(head)))
+                awaitingAnswers += 1
+                idleSince = nil
+                return
+            }
             if awaitingAnswers == 0, context.channel.isWritable, let encoder, let response = response(to: head) {
                 discardingRequest = true
                 respond(with: response.body, gzipped: response.gzipped, through: encoder)

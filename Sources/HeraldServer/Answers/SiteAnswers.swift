@@ -1,5 +1,6 @@
 import HTTPTypes
 import HeraldCore
+import HeraldFormats
 import HeraldStore
 import Hummingbird
 import NIOHTTP1

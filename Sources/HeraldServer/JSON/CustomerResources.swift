@@ -7,7 +7,8 @@ struct LicenseResource: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, keyLast4 = "key_last4", customerName = "customer_name", customerEmail = "customer_email", products, channel
-        case expiresAt = "expires_at", siteLimit = "site_limit", status, createdAt = "created_at"
+        case expiresAt = "expires_at", siteLimit = "site_limit", status, createdAt = "created_at", channels
+        case revokedProducts = "revoked_products"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -17,7 +18,13 @@ struct LicenseResource: Encodable, Sendable {
         try container.encode(license.customerName, forKey: .customerName)
         try container.encode(license.customerEmail, forKey: .customerEmail)
         try container.encode(license.products.map(\.rawValue).sorted(), forKey: .products)
-        try container.encode(license.channel, forKey: .channel)
+        // One channel when every bound product uses the same one (how a license is issued);
+        // each product's in `channels`.
+        let bound = Set(license.channels.values)
+        try container.encode(bound.count == 1 ? bound.first : nil, forKey: .channel)
+        try container.encode(
+            Dictionary(uniqueKeysWithValues: license.channels.map { ($0.key.rawValue, $0.value.rawValue) }), forKey: .channels)
+        try container.encode(license.revokedProducts.map(\.rawValue).sorted(), forKey: .revokedProducts)
         try container.encode(license.expiresAt.map(Moment.iso), forKey: .expiresAt)
         try container.encode(license.siteLimit, forKey: .siteLimit)
         try container.encode(license.status(at: currentTimeMillis()).rawValue, forKey: .status)

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldFormats
 
 /// The metadata plugin-update-checker (and wp-update-server's `get_metadata`) reads about the
 /// build a channel serves.

@@ -61,11 +61,12 @@ struct CustomerRoutes<Context: RequestContext> {
             let token = try await authorization.token(for: request)
             let search = RequestFields(query: request)["search"] ?? RequestFields(query: request)["customer_search"]
             let licenses = try await store.licenses(matching: search).filter { $0.products.contains(where: token.mayWrite(to:)) }
-            return try envelopeResponse(["licenses": licenses.map(LicenseResource.init)])
+            return try envelopeResponse(["licenses": licenses.map { LicenseResource(license: $0.visible(to: token)) }])
         }
 
         router.get("/api/v1/licenses/{license}") { request, context in
-            try envelopeResponse(LicenseResource(license: try await visibleLicense(request, context: context)))
+            let token = try await authorization.token(for: request)
+            return try envelopeResponse(LicenseResource(license: try await visibleLicense(request, context: context).visible(to: token)))
         }
 
         router.delete("/api/v1/licenses/{license}") { request, context in try await revoke(request, context: context) }
@@ -82,11 +83,14 @@ struct CustomerRoutes<Context: RequestContext> {
         return license
     }
 
+    /// Revokes the license for the products the token manages; for its other products the
+    /// license stays as it is (their vendor revokes it there).
     private func revoke(_ request: Request, context: Context) async throws -> Response {
-        var license = try await visibleLicense(request, context: context)
-        try await store.revokeLicense(license.id)
-        license.revoked = true
-        return try envelopeResponse(LicenseResource(license: license))
+        let token = try await authorization.token(for: request)
+        let license = try await visibleLicense(request, context: context)
+        try await store.revokeLicense(license.id, for: license.products.filter(token.mayWrite(to:)))
+        guard let revoked = try await store.license(id: license.id) else { throw HeraldError.unknownLicense(license.id) }
+        return try envelopeResponse(LicenseResource(license: revoked.visible(to: token)))
     }
 
     // MARK: Display messages
@@ -101,11 +105,8 @@ struct CustomerRoutes<Context: RequestContext> {
             guard let level = Notice.Level(rawValue: typeText) else {
                 throw HeraldError.invalidInput("type \(quoted(typeText)) is invalid: info, warning or error")
             }
-            var licenses: [String] = []
-            for keyOrID in list(fields, "licenses", "license") {
-                guard let license = try await store.license(keyOrID: keyOrID) else { throw HeraldError.unknownLicense(keyOrID) }
-                licenses.append(license.id)
-            }
+            // Only licenses of this product: any other answers as unknown, telling nothing of it.
+            let licenses = try await store.licenseIDs(of: list(fields, "licenses", "license"), covering: product)
             let message = DisplayMessage(
                 id: UUID().uuidString.lowercased(), product: product, level: level, text: fields["text"] ?? fields["message"] ?? "",
                 code: fields["code"], channels: try list(fields, "channels", "channel").map { try ChannelID(validating: $0, field: "channels") },
@@ -179,5 +180,13 @@ struct CustomerRoutes<Context: RequestContext> {
     private func list(_ fields: RequestFields, _ plural: String, _ singular: String) -> [String] {
         let text = fields[plural] ?? fields[singular] ?? ""
         return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+extension License {
+    /// What a token sees of a license: only the products it may manage (a shared license says
+    /// nothing of the others).
+    fileprivate func visible(to token: APIToken) -> License {
+        scoped(to: products.filter(token.mayWrite(to:)))
     }
 }

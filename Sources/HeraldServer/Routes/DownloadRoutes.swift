@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HeraldCore
+import HeraldFormats
 import HeraldStore
 import Hummingbird
 
@@ -118,6 +119,8 @@ struct DownloadRoutes<Context: RequestContext> {
                 range = nil
             }
         }
+        // A build whose file is gone from the data folder answers 404, never an empty 200.
+        guard blobs.contains(build.hash) else { throw HeraldError.unknownBuild(build.hash.rawValue) }
         headers[.init("X-Content-Signature")!] = try await signatures.signature(of: build)
         let path = blobs.path(of: build.hash)
         let status: HTTPResponse.Status
@@ -150,34 +153,5 @@ struct DownloadRoutes<Context: RequestContext> {
         if lower.hasSuffix(".zip") { return "application/zip" }
         if lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") || lower.hasSuffix(".gz") { return "application/gzip" }
         return "application/octet-stream"
-    }
-}
-
-/// One range of an HTTP `Range: bytes=...` header, per RFC 9110.
-enum ByteRange: Equatable {
-    case satisfiable(ClosedRange<Int64>)
-    case unsatisfiable
-    /// Not a single byte range Herald serves (several ranges, another unit, bad syntax): send the whole file.
-    case ignored
-
-    static func parse(_ header: String, size: Int64) -> ByteRange {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
-        guard trimmed.lowercased().hasPrefix("bytes=") else { return .ignored }
-        let spec = trimmed.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
-        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .ignored }
-        let first = spec[..<dash].trimmingCharacters(in: .whitespaces)
-        let last = spec[spec.index(after: dash)...].trimmingCharacters(in: .whitespaces)
-        let digits = { (text: String) in !text.isEmpty && text.count <= 18 && text.allSatisfy(\.isASCII) && text.allSatisfy(\.isNumber) }
-        if first.isEmpty {
-            // The last N bytes.
-            guard digits(last), let count = Int64(last) else { return .ignored }
-            guard count > 0 else { return .unsatisfiable }
-            return .satisfiable(max(0, size - count)...(size - 1))
-        }
-        guard digits(first), let start = Int64(first) else { return .ignored }
-        guard start < size else { return .unsatisfiable }
-        if last.isEmpty { return .satisfiable(start...(size - 1)) }
-        guard digits(last), let end = Int64(last), end >= start else { return .ignored }
-        return .satisfiable(start...min(end, size - 1))
     }
 }

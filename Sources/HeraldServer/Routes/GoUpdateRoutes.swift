@@ -40,7 +40,10 @@ struct GoUpdateRoutes<Context: RequestContext> {
             let hash = try BuildHash(validating: context.parameters.get("hash") ?? "", field: "hash")
             guard try await store.isFileBlob(hash, of: product) else { throw HeraldError.notInRepository("files/\(hash)", of: product) }
             let path = blobs.path(of: hash)
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
+            // A file whose blob is gone is missing, never an empty answer.
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value else {
+                throw HeraldError.notInRepository("files/\(hash)", of: product)
+            }
             let headers: HTTPFields = [
                 .contentType: "application/octet-stream", .contentLength: String(size), .eTag: "\"\(hash)\"",
                 .cacheControl: "public, max-age=31536000, immutable",

@@ -126,13 +126,12 @@ struct PublishingRoutes<Context: RequestContext> {
         guard token.mayWrite(to: build.product) else {
             throw HeraldError.forbidden("token '\(token.name)' may not change product '\(build.product)'")
         }
-        let removed = try await store.removeBuild(hash, actor: token.name) { _ in
-            do {
-                try await blobs.remove(hash)
-            } catch {
-                // The build goes anyway; a file left behind wastes space but breaks nothing.
-                context.logger.error("Cannot delete the file of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
-            }
+        let (removed, unusedBlobs) = try await store.removeBuild(hash, actor: token.name)
+        do {
+            _ = try await blobs.removeUnused(unusedBlobs) { try await !store.isBlobUsed($0) }
+        } catch {
+            // The build is gone anyway; a file left behind wastes space but breaks nothing.
+            context.logger.error("Cannot delete the files of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
         }
         return try envelopeResponse(
             ["removed": BuildResource(build: removed, urls: PublicURL(configured: settings.publicURL, request: request))])

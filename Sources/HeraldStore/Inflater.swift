@@ -1,0 +1,50 @@
+import CompressNIO
+import HeraldCore
+import NIOCore
+
+/// zlib's inflate, driven a window at a time: a zip entry's raw deflate, or a `.tar.gz`.
+///
+/// It stops at the end of the compressed stream and refuses bytes after it (compress-nio's
+/// `decompressStream(with:process:)` spins on them for ever), refuses input zlib can make no
+/// progress on, and drains the output zlib still holds when the input runs out.
+struct Inflater {
+    private let decompressor: any NIODecompressor
+    private var window: ByteBuffer
+
+    init(_ algorithm: CompressionAlgorithm, windowSize: Int = 64 * 1024) throws {
+        decompressor = algorithm.decompressor
+        window = ByteBufferAllocator().buffer(capacity: windowSize)
+        try decompressor.startStream()
+    }
+
+    func finish() {
+        try? decompressor.finishStream()
+    }
+
+    /// Inflates all of `input`, handing each window of output to `body` until it returns false
+    /// (then this returns false too).
+    mutating func inflate(_ input: inout ByteBuffer, _ body: (ByteBuffer) throws -> Bool) throws -> Bool {
+        while true {
+            var windowFull = false
+            do {
+                try decompressor.streamInflate(from: &input, to: &window)
+            } catch let error as CompressNIOError where error == .bufferOverflow {
+                windowFull = true
+            } catch let error as CompressNIOError where error == .inputBufferOverflow {
+                // Nothing more without more input.
+            }
+            let produced = window.readableBytes > 0
+            if produced {
+                let wantsMore = try body(window)
+                window.clear()
+                guard wantsMore else { return false }
+            }
+            if windowFull {
+                guard produced else { throw HeraldError.invalidArchive("its compressed data is damaged") }
+                continue
+            }
+            guard input.readableBytes == 0 else { throw HeraldError.invalidArchive("data follows the end of its compressed stream") }
+            return true
+        }
+    }
+}
