@@ -26,6 +26,9 @@ final class LicenseChecks: Sendable {
         /// When the read this entry holds began.
         var readAt: ContinuousClock.Instant
         var refreshing = false
+        /// Products the store refused the license for since: a license shared by several
+        /// products may be refused for one of them (revoked there) and stay good for the others.
+        var refused: Set<ProductID> = []
     }
 
     private struct State {
@@ -88,6 +91,7 @@ final class LicenseChecks: Sendable {
         let now = ContinuousClock.now
         let (license, refresh): (License?, Bool) = state.withLock { state in
             guard var entry = state.entries[digest], now - entry.readAt < usableFor, entry.license.products.contains(product),
+                !entry.refused.contains(product),
                 entry.license.status(at: currentTimeMillis(), for: product) == .active, entry.license.siteLimit == nil || entry.sites.contains(siteDigest)
             else { return (nil, false) }
             let refresh = now - entry.readAt >= freshFor && !entry.refreshing
@@ -117,12 +121,16 @@ final class LicenseChecks: Sendable {
                 }
                 entry.sites.insert(siteDigest)
                 entry.refreshing = false
+                entry.refused.remove(product)
                 state.entries[digest] = entry
             }
             return license
         } catch {
-            // Refused now: forget it, so the next request asks the store and gets the refusal.
-            state.withLock { $0.entries[digest] = nil }
+            // Refused now for this product: the next request for it asks the store and gets the refusal.
+            state.withLock { state in
+                state.entries[digest]?.refused.insert(product)
+                state.entries[digest]?.refreshing = false
+            }
             throw error
         }
     }
