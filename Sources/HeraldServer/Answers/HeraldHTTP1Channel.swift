@@ -41,9 +41,14 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
             limits.maxHeaderListSize = 80 * 1024
             limits.maxHeaderFieldCount = 1000
             let pipeline = channel.pipeline.syncOperations
-            try pipeline.configureHTTPServerPipeline(
-                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            // The encoder and decoder of `configureHTTPServerPipeline`, but not paired: paired, the
+            // decoder queues each request's method in the encoder (so it can leave the body out
+            // of answers to HEAD) and the encoder takes it off as each answer's head passes. The
+            // answers SiteAnswerHandler writes pass beside the encoder, so the queue would grow
+            // by every one of them, for the life of the connection. The router's answers to HEAD
+            // carry no body already.
+            try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
+            try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
             try pipeline.addHandler(
                 SiteAnswerHandler(
                     answers: answers, statistics: statistics, serverName: serverName, idleTimeout: TimeAmount(idleTimeout),
