@@ -74,7 +74,13 @@ public func buildApplication(
     ChannelRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
+    router.get("/openapi.json") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+    }
     try ReservedSegments.check(router.routes)
+    try OpenAPIDocument.check(covers: router.routes.map { "\($0.method.rawValue) \($0.path)" })
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }

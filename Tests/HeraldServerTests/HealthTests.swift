@@ -94,6 +94,20 @@ struct HealthTests {
         }
     }
 
+    @Test("/openapi.json is the OpenAPI 3.1 document of every route; a route missing from it stops the server from starting")
+    func openAPI() async throws {
+        try await withLiveApp { client in
+            try await client.execute(uri: "/openapi.json", method: .get) { response in
+                #expect(response.status == .ok)
+                let document = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                #expect(document?["openapi"] as? String == "3.1.0")
+                #expect(((document?["paths"] as? [String: Any])?.count ?? 0) > 40)
+            }
+        }
+        #expect(throws: OpenAPIDocument.Missing.self) { try OpenAPIDocument.check(covers: ["GET /api/v1/{product}/nowhere"]) }
+        try OpenAPIDocument.check(covers: ["GET /healthz", "POST /api/v1/{product}/{channel}/builds"])
+    }
+
     @Test("What failed when the database is unreachable is for the log: a client reads a message without it")
     func unavailableMessage() {
         let error = HeraldError.databaseUnavailable("PSQLError(code: connectionError, host: db.internal:5432, database: herald)")
