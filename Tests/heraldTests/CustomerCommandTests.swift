@@ -37,4 +37,19 @@ struct CustomerCommandTests {
             #expect(lower.stderr.contains("percentage '120' is invalid"))
         }
     }
+
+    @Test("export goupdate refuses a premium app: a static folder would give its files to anyone")
+    func exportRefusesPremium() async throws {
+        try await withDataFolder { data in
+            let folder = ["--data-dir", data]
+            #expect(try HeraldBinary.run(["product", "create", "tool", "--name", "Tool", "--kind", "app"] + folder).status == 0)
+            #expect(try HeraldBinary.run(["product", "update", "tool", "--premium"] + folder).status == 0)
+            let out = data + "-export"
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let export = try HeraldBinary.run(["export", "goupdate", "tool", "--out", out] + folder)
+            #expect(export.status != 0)
+            #expect(export.stderr.contains("premium"), "\(export.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out))
+        }
+    }
 }
