@@ -77,10 +77,10 @@ public func buildApplication(
     router.get("/openapi.json") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.bytes)))
+            body: .init(byteBuffer: OpenAPIDocument.served))
     }
     try ReservedSegments.check(router.routes)
-    try OpenAPIDocument.check(covers: router.routes.map { "\($0.method.rawValue) \($0.path)" })
+    try OpenAPIDocument.check(matches: router.routes.map { "\($0.method.rawValue) \($0.path)" })
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }

@@ -4,16 +4,19 @@ import Hummingbird
 /// Herald's HTTP contract as an OpenAPI 3.1 document (`Sources/HeraldServer/openapi.json`,
 /// built into the binary), served at `/openapi.json`.
 ///
-/// The server refuses to start when a route it registers is missing from the document, so
-/// the document cannot fall behind the router.
+/// The server refuses to start when a route it registers is missing from the document, or the
+/// document describes a route it does not serve, so the two cannot drift apart.
 enum OpenAPIDocument {
     static var bytes: [UInt8] { PackageResources.openapi_json }
+
+    /// The document as it is served, made once.
+    static let served = ByteBuffer(bytes: bytes)
 
     /// The `METHOD /path` of every operation the document describes, paths as the router writes them.
     static func operations() throws -> Set<String> {
         guard let document = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
             let paths = document["paths"] as? [String: [String: Any]]
-        else { throw Missing(operations: ["the document has no paths"]) }
+        else { throw Mismatch(missing: ["the document has no paths"], extra: []) }
         var operations: Set<String> = []
         for (path, methods) in paths {
             for method in methods.keys { operations.insert("\(method.uppercased()) \(path)") }
@@ -21,15 +24,20 @@ enum OpenAPIDocument {
         return operations
     }
 
-    /// Throws ``Missing`` with each of `routes` (`METHOD /path`) the document lacks.
-    static func check(covers routes: [String]) throws {
+    /// Throws ``Mismatch`` with each of `routes` (`METHOD /path`) the document lacks, and each
+    /// operation it describes that no route serves.
+    static func check(matches routes: [String]) throws {
         let documented = try operations()
-        let missing = routes.filter { !documented.contains($0) }.sorted()
-        guard missing.isEmpty else { throw Missing(operations: missing) }
+        let missing = Set(routes).subtracting(documented).sorted()
+        let extra = documented.subtracting(routes).sorted()
+        guard missing.isEmpty, extra.isEmpty else { throw Mismatch(missing: missing, extra: extra) }
     }
 
-    struct Missing: Error, CustomStringConvertible {
-        let operations: [String]
-        var description: String { "routes missing from openapi.json: \(operations.joined(separator: ", "))" }
+    struct Mismatch: Error, CustomStringConvertible {
+        let missing: [String]
+        let extra: [String]
+        var description: String {
+            "openapi.json does not match the routes: missing \(missing.joined(separator: ", ")); no such route \(extra.joined(separator: ", "))"
+        }
     }
 }

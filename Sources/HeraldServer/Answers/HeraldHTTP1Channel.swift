@@ -45,14 +45,15 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
             // decoder queues each request's method in the encoder (so it can leave the body out
             // of answers to HEAD) and the encoder takes it off as each answer's head passes. The
             // answers SiteAnswerHandler writes pass beside the encoder, so the queue would grow
-            // by every one of them, for the life of the connection. The router's answers to HEAD
-            // carry no body already.
+            // by every one of them, for the life of the connection. HeadAnswerHandler, after
+            // SiteAnswerHandler, leaves the bodies out instead.
             try pipeline.addHandler(HTTPResponseEncoder(configuration: .init()))
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
             try pipeline.addHandler(
                 SiteAnswerHandler(
                     answers: answers, statistics: statistics, serverName: serverName, idleTimeout: TimeAmount(idleTimeout),
                     forwardedHeaders: forwardedHeaders))
+            try pipeline.addHandler(HeadAnswerHandler())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(MalformedRequestHandler())
             // Its idle timeout would count the requests answered before it as idle time: the

@@ -17,7 +17,7 @@ import Synchronization
 /// still used while one check reads it again in the background, so sites never wait on the
 /// database for a license already seen. Nothing remembered is used while the polls fail (none
 /// begun within ``pollsWithin`` succeeded): another instance's revocation would go unseen.
-/// What the store refuses is not remembered.
+/// What the store refuses for a product is not used for it again until a read accepts it.
 final class LicenseChecks: Sendable {
     private struct Entry {
         var license: License
@@ -126,9 +126,12 @@ final class LicenseChecks: Sendable {
             }
             return license
         } catch {
-            // Refused now for this product: the next request for it asks the store and gets the refusal.
+            // Refused for this product (revoked, expired, not covering it): the next request for
+            // it asks the store and gets the refusal. A refusal of one site (the site limit) or a
+            // failed read changes nothing remembered.
+            let productRefusal = ["license_revoked", "license_expired", "license_invalid"].contains((error as? HeraldError)?.code ?? "")
             state.withLock { state in
-                state.entries[digest]?.refused.insert(product)
+                if productRefusal { state.entries[digest]?.refused.insert(product) }
                 state.entries[digest]?.refreshing = false
             }
             throw error
