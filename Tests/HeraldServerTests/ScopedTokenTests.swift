@@ -18,6 +18,14 @@ struct ScopedTokenTests {
         ) { $0.status }
     }
 
+    /// private_blog and other_plugin, both premium, each with 1.0 on stable.
+    private static func twoPremiumProducts(_ server: TestServer) async throws {
+        for product in ["private_blog", "other_plugin"] {
+            #expect(try await server.send(.put, "/api/v1/\(product)", json: ["premium": true]).0 == .ok)
+            #expect(try await upload(server, product: product, version: "1.0") == .created)
+        }
+    }
+
     private static func check(_ server: TestServer, product: String, key: String) async throws -> (HTTPResponse.Status, [String: Any]) {
         try await server.get(
             "/api/check_for_update/?product_name=\(product)&release_channel=stable&current_product_version=0.1&license=\(key)"
@@ -27,10 +35,7 @@ struct ScopedTokenTests {
     @Test("A shared license revoked with one product's token is revoked for that product only")
     func revokeIsScoped() async throws {
         try await TestServer.run { server in
-            for product in ["private_blog", "other_plugin"] {
-                #expect(try await server.send(.put, "/api/v1/\(product)", json: ["premium": true]).0 == .ok)
-                #expect(try await Self.upload(server, product: product, version: "1.0") == .created)
-            }
+            try await Self.twoPremiumProducts(server)
             let created = try await server.send(
                 .post, "/api/v1/licenses",
                 json: ["customer_name": "Shared", "customer_email": "shared@example.com", "products": "private_blog,other_plugin"])
@@ -66,10 +71,7 @@ struct ScopedTokenTests {
     @Test("Binding a shared license to one product's customer channel leaves the other product's answers alone")
     func bindingIsScoped() async throws {
         try await TestServer.run { server in
-            for product in ["private_blog", "other_plugin"] {
-                #expect(try await server.send(.put, "/api/v1/\(product)", json: ["premium": true]).0 == .ok)
-                #expect(try await Self.upload(server, product: product, version: "1.0") == .created)
-            }
+            try await Self.twoPremiumProducts(server)
             let beta = try await server.client.execute(
                 uri: "/api/v1/other_plugin/beta/builds", method: .post, headers: server.headers(),
                 body: ByteBuffer(bytes: try PluginZip.make(slug: "other_plugin", version: "2.0-beta1"))

@@ -36,23 +36,29 @@ struct UpdateCheckTests {
         }
     }
 
+    /// The download URLs of a check sent with `headers`, once as a GET answered before the
+    /// router (the product's snapshot is read into memory first) and once as a POST the router
+    /// answers, on one connection.
+    private static func downloadURLs(from server: TestServer, headers: String) async throws -> [String] {
+        #expect(try await server.upload(try PluginZip.make(version: "2.0")).0 == .created)
+        let port = try #require(server.client.port)
+        let fields = "product_name=private_blog&release_channel=stable&current_product_version=1.0"
+        #expect(try await server.get("/api/check_for_update/?" + fields).0 == .ok)
+        let answers = try await RawHTTPConnection.exchange(
+            port: port,
+            requests: [
+                "GET /api/check_for_update/?\(fields) HTTP/1.1\r\n\(headers)\r\n",
+                "POST /api/check_for_update/ HTTP/1.1\r\n\(headers)Content-Type: application/x-www-form-urlencoded\r\n"
+                    + "Content-Length: \(fields.utf8.count)\r\nConnection: close\r\n\r\n\(fields)",
+            ])
+        return answers.matches(of: try Regex(#""download_url":"([^"]*)""#)).compactMap { $0.output[1].substring.map(String.init) }
+    }
+
     @Test("Repeated headers read alike before the router (GET) and by it (POST): the same URLs")
     func repeatedHeaders() async throws {
         try await TestServer.run { server in
-            #expect(try await server.upload(try PluginZip.make(version: "2.0")).0 == .created)
-            let port = try #require(server.client.port)
-            let fields = "product_name=private_blog&release_channel=stable&current_product_version=1.0"
-            // The product's snapshot is read into memory first, so the GET is answered before the router.
-            #expect(try await server.get("/api/check_for_update/?" + fields).0 == .ok)
-            let headers = "Host: 127.0.0.1\r\nX-Forwarded-Host: ,\r\nX-Forwarded-Host: cdn.example\r\n"
-            let answers = try await RawHTTPConnection.exchange(
-                port: port,
-                requests: [
-                    "GET /api/check_for_update/?\(fields) HTTP/1.1\r\n\(headers)\r\n",
-                    "POST /api/check_for_update/ HTTP/1.1\r\n\(headers)Content-Type: application/x-www-form-urlencoded\r\n"
-                        + "Content-Length: \(fields.utf8.count)\r\nConnection: close\r\n\r\n\(fields)",
-                ])
-            let urls = answers.matches(of: try Regex(#""download_url":"([^"]*)""#)).compactMap { $0.output[1].substring.map(String.init) }
+            let urls = try await Self.downloadURLs(
+                from: server, headers: "Host: 127.0.0.1\r\nX-Forwarded-Host: ,\r\nX-Forwarded-Host: cdn.example\r\n")
             #expect(urls.count == 4)
             #expect(Set(urls).count == 1)
             #expect(urls.first?.hasPrefix("http://cdn.example/") == true)
@@ -62,19 +68,8 @@ struct UpdateCheckTests {
     @Test("Forwarded headers from a peer that is not the trusted proxy are dropped, before the router and by it")
     func untrustedForwardedHeaders() async throws {
         try await TestServer.run(trustedProxies: ["10.9.8.7"]) { server in
-            #expect(try await server.upload(try PluginZip.make(version: "2.0")).0 == .created)
-            let port = try #require(server.client.port)
-            let fields = "product_name=private_blog&release_channel=stable&current_product_version=1.0"
-            #expect(try await server.get("/api/check_for_update/?" + fields).0 == .ok)
-            let headers = "Host: updates.example\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\n"
-            let answers = try await RawHTTPConnection.exchange(
-                port: port,
-                requests: [
-                    "GET /api/check_for_update/?\(fields) HTTP/1.1\r\n\(headers)\r\n",
-                    "POST /api/check_for_update/ HTTP/1.1\r\n\(headers)Content-Type: application/x-www-form-urlencoded\r\n"
-                        + "Content-Length: \(fields.utf8.count)\r\nConnection: close\r\n\r\n\(fields)",
-                ])
-            let urls = answers.matches(of: try Regex(#""download_url":"([^"]*)""#)).compactMap { $0.output[1].substring.map(String.init) }
+            let urls = try await Self.downloadURLs(
+                from: server, headers: "Host: updates.example\r\nX-Forwarded-Host: evil.example\r\nX-Forwarded-Proto: https\r\n")
             #expect(urls.count == 4)
             #expect(urls.allSatisfy { $0.hasPrefix("http://updates.example/") })
         }
