@@ -68,12 +68,12 @@ public struct Rollout: Hashable, Sendable {
 /// slashes, so `https://Shop.example.com/` and `http://shop.example.com` are one site.
 public enum SiteAddress {
     public static func normalize(_ address: String) -> String? {
-        var site = address.trimmingWhitespace().lowercased()
-        for scheme in ["https://", "http://"] where site.hasPrefix(scheme) {
-            site.removeFirst(scheme.count)
-        }
-        while site.hasSuffix("/") { site.removeLast() }
-        guard !site.isEmpty, site.utf8.count <= 2048 else { return nil }
-        return site
+        // On the bytes: every check of every site goes through here.
+        var site = Substring(address.trimmingWhitespace().lowercased()).utf8
+        if site.starts(with: "https://".utf8) { site = site.dropFirst(8) }
+        if site.starts(with: "http://".utf8) { site = site.dropFirst(7) }
+        while site.last == UInt8(ascii: "/") { site = site.dropLast() }
+        guard !site.isEmpty, site.count <= 2048 else { return nil }
+        return String(Substring(site))
     }
 }

@@ -7,9 +7,10 @@ import HummingbirdCore
 /// (`application/x-www-form-urlencoded`) or JSON object body. Seed 000's methods and
 /// check_for_update accept all three.
 struct RequestFields: Sendable {
-    private var values: [String: String] = [:]
-    /// Fields a JSON body sent as `null`: present, without a value.
-    private var nulls: Set<String> = []
+    /// The fields in the order sent, query first; a later one of the same name wins. A nil
+    /// value is a JSON body's `null`: present, without a value. A request holds a few fields,
+    /// read a few times each, so a list is quicker to make and to search than a dictionary.
+    private var fields: [(name: String, value: String?)] = []
 
     /// The largest form or JSON body read; these bodies hold a few short fields.
     static let bodyLimit = 64 * 1024
@@ -27,13 +28,20 @@ struct RequestFields: Sendable {
     /// pairs split on `&`, the value percent-decoded (or kept as sent when its encoding is
     /// broken), a name without `=` present with an empty value; the last of a repeated name wins.
     init(queryString query: Substring) {
-        for pair in query.utf8.split(separator: UInt8(ascii: "&")) {
-            guard let equals = pair.firstIndex(of: UInt8(ascii: "=")) else {
-                values[String(Substring(pair))] = ""
-                continue
+        let utf8 = query.utf8
+        var start = utf8.startIndex
+        while start != utf8.endIndex {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
+            if start != end {
+                let pair = query[start..<end]
+                if let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) {
+                    let value = pair[pair.utf8.index(after: equals)...]
+                    fields.append((String(pair[..<equals]), Self.percentDecoded(value) ?? String(value)))
+                } else {
+                    fields.append((String(pair), ""))
+                }
             }
-            let value = Substring(pair[pair.index(after: equals)...])
-            values[String(Substring(pair[..<equals]))] = Self.percentDecoded(value) ?? String(value)
+            start = end == utf8.endIndex ? end : utf8.index(after: end)
         }
     }
 
@@ -91,11 +99,11 @@ struct RequestFields: Sendable {
     }
 
     /// True when the field was sent, even empty or `null`.
-    func contains(_ name: String) -> Bool { values[name] != nil || nulls.contains(name) }
+    func contains(_ name: String) -> Bool { fields.contains { $0.name == name } }
 
     /// A field's value; empty counts as absent.
     subscript(_ name: String) -> String? {
-        guard let value = values[name], !value.isEmpty else { return nil }
+        guard let field = fields.last(where: { $0.name == name }), let value = field.value, !value.isEmpty else { return nil }
         return value
     }
 
@@ -117,8 +125,7 @@ struct RequestFields: Sendable {
             throw HeraldError.invalidInput("the body must be a JSON object whose fields are strings, numbers or booleans")
         }
         for (key, field) in object {
-            values[key] = field.text
-            if field.text == nil { nulls.insert(key) } else { nulls.remove(key) }
+            fields.append((key, field.text))
         }
     }
 
@@ -151,8 +158,7 @@ struct RequestFields: Sendable {
             guard let value = decodeFormComponent(parts.count > 1 ? parts[1] : "") else {
                 throw HeraldError.invalidInput("the form field \(quoted(key)) is badly encoded")
             }
-            values[key] = value
-            nulls.remove(key)
+            fields.append((key, value))
         }
     }
 

@@ -22,12 +22,22 @@ struct JSONWriter {
         buffer.writeBuffer(&bytes)
     }
 
-    /// `"name":`, after a comma unless `first`.
+    /// `"name":`, after a comma unless `first`, in one write: answers write a dozen keys each.
     mutating func key(_ name: StaticString, first: Bool = false) {
-        if !first { buffer.writeInteger(UInt8(ascii: ",")) }
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        buffer.writeStaticString("\":")
+        let count = name.utf8CodeUnitCount
+        let punctuation = first ? 3 : 4
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count + punctuation) { out in
+            var at = 0
+            if !first {
+                out[0] = UInt8(ascii: ",")
+                at = 1
+            }
+            out[at] = UInt8(ascii: "\"")
+            UnsafeMutableRawBufferPointer(rebasing: out[(at + 1)...]).copyMemory(from: UnsafeRawBufferPointer(start: name.utf8Start, count: count))
+            out[at + 1 + count] = UInt8(ascii: "\"")
+            out[at + 2 + count] = UInt8(ascii: ":")
+            return count + punctuation
+        }
     }
 
     mutating func integer(_ value: Int64) {
@@ -44,13 +54,19 @@ struct JSONWriter {
             buffer.writeStaticString("null")
             return
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
-        // Most strings (ids, versions, URLs) need no escape: written in one go.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            buffer.writeString(value)
-            buffer.writeInteger(UInt8(ascii: "\""))
-            return
+        // Most strings (ids, versions, URLs) need no escape: written in one go, quotes included.
+        let written = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: Self.needsEscape) else { return false }
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + 2) { out in
+                out[0] = UInt8(ascii: "\"")
+                UnsafeMutableRawBufferPointer(rebasing: out[1...]).copyMemory(from: UnsafeRawBufferPointer(bytes))
+                out[bytes.count + 1] = UInt8(ascii: "\"")
+                return bytes.count + 2
+            }
+            return true
         }
+        if written == true { return }
+        buffer.writeInteger(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
@@ -68,6 +84,10 @@ struct JSONWriter {
             }
         }
         buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     private static func hexDigit(_ value: UInt8) -> UInt8 {

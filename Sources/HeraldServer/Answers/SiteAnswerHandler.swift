@@ -147,23 +147,23 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // HTTP/1.0, `Connection: close`, upgrades and absolute targets are the router's to handle.
         let target = head.uri
         guard head.method == .GET, head.version == .http1_1, head.isKeepAlive, !head.headers.contains(name: "upgrade"),
-            target.utf8.first == UInt8(ascii: "/"), let mark = target.firstIndex(of: "?"), !target.utf8.contains(UInt8(ascii: "#"))
+            target.utf8.first == UInt8(ascii: "/"), let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")), !target.utf8.contains(UInt8(ascii: "#"))
         else { return nil }
         let path = target[..<mark]
         switch path {
         case "/api/check_for_update", "/api/check_for_update/":
-            let fields = RequestFields(queryString: target[target.index(after: mark)...])
+            let fields = RequestFields(queryString: target[target.utf8.index(after: mark)...])
             guard let product = try? ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? ""),
                 let answer = answers.answerInMemory(head, fields: fields, names: .updateCheck, product: product)
             else { return nil }
             var links: BuildLinks?
-            if answer.decision.updateAvailable {
+            if answer.decision.updateAvailable, answer.question.license != nil {
                 guard let made = answers.linksNow(for: answer) else { return nil }
                 links = made
             }
-            return (answer, UpdateCheckAnswer.body(for: answer, links: links, snapshots: answers.snapshots))
+            return (answer, UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots))
         case "/wordpress", "/wordpress/":
-            let fields = RequestFields(queryString: target[target.index(after: mark)...])
+            let fields = RequestFields(queryString: target[target.utf8.index(after: mark)...])
             guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),
                 let answer = answers.answerInMemory(head, fields: fields, names: .pluginMetadata, product: product, serves: { $0.kind != .app }),
                 let build = answer.decision.build, let links = answers.linksNow(for: answer)

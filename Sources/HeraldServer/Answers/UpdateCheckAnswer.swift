@@ -11,18 +11,52 @@ import NIOCore
 /// JSONEncoder writes with `.sortedKeys` and `.withoutEscapingSlashes`. What depends only on
 /// the offered build is encoded once per snapshot (``EncodedBuild``).
 enum UpdateCheckAnswer {
-    static func body(for answer: SiteAnswers.Answer, links: BuildLinks?, snapshots: CatalogSnapshots) -> ByteBuffer {
+    /// The answer's bytes. `licensedLinks` are the links of a site that sent a license
+    /// (``SiteAnswers/links(for:)``), needed only when the build is offered. A site without a
+    /// license gets the links every such site gets: its whole `response`, but for its installed
+    /// version, is encoded once per snapshot, build, channel and base URL (``OfferedAnswer``).
+    static func body(for answer: SiteAnswers.Answer, licensedLinks: BuildLinks?, snapshots: CatalogSnapshots) -> ByteBuffer {
         let decision = answer.decision
         var json = JSONWriter()
         json.raw("{\"messages\":")
         json.notices(decision.notices)
         json.raw(",\"response\":{")
-        let offered = decision.updateAvailable ? decision.build : nil
-        let links = links ?? BuildLinks()
-        let encoded = offered.map { build in
-            snapshots.derivedNow("update-check:\(build.hash)", of: answer.snapshot) { EncodedBuild(build) }
+        let installed = answer.question.installedVersion?.rawValue
+        if decision.updateAvailable, let build = decision.build {
+            if answer.question.license == nil {
+                let key = "update-check:\(build.hash):\(decision.channel):\(decision.mayDownload):\(answer.urls.base)"
+                let kept = snapshots.derivedNow(key, of: answer.snapshot) { OfferedAnswer(answer, build: build, snapshots: snapshots) }
+                json.raw(kept.head)
+                json.string(installed)
+                json.raw(kept.tail)
+            } else {
+                let encoded = encodedBuild(build, of: answer, snapshots: snapshots)
+                writeResponse(of: answer, offered: (encoded, licensedLinks ?? BuildLinks()), into: &json) { $0.string(installed) }
+            }
+        } else {
+            writeResponse(of: answer, offered: nil, into: &json) { $0.string(installed) }
         }
-        if let encoded {
+        json.raw("}")
+        return json.buffer
+    }
+
+    /// The build object, as ``BuildResource`` encodes it (keys sorted), written directly.
+    static func writeBuild(_ build: Build, links: BuildLinks, into json: inout JSONWriter) {
+        EncodedBuild(build).write(links: links, into: &json)
+    }
+
+    fileprivate static func encodedBuild(_ build: Build, of answer: SiteAnswers.Answer, snapshots: CatalogSnapshots) -> EncodedBuild {
+        snapshots.derivedNow("update-check:\(build.hash)", of: answer.snapshot) { EncodedBuild(build) }
+    }
+
+    /// `response`'s members and its closing brace, the offered build's with its links;
+    /// `installed` writes `current_version`'s value.
+    fileprivate static func writeResponse(
+        of answer: SiteAnswers.Answer, offered: (build: EncodedBuild, links: BuildLinks)?, into json: inout JSONWriter,
+        installed: (inout JSONWriter) -> Void
+    ) {
+        let decision = answer.decision
+        if let (encoded, links) = offered {
             json.key("authenticated_download_url", first: true)
             json.string(links.authenticated)
             json.key("build")
@@ -35,14 +69,14 @@ enum UpdateCheckAnswer {
         }
         json.string(decision.channel.rawValue)
         json.key("current_version")
-        json.string(answer.question.installedVersion?.rawValue)
-        if offered != nil {
+        installed(&json)
+        if let (_, links) = offered {
             json.key("download_url")
             json.string(links.download)
         }
         json.key("new_version")
         json.string(decision.newVersion?.rawValue)
-        if offered != nil {
+        if let (_, links) = offered {
             json.key("persistent_download_url")
             json.string(links.persistent)
         }
@@ -50,18 +84,34 @@ enum UpdateCheckAnswer {
         json.string(answer.product.id.rawValue)
         json.key("product_name")
         json.string(answer.product.name)
-        if let encoded {
+        if let (encoded, _) = offered {
             json.raw(encoded.requirements)
         }
         json.key("update_available")
         json.bool(decision.updateAvailable)
-        json.raw("}}")
-        return json.buffer
+        json.raw("}")
     }
+}
 
-    /// The build object, as ``BuildResource`` encodes it (keys sorted), written directly.
-    static func writeBuild(_ build: Build, links: BuildLinks, into json: inout JSONWriter) {
-        EncodedBuild(build).write(links: links, into: &json)
+/// The `response` of an offered build to a site without a license, around its installed
+/// version: the same for every such site on the channel, so encoded once.
+private struct OfferedAnswer: Sendable {
+    /// From the first member to `"current_version":`.
+    let head: ByteBuffer
+    /// From `,"download_url":` to the closing brace.
+    let tail: ByteBuffer
+
+    init(_ answer: SiteAnswers.Answer, build: Build, snapshots: CatalogSnapshots) {
+        let encoded = UpdateCheckAnswer.encodedBuild(build, of: answer, snapshots: snapshots)
+        let links = answer.decision.mayDownload ? BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls) : BuildLinks()
+        var json = JSONWriter(capacity: 2048)
+        var split = 0
+        UpdateCheckAnswer.writeResponse(of: answer, offered: (encoded, links), into: &json) { split = $0.buffer.readableBytes }
+        // One buffer of the exact size, which both parts are slices of.
+        var bytes = ByteBufferAllocator().buffer(capacity: json.buffer.readableBytes)
+        bytes.writeImmutableBuffer(json.buffer)
+        head = bytes.getSlice(at: bytes.readerIndex, length: split) ?? ByteBuffer()
+        tail = bytes.getSlice(at: bytes.readerIndex + split, length: bytes.readableBytes - split) ?? ByteBuffer()
     }
 }
 

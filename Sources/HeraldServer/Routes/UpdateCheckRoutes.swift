@@ -24,10 +24,10 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         let fields = try await RequestFields.read(&request, context: context)
         let product = try ProductID(validating: fields["product_name"] ?? fields["product_id"] ?? "", field: "product_name")
         let answer = try await answers.answer(request, fields: fields, names: .updateCheck, product: product)
-        let links = answer.decision.updateAvailable ? try await answers.links(for: answer) : nil
+        let links = answer.decision.updateAvailable && answer.question.license != nil ? try await answers.links(for: answer) : nil
         try await statistics?.record(answer)
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: UpdateCheckAnswer.body(for: answer, links: links, snapshots: answers.snapshots)))
+            body: .init(byteBuffer: UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots)))
     }
 }
