@@ -33,10 +33,16 @@ let package = Package(
     targets: [
         // The parsers of bytes from outside: no dependencies, so Fuzz/run compiles them alone.
         .target(name: "HeraldFormats"),
+        // zlib's inflate driven safely, for the server's archives and the client's downloads.
+        .target(
+            name: "HeraldInflate",
+            dependencies: [.product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(name: "HeraldCore", dependencies: ["HeraldFormats", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "HeraldStore",
             dependencies: [
+                "HeraldInflate",
                 "HeraldCore",
                 "HeraldFormats",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -74,6 +80,7 @@ let package = Package(
         .target(
             name: "HeraldClient",
             dependencies: [
+                "HeraldInflate",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

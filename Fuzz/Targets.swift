@@ -14,6 +14,8 @@ private let targets: [String: @Sendable ([UInt8]) -> Void] = [
     "version": fuzzVersion,
     "range": fuzzRange,
     "glob": fuzzGlob,
+    "fields": fuzzFields,
+    "etag": fuzzEntityTags,
 ]
 
 private let selected: @Sendable ([UInt8]) -> Void = {
@@ -95,6 +97,25 @@ private func fuzzGlob(_ bytes: [UInt8]) {
     let site = String(decoding: bytes[min(split + 1, bytes.count)...], as: UTF8.self)
     _ = SiteGlob.matches(site: site, pattern: pattern)
     precondition(SiteGlob.matches(site: site, pattern: "*"))
+}
+
+/// A query string and a form body: every field read comes back whole, and a query never refuses.
+private func fuzzFields(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    let fields = FormFields.query(text[...])
+    precondition(fields.count <= bytes.count)
+    if let form = try? FormFields.form(text[...]) {
+        precondition(form.count <= bytes.count)
+    }
+}
+
+/// An `If-None-Match` list, split at the first NUL from the ETag it is matched against.
+private func fuzzEntityTags(_ bytes: [UInt8]) {
+    let split = bytes.firstIndex(of: 0) ?? bytes.count
+    let header = String(decoding: bytes[..<split], as: UTF8.self)
+    let etag = String(decoding: bytes[min(split + 1, bytes.count)...], as: UTF8.self)
+    _ = EntityTags.list(header, matches: etag)
+    precondition(EntityTags.list("*", matches: etag))
 }
 
 private enum FuzzCheck {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CompressNIO
 import Crypto
 import Foundation
+import HeraldInflate
 import NIOCore
 import NIOFoundationCompat
 
@@ -150,7 +151,11 @@ public struct GoUpdateClient: Sendable {
         throw GoUpdateError("no source of \(file.path) worked: \(failures.joined(separator: "; "))")
     }
 
-    /// Downloads `url` into `target`, gunzipping on the way when `compressed`.
+    /// The most bytes one file of an app may take once downloaded (and gunzipped): a hostile
+    /// or broken mirror cannot fill the disk.
+    static let largestFile: Int64 = 4 << 30
+
+    /// Downloads `url` into `target`, gunzipping on the way when `compressed`; the bytes received.
     private func fetch(_ url: String, compressed: Bool, to target: String) async throws -> Int64 {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(120))
         guard response.status == .ok else { throw GoUpdateError("HTTP \(response.status.code)") }
@@ -159,21 +164,26 @@ public struct GoUpdateClient: Sendable {
         }
         defer { try? output.close() }
         var received: Int64 = 0
-        let decompressor = compressed ? CompressionAlgorithm.gzip().decompressor : nil
-        if let decompressor {
-            decompressor.window = ByteBufferAllocator().buffer(capacity: 64 * 1024)
-            try decompressor.startStream()
+        var written: Int64 = 0
+        func write(_ bytes: ByteBuffer) throws -> Bool {
+            written += Int64(bytes.readableBytes)
+            guard written <= Self.largestFile else { throw GoUpdateError("\(url) is larger than \(Self.largestFile) bytes") }
+            try output.write(contentsOf: bytes.readableBytesView)
+            return true
         }
-        defer { try? decompressor?.finishStream() }
+        var inflater = compressed ? try Inflater(.gzip()) : nil
+        defer { inflater?.finish() }
         for try await chunk in response.body {
             received += Int64(chunk.readableBytes)
-            if let decompressor {
-                var compressedChunk = chunk
-                try compressedChunk.decompressStream(with: decompressor) { window in
-                    try output.write(contentsOf: Data(buffer: window))
+            var chunk = chunk
+            if inflater != nil {
+                do {
+                    _ = try inflater!.inflate(&chunk, write)
+                } catch let error as InflateError {
+                    throw GoUpdateError("\(url): \(error)")
                 }
             } else {
-                try output.write(contentsOf: Data(buffer: chunk))
+                _ = try write(chunk)
             }
         }
         return received

@@ -21,6 +21,8 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooLarge
         /// A dependency such as the database cannot be reached (503).
         case unavailable
+        /// The data folder's file system is full (507).
+        case insufficientStorage
     }
 
     private enum Code: String, Sendable, Hashable {
@@ -69,6 +71,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case noRollout = "no_rollout"
         case unknownMessage = "unknown_message"
         case unknownLicense = "unknown_license"
+        case insufficientStorage = "insufficient_storage"
     }
 
     private let codeValue: Code
@@ -103,6 +106,8 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             return .tooLarge
         case .databaseUnavailable, .schemaTooNew:
             return .unavailable
+        case .insufficientStorage:
+            return .insufficientStorage
         }
     }
 
@@ -295,6 +300,10 @@ extension HeraldError {
     public static func nothingToRollBack(_ id: ChannelID) -> HeraldError {
         HeraldError(.nothingToRollBack, "channel '\(id)' has no earlier build to roll back to")
     }
+
+    /// The data folder has no room for what is written; nothing of it is kept.
+    public static let insufficientStorage = HeraldError(
+        .insufficientStorage, "the server's storage is full; nothing was stored, and the upload can be sent again once there is room")
 
     public static func databaseUnavailable(_ detail: String) -> HeraldError {
         HeraldError(.databaseUnavailable, "the database cannot be reached: \(detail)")

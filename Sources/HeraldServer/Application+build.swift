@@ -21,6 +21,9 @@ public struct ServerSettings: Sendable {
     /// How long a connection may wait for the head of its next request before it is closed:
     /// an idle kept-alive connection, or a head sent a byte at a time, holds a descriptor no longer.
     public var idleTimeout: Duration
+    /// How long a request's body may keep Herald waiting for its next bytes before the
+    /// connection is closed: a body sent a byte a minute holds a connection no longer.
+    public var bodyTimeout: Duration
     /// The addresses of the reverse proxies whose `X-Forwarded-Host` and `X-Forwarded-Proto`
     /// are believed; with none (and no ``publicURL``), those of peers on this machine are.
     public var trustedProxies: [String]
@@ -28,7 +31,7 @@ public struct ServerSettings: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
         maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true,
-        idleTimeout: Duration = .seconds(60), trustedProxies: [String] = []
+        idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60), trustedProxies: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -38,6 +41,7 @@ public struct ServerSettings: Sendable {
         self.linkLifetime = linkLifetime
         self.recordsStatistics = recordsStatistics
         self.idleTimeout = idleTimeout
+        self.bodyTimeout = bodyTimeout
         self.trustedProxies = trustedProxies
     }
 }
@@ -90,7 +94,8 @@ public func buildApplication(
         // Handlers per connection, before the router: the site questions that need no database
         // are answered at once, and requests NIO cannot parse get the JSON envelope.
         server: HeraldHTTP1Channel.server(
-            answers: answers, statistics: statistics, serverName: serverName, idleTimeout: settings.idleTimeout,
+            answers: answers, statistics: statistics, serverName: serverName,
+            timeouts: ConnectionTimeouts(idle: settings.idleTimeout, body: settings.bodyTimeout),
             forwardedHeaders: ForwardedHeaders(
                 trustedProxies: settings.trustedProxies, publicURLConfigured: !(settings.publicURL ?? "").isEmpty)),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: serverName),
@@ -106,6 +111,12 @@ public func buildApplication(
     app.beforeServerStarts {
         try await store.checkReachable(timeout: .seconds(15))
         try await store.migrate()
+        do {
+            let removed = try await store.removeOrphanBlobs(blobs)
+            if !removed.isEmpty { logger.notice("removed \(removed.count) stored files that no build uses (left by a crash)") }
+        } catch {
+            logger.error("could not look for stored files that no build uses: \(error)")
+        }
     }
     return app
 }

@@ -15,6 +15,7 @@ extension HeraldError: HTTPResponseError {
         case .conflict: .conflict
         case .tooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
+        case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldFormats
 import Hummingbird
 import HummingbirdCore
 
@@ -28,54 +29,7 @@ struct RequestFields: Sendable {
     /// pairs split on `&`, the value percent-decoded (or kept as sent when its encoding is
     /// broken), a name without `=` present with an empty value; the last of a repeated name wins.
     init(queryString query: Substring) {
-        let utf8 = query.utf8
-        var start = utf8.startIndex
-        while start != utf8.endIndex {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
-            if start != end {
-                let pair = query[start..<end]
-                if let equals = pair.utf8.firstIndex(of: UInt8(ascii: "=")) {
-                    let value = pair[pair.utf8.index(after: equals)...]
-                    fields.append((String(pair[..<equals]), Self.percentDecoded(value) ?? String(value)))
-                } else {
-                    fields.append((String(pair), ""))
-                }
-            }
-            start = end == utf8.endIndex ? end : utf8.index(after: end)
-        }
-    }
-
-    /// `text` with each `%XX` replaced by its byte; nil when a `%` is not followed by two hex digits.
-    private static func percentDecoded(_ text: Substring) -> String? {
-        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
-        let utf8 = text.utf8
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count) { decoded -> String? in
-            var count = 0
-            var index = utf8.startIndex
-            while index != utf8.endIndex {
-                var byte = utf8[index]
-                index = utf8.index(after: index)
-                if byte == UInt8(ascii: "%") {
-                    guard index != utf8.endIndex, let high = hexValue(utf8[index]) else { return nil }
-                    index = utf8.index(after: index)
-                    guard index != utf8.endIndex, let low = hexValue(utf8[index]) else { return nil }
-                    index = utf8.index(after: index)
-                    byte = high << 4 | low
-                }
-                decoded[count] = byte
-                count += 1
-            }
-            return String(decoding: UnsafeBufferPointer(rebasing: decoded[..<count]), as: UTF8.self)
-        }
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        fields = FormFields.query(query).map { ($0.name, $0.value) }
     }
 
     /// The query fields, then the body's, which win.
@@ -150,19 +104,11 @@ struct RequestFields: Sendable {
     }
 
     private mutating func merge(form text: String) throws {
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = decodeFormComponent(parts[0]) else {
-                throw HeraldError.invalidInput("the form body has a badly encoded field name")
-            }
-            guard let value = decodeFormComponent(parts.count > 1 ? parts[1] : "") else {
-                throw HeraldError.invalidInput("the form field \(quoted(key)) is badly encoded")
-            }
-            fields.append((key, value))
+        do throws(FormFields.BadEncoding) {
+            fields += try FormFields.form(text[...]).map { ($0.name, $0.value) }
+        } catch {
+            guard let field = error.field else { throw HeraldError.invalidInput("the form body has a badly encoded field name") }
+            throw HeraldError.invalidInput("the form field \(quoted(field)) is badly encoded")
         }
-    }
-
-    private func decodeFormComponent(_ component: Substring) -> String? {
-        String(component).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

@@ -181,7 +181,7 @@ public final class BlobStore: Sendable {
                     let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
                     if written < 0 {
                         if errno == EINTR { continue }
-                        throw BlobStoreError(operation: "write", path: path, code: errno)
+                        throw Self.failure("write", path, code: errno)
                     }
                     offset += written
                 }
@@ -192,6 +192,47 @@ public final class BlobStore: Sendable {
     /// The blob's bytes in chunks, read as the consumer asks for them.
     public func contents(of hash: BuildHash, chunkSize: Int = 64 * 1024) -> BlobContents {
         BlobContents(path: path(of: hash), chunkSize: chunkSize, threadPool: threadPool)
+    }
+
+    /// The SHA-256 of a stored blob, read through once: what its name must be.
+    public func sha256(of hash: BuildHash) async throws -> String {
+        var digest = SHA256()
+        for try await chunk in contents(of: hash, chunkSize: 1 << 20) {
+            chunk.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
+        }
+        return digest.finalize().hexString
+    }
+
+    /// Every stored blob (not the temporary files) with when it was last written; a file in
+    /// the blob folders whose name is not a hash is listed by its path in `strays`.
+    public func storedBlobs() throws -> (blobs: [(hash: BuildHash, modified: Date)], strays: [String]) {
+        let files = FileManager.default
+        var blobs: [(hash: BuildHash, modified: Date)] = []
+        var strays: [String] = []
+        for first in try files.contentsOfDirectory(atPath: root).sorted() where first != "tmp" {
+            let firstPath = "\(root)/\(first)"
+            guard let seconds = try? files.contentsOfDirectory(atPath: firstPath) else {
+                strays.append(firstPath)
+                continue
+            }
+            for second in seconds.sorted() {
+                let secondPath = "\(firstPath)/\(second)"
+                guard let names = try? files.contentsOfDirectory(atPath: secondPath) else {
+                    strays.append(secondPath)
+                    continue
+                }
+                for name in names.sorted() {
+                    let path = "\(secondPath)/\(name)"
+                    guard let hash = try? BuildHash(validating: name), self.path(of: hash) == path else {
+                        strays.append(path)
+                        continue
+                    }
+                    let modified = (try? files.attributesOfItem(atPath: path))?[.modificationDate] as? Date ?? .distantPast
+                    blobs.append((hash, modified))
+                }
+            }
+        }
+        return (blobs, strays)
     }
 
     /// The SHA-384 of a stored blob, read through once; for blobs stored before it was kept.
@@ -243,7 +284,7 @@ public final class BlobStore: Sendable {
             if mkdir(path, 0o755) == 0 {
                 try synchronizeDirectory(parent)
             } else if errno != EEXIST {
-                throw BlobStoreError(operation: "mkdir", path: path, code: errno)
+                throw failure("mkdir", path, code: errno)
             }
             parent = path
         }
@@ -257,8 +298,14 @@ public final class BlobStore: Sendable {
 
     @discardableResult
     fileprivate static func check(_ result: CInt, _ operation: String, _ path: String) throws -> CInt {
-        guard result >= 0 else { throw BlobStoreError(operation: operation, path: path, code: errno) }
+        guard result >= 0 else { throw failure(operation, path, code: errno) }
         return result
+    }
+
+    /// A failed call's error: a full file system is the client's to hear about (507), any
+    /// other failure is the operator's.
+    fileprivate static func failure(_ operation: String, _ path: String, code: CInt) -> any Error {
+        code == ENOSPC || code == EDQUOT ? HeraldError.insufficientStorage : BlobStoreError(operation: operation, path: path, code: code)
     }
 }
 

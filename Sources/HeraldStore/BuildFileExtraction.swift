@@ -2,6 +2,7 @@ import CompressNIO
 import Foundation
 import HeraldCore
 import HeraldFormats
+import HeraldInflate
 import NIOCore
 import NIOPosix
 
@@ -164,13 +165,17 @@ public enum BuildFileExtraction {
         var written: Int64 = 0
         while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty {
             var buffer = ByteBuffer(data: chunk)
-            _ = try inflater.inflate(&buffer) { window in
-                written += Int64(window.readableBytes)
-                guard written <= limit else {
-                    throw HeraldError.refusedArchiveEntry("the archive unpacks to more than \(limit) bytes")
+            do {
+                _ = try inflater.inflate(&buffer) { window in
+                    written += Int64(window.readableBytes)
+                    guard written <= limit else {
+                        throw HeraldError.refusedArchiveEntry("the archive unpacks to more than \(limit) bytes")
+                    }
+                    try output.write(contentsOf: window.readableBytesView)
+                    return true
                 }
-                try output.write(contentsOf: window.readableBytesView)
-                return true
+            } catch let error as InflateError {
+                throw HeraldError.invalidArchive("\(error)")
             }
         }
     }

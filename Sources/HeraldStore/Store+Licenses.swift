@@ -190,7 +190,12 @@ extension Store {
     /// The license a site presents for `product`, checked: it must exist (by its key alone),
     /// cover the product, be neither revoked nor expired, and have room for `site` (activated
     /// here on first use; a license without a site limit records no sites).
-    public func checkLicense(key: String, for product: ProductID, site: String) async throws -> License {
+    ///
+    /// A site is recorded by its SHA-256 under `siteSalt` (``licenseSiteSalt()``), so the
+    /// table does not say which sites a license runs on to whoever can read it and guess
+    /// addresses. A site recorded by the unsalted hash of earlier versions is found as well,
+    /// and recorded again salted.
+    public func checkLicense(key: String, for product: ProductID, site: String, siteSalt: String) async throws -> License {
         guard key.utf8.count <= 256, let license = try await license(forKey: key), license.products.contains(product) else {
             throw HeraldError.licenseInvalid(for: product)
         }
@@ -200,25 +205,38 @@ extension Store {
         case .active: break
         }
         guard let limit = license.siteLimit else { return license }
-        let siteDigest = Self.digest(ofSecret: site.lowercased())
+        let siteDigest = InstallSample.siteDigest(of: site.lowercased(), salt: siteSalt).hexString
+        let unsalted = Self.digest(ofSecret: site.lowercased())
         // A site already activated (every check after its first) needs no write.
-        let activated = try await withDatabase { database in
+        let recorded = try await withDatabase { database in
             try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, license.id)
-                .where("site_sha256", .equal, siteDigest).first() != nil
+                .where("site_sha256", .in, [siteDigest, unsalted]).first()?.decode(column: "site_sha256", as: String.self)
         }
-        if activated { return license }
+        if recorded == siteDigest { return license }
+        if recorded == unsalted {
+            try await withDatabase { database in
+                try await database.update("license_sites").set("site_sha256", to: siteDigest).where("license_id", .equal, license.id)
+                    .where("site_sha256", .equal, unsalted).run()
+            }
+            return license
+        }
         try await withTransaction { database in
             _ = try await database.select().column("id").from("licenses").where("id", .equal, license.id).for(.update).first()
             let known = try await database.select().column("site_sha256").from("license_sites")
                 .where("license_id", .equal, license.id).all()
             var sites: Set<String> = []
             for row in known { sites.insert(try row.decode(column: "site_sha256", as: String.self)) }
-            if sites.contains(siteDigest) { return }
+            if sites.contains(siteDigest) || sites.contains(unsalted) { return }
             guard sites.count < limit else { throw HeraldError.licenseSiteLimit(license.keyLast4, limit: limit) }
             try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at")
                 .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis())).run()
         }
         return license
+    }
+
+    /// The salt of the sites recorded as active on licenses, shared by every instance.
+    public func licenseSiteSalt() async throws -> String {
+        try await serverSecret(named: "license_sites_salt")
     }
 
     /// The license with this key, by the key's hash; nil when none.

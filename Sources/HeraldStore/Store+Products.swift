@@ -51,9 +51,11 @@ extension Store {
     /// Locks the product's row until the transaction ends and raises its revision; false when
     /// there is no such product.
     ///
-    /// Every write that changes a product's catalog takes this lock first (``lockChannel`` takes
-    /// it too), so writes to one product run one after another, always product before channel,
-    /// and never deadlock. The raised revision is how every instance's answer path learns of
+    /// Every write that changes a product's catalog takes this lock first (``lockChannel``,
+    /// ``lockChannels`` and so every pin, unpin, roll-back, alias, channel deletion and rollout
+    /// change take it too), so writes to one product run one after another and never deadlock.
+    /// The order is always: product rows (several in id order, as a license revocation takes
+    /// them), then that product's channel rows (several in id order), then a license row. The raised revision is how every instance's answer path learns of
     /// the write (``CatalogChanges``). (On SQLite, BEGIN IMMEDIATE already serialises all writers.)
     func lockProduct(_ id: ProductID, in database: any SQLDatabase) async throws -> Bool {
         let locked = try await database.update("products")

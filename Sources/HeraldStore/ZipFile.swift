@@ -2,6 +2,7 @@ import CompressNIO
 import Foundation
 import HeraldCore
 import HeraldFormats
+import HeraldInflate
 import NIOCore
 
 /// A zip archive on disk, read through ``ZipDirectory``: the one zip reader, used to validate
@@ -78,6 +79,8 @@ final class ZipFile {
             }
         } catch let error as HeraldError {
             throw error
+        } catch let error as InflateError {
+            throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked: \(error)")
         } catch {
             throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked")
         }

@@ -30,6 +30,11 @@ struct Serve: AsyncParsableCommand {
     var idleTimeout = "60s"
 
     @Option(
+        name: .customLong("body-timeout"),
+        help: "How long a request's body may pause before the connection is closed: seconds, or with s, m or h.")
+    var bodyTimeout = "60s"
+
+    @Option(
         name: .customLong("trusted-proxy"),
         help: "The IP address of a reverse proxy whose X-Forwarded-Host and X-Forwarded-Proto are believed; repeat for several. Without it (and without --public-url), those of peers on this machine are.")
     var trustedProxies: [String] = []
@@ -45,6 +50,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard duration(idleTimeout) != nil else {
             throw ValidationError("--idle-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
+        }
+        guard duration(bodyTimeout) != nil else {
+            throw ValidationError("--body-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
         }
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be between 0 and 65535")
@@ -70,7 +78,8 @@ struct Serve: AsyncParsableCommand {
             settings: ServerSettings(
                 host: host, port: port, dataDirectory: data.dataDirectory, publicURL: publicURL,
                 maxUpload: byteSize(maxUpload) ?? 512 << 20, linkLifetime: duration(linkTTL) ?? .seconds(600),
-                recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60), trustedProxies: trustedProxies),
+                recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60),
+                bodyTimeout: duration(bodyTimeout) ?? .seconds(60), trustedProxies: trustedProxies),
             store: store, blobs: blobs, logger: logger)
         try await app.runService()
     }

@@ -18,14 +18,14 @@ struct HealthTests {
 
     /// The application on a fresh SQLite data folder, served on a real loopback port.
     func withLiveApp(
-        idleTimeout: Duration = .seconds(60), _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+        idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60), _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-server-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: Self.logger)
         let app = try buildApplication(
-            settings: ServerSettings(port: 0, dataDirectory: folder, idleTimeout: idleTimeout), store: store,
+            settings: ServerSettings(port: 0, dataDirectory: folder, idleTimeout: idleTimeout, bodyTimeout: bodyTimeout), store: store,
             blobs: try BlobStore(dataDirectory: folder), logger: Self.logger)
         try await app.test(.live, test)
     }
@@ -91,6 +91,24 @@ struct HealthTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(try await closed == 1_000)
+        }
+    }
+
+    @Test("A request body that stops arriving closes the connection after the body timeout, though the idle timeout is far off")
+    func stalledBody() async throws {
+        try await withLiveApp(bodyTimeout: .milliseconds(400)) { client in
+            let port = try #require(client.port)
+            let started = ContinuousClock.now
+            // 14 bytes of the 1,000 announced, then nothing: without the body timeout no answer
+            // comes and the connection stays open, and the exchange fails after 10 s.
+            let answer = try await RawHTTPConnection.exchange(
+                port: port,
+                requests: [
+                    "POST /api/check_for_update HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                        + "Content-Length: 1000\r\n\r\nproduct_name=x"
+                ])
+            #expect(!answer.hasPrefix("HTTP/1.1 200"))
+            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 

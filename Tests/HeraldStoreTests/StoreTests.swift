@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import HeraldCore
 import HeraldStore
 import SQLKit
@@ -283,6 +285,39 @@ struct StoreTests {
             #expect(history.first?.from == nil)
             #expect(zip(history, history.dropFirst()).allSatisfy { $0.to == $1.from })
             #expect(history.last?.to == latest)
+        }
+    }
+
+    @Test("A site active on a license is recorded salted; one recorded unsalted by an earlier version still counts, and is salted on its next check", arguments: DatabaseKind.available)
+    func saltedLicenseSites(kind: DatabaseKind) async throws {
+        try await TestDatabase.with(kind) { store in
+            try await store.createProduct(Fixture.makeProduct())
+            let issued = try await store.createLicense(
+                customerName: "Ada", customerEmail: "ada@example.com", products: [Fixture.product], channel: nil, siteLimit: 2)
+            let salt = try await store.licenseSiteSalt()
+            #expect(try await store.licenseSiteSalt() == salt)
+            func recorded() async throws -> Set<String> {
+                try await store.withDatabase { database in
+                    Set(try await database.select().column("site_sha256").from("license_sites").all().map { try $0.decode(column: "site_sha256", as: String.self) })
+                }
+            }
+            func unsalted(_ site: String) -> String { SHA256.hash(data: Data(site.utf8)).map { String(format: "%02x", $0) }.joined() }
+            func salted(_ site: String) -> String { InstallSample.siteDigest(of: site, salt: salt).map { String(format: "%02x", $0) }.joined() }
+
+            _ = try await store.checkLicense(key: issued.key, for: Fixture.product, site: "one.example", siteSalt: salt)
+            #expect(try await recorded() == [salted("one.example")])
+            #expect(!(try await recorded()).contains(unsalted("one.example")))
+
+            // An activation from before salting: the site is known, and takes no second place.
+            try await store.withDatabase { database in
+                try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at")
+                    .values(SQLBind(issued.license.id), SQLBind(unsalted("two.example")), SQLBind(Int64(0))).run()
+            }
+            _ = try await store.checkLicense(key: issued.key, for: Fixture.product, site: "two.example", siteSalt: salt)
+            #expect(try await recorded() == [salted("one.example"), salted("two.example")])
+            await #expect(throws: HeraldError.self) {
+                try await store.checkLicense(key: issued.key, for: Fixture.product, site: "three.example", siteSalt: salt)
+            }
         }
     }
 }

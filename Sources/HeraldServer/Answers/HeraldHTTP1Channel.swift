@@ -17,18 +17,17 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
     let answers: SiteAnswers
     let statistics: InstallStatsRecorder?
     let serverName: String
-    /// How long a connection may wait for the head of its next request before it is closed.
-    let idleTimeout: Duration
+    let timeouts: ConnectionTimeouts
     let forwardedHeaders: ForwardedHeaders
 
     /// The server ``Application`` runs.
     static func server(
-        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: Duration,
+        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, timeouts: ConnectionTimeouts,
         forwardedHeaders: ForwardedHeaders
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
             HeraldHTTP1Channel(
-                responder: responder, answers: answers, statistics: statistics, serverName: serverName, idleTimeout: idleTimeout,
+                responder: responder, answers: answers, statistics: statistics, serverName: serverName, timeouts: timeouts,
                 forwardedHeaders: forwardedHeaders)
         }
     }
@@ -51,7 +50,7 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
             try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)))
             try pipeline.addHandler(
                 SiteAnswerHandler(
-                    answers: answers, statistics: statistics, serverName: serverName, idleTimeout: TimeAmount(idleTimeout),
+                    answers: answers, statistics: statistics, serverName: serverName, timeouts: timeouts,
                     forwardedHeaders: forwardedHeaders))
             try pipeline.addHandler(HeadAnswerHandler())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
@@ -66,4 +65,13 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
     func handle(value: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, logger: Logger) async {
         await handleHTTP(asyncChannel: value, logger: logger)
     }
+}
+
+/// How long a connection may keep Herald waiting.
+struct ConnectionTimeouts: Sendable {
+    /// For the head of its next request: a kept-alive connection left open, or a head sent a
+    /// byte at a time.
+    var idle: Duration
+    /// For more of a request's body, while Herald asks for it.
+    var body: Duration
 }

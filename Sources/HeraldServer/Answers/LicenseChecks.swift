@@ -46,6 +46,8 @@ final class LicenseChecks: Sendable {
     /// Past this many licenses, the remembered ones are forgotten, so held memory stays bounded.
     private let capacity: Int
     private let state = Mutex(State())
+    /// The salt of activated sites (``Store/licenseSiteSalt()``), read once.
+    private let siteSalt = Mutex<String?>(nil)
 
     init(
         store: any Store, snapshots: CatalogSnapshots, freshFor: Duration = .seconds(30), usableFor: Duration = .seconds(60),
@@ -68,7 +70,7 @@ final class LicenseChecks: Sendable {
     }
 
     /// The license with `key`, valid for `product` and active on `site` (normalised, or empty);
-    /// its 403 error otherwise, as ``Store/checkLicense(key:for:site:)`` says.
+    /// its 403 error otherwise, as ``Store/checkLicense(key:for:site:siteSalt:)`` says.
     func check(key: String, for product: ProductID, site: String) async throws -> License {
         let digest = SHA256.hash(data: Data(key.utf8)).hexString
         let siteDigest = SHA256.hash(data: Data(site.utf8)).hexString
@@ -107,10 +109,17 @@ final class LicenseChecks: Sendable {
         return license
     }
 
+    private func salt() async throws -> String {
+        if let salt = siteSalt.withLock({ $0 }) { return salt }
+        let salt = try await store.licenseSiteSalt()
+        siteSalt.withLock { $0 = salt }
+        return salt
+    }
+
     private func read(key: String, digest: String, product: ProductID, site: String, siteDigest: String) async throws -> License {
         let (generation, started) = state.withLock { ($0.generation, ContinuousClock.now) }
         do {
-            let license = try await store.checkLicense(key: key, for: product, site: site)
+            let license = try await store.checkLicense(key: key, for: product, site: site, siteSalt: try await salt())
             state.withLock { state in
                 guard state.generation == generation else { return }
                 if state.entries.count >= capacity { state.entries.removeAll() }

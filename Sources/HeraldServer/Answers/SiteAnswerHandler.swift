@@ -15,9 +15,11 @@ import NIOHTTP1
 /// needs the database (a license not remembered, a product not yet in memory, the statistics
 /// salt or the download links' key not yet read) or is an error passes on to the router unchanged.
 ///
-/// It also keeps the connection's deadline: a connection that waits longer than its idle
+/// It also keeps the connection's deadlines: a connection that waits longer than its idle
 /// timeout for the head of its next request (a kept-alive connection left open, or a head
-/// sent a byte at a time) is closed, while one whose request is being read or answered is not.
+/// sent a byte at a time) is closed, and so is one whose request body keeps Herald waiting
+/// for its next bytes longer than the body timeout. A request being answered, or whose body
+/// Herald does not ask for yet (an upload written to disk), is never timed out.
 ///
 /// And it is where `X-Forwarded-Host` and `X-Forwarded-Proto` are dropped from requests whose
 /// peer is not a trusted proxy (``ForwardedHeaders``): nothing after it sees them.
@@ -49,18 +51,24 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var trustsForwardedHeaders = false
 
     private let idleTimeout: TimeAmount
+    private let bodyTimeout: TimeAmount
     /// Since when the connection has waited for a request's head; nil while one is read or answered.
     private var idleSince: NIODeadline? = .now()
+    /// True from the head of a request passed on to its end.
+    private var readingBody = false
+    /// Since when Herald has asked for more of a request's body and got none; nil when it has not asked.
+    private var bodyWaitSince: NIODeadline?
     private var idleCheck: RepeatedTask?
 
     init(
-        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, idleTimeout: TimeAmount,
+        answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, timeouts: ConnectionTimeouts,
         forwardedHeaders: ForwardedHeaders
     ) {
         self.answers = answers
         self.statistics = statistics
         self.serverName = serverName
-        self.idleTimeout = idleTimeout
+        idleTimeout = TimeAmount(timeouts.idle)
+        bodyTimeout = TimeAmount(timeouts.body)
         self.forwardedHeaders = forwardedHeaders
     }
 
@@ -69,7 +77,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         trustsForwardedHeaders = forwardedHeaders.trusts(peer: context.channel.remoteAddress)
         // Checked a few times per timeout, so a connection lasts at most a quarter longer.
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let interval = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 1_000_000))
+        let interval = TimeAmount.nanoseconds(max(min(idleTimeout, bodyTimeout).nanoseconds / 4, 1_000_000))
         idleCheck = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
             bound.value.handler.closeIfIdle(context: bound.value.context)
         }
@@ -87,9 +95,13 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    /// Closes the connection once it has waited too long for a request, unless an answer is still being sent.
+    /// Closes the connection once it has waited too long for a request, unless an answer is
+    /// still being sent, or too long for more of a request's body.
     private func closeIfIdle(context: ChannelHandlerContext) {
-        guard let idleSince, NIODeadline.now() - idleSince >= idleTimeout, context.channel.isWritable else { return }
+        let now = NIODeadline.now()
+        let idle = idleSince.map { now - $0 >= idleTimeout && context.channel.isWritable } ?? false
+        let stalled = bodyWaitSince.map { now - $0 >= bodyTimeout } ?? false
+        guard idle || stalled else { return }
         idleCheck?.cancel()
         idleCheck = nil
         context.close(promise: nil)
@@ -103,6 +115,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 context.fireChannelRead(wrapInboundOut(.head(head)))
                 awaitingAnswers += 1
                 idleSince = nil
+                readingBody = true
                 return
             }
             if awaitingAnswers == 0, context.channel.isWritable, let encoder, let response = response(to: head) {
@@ -113,13 +126,22 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             idleSince = nil
             awaitingAnswers += 1
+            readingBody = true
         case .body, .end:
             if discardingRequest {
                 if case .end = part { discardingRequest = false }
                 return
             }
+            bodyWaitSince = nil
+            if case .end = part { readingBody = false }
         }
         context.fireChannelRead(data)
+    }
+
+    /// Herald asks for more bytes: while a request's body is read, the wait for them counts.
+    func read(context: ChannelHandlerContext) {
+        if readingBody, bodyWaitSince == nil { bodyWaitSince = .now() }
+        context.read()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

@@ -25,7 +25,7 @@ enum UpdateCheckAnswer {
         if decision.updateAvailable, let build = decision.build {
             if answer.question.license == nil {
                 let key = "update-check:\(build.hash):\(decision.channel):\(decision.mayDownload):\(answer.urls.base)"
-                let kept = snapshots.derivedNow(key, of: answer.snapshot) { OfferedAnswer(answer, build: build, snapshots: snapshots) }
+                let kept = snapshots.derivedNow(key, of: answer.snapshot) { OfferedAnswer(answer, build: build) }
                 json.raw(kept.head)
                 json.string(installed)
                 json.raw(kept.tail)
@@ -45,7 +45,7 @@ enum UpdateCheckAnswer {
         EncodedBuild(build).write(links: links, into: &json)
     }
 
-    fileprivate static func encodedBuild(_ build: Build, of answer: SiteAnswers.Answer, snapshots: CatalogSnapshots) -> EncodedBuild {
+    private static func encodedBuild(_ build: Build, of answer: SiteAnswers.Answer, snapshots: CatalogSnapshots) -> EncodedBuild {
         snapshots.derivedNow("update-check:\(build.hash)", of: answer.snapshot) { EncodedBuild(build) }
     }
 
@@ -101,8 +101,9 @@ private struct OfferedAnswer: Sendable {
     /// From `,"download_url":` to the closing brace.
     let tail: ByteBuffer
 
-    init(_ answer: SiteAnswers.Answer, build: Build, snapshots: CatalogSnapshots) {
-        let encoded = UpdateCheckAnswer.encodedBuild(build, of: answer, snapshots: snapshots)
+    init(_ answer: SiteAnswers.Answer, build: Build) {
+        // Not the kept EncodedBuild: its bytes are copied into these, and one copy per build is enough.
+        let encoded = EncodedBuild(build)
         let links = answer.decision.mayDownload ? BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls) : BuildLinks()
         var json = JSONWriter(capacity: 2048)
         var split = 0

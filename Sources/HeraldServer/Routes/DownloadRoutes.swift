@@ -97,7 +97,7 @@ struct DownloadRoutes<Context: RequestContext> {
             .init("Content-MD5")!: Data(hexString: build.md5)?.base64EncodedString() ?? "",
         ]
         let size = build.size
-        if let match = request.headers[.ifNoneMatch], Self.matches(match, etag: etag) {
+        if let match = request.headers[.ifNoneMatch], EntityTags.list(match, matches: etag) {
             headers[.contentLength] = String(size)
             return Response(status: .notModified, headers: headers)
         }
@@ -138,14 +138,6 @@ struct DownloadRoutes<Context: RequestContext> {
         let fileRange = range.map { Int($0.lowerBound)...Int($0.upperBound) } ?? 0...Int(size - 1)
         let body = try await FileIO().loadFile(path: path, range: fileRange, context: context)
         return Response(status: status, headers: headers, body: body)
-    }
-
-    /// True when an `If-None-Match` list names `etag` (or is `*`).
-    private static func matches(_ header: String, etag: String) -> Bool {
-        header.split(separator: ",").contains { candidate in
-            let value = candidate.trimmingCharacters(in: .whitespaces)
-            return value == "*" || value == etag || value == "W/" + etag
-        }
     }
 
     private static func contentType(of name: FileName) -> String {

@@ -1,29 +1,30 @@
 import CompressNIO
-import HeraldCore
 import NIOCore
 
-/// zlib's inflate, driven a window at a time: a zip entry's raw deflate, or a `.tar.gz`.
+/// zlib's inflate, driven a window at a time: a zip entry's raw deflate, a `.tar.gz`, or a
+/// GoUpdate file a client downloads gzipped. Its own module, so the server and the client
+/// read compressed bytes from outside with the same loop.
 ///
 /// It stops at the end of the compressed stream and refuses bytes after it (compress-nio's
 /// `decompressStream(with:process:)` spins on them for ever), refuses input zlib can make no
 /// progress on, and drains the output zlib still holds when the input runs out.
-struct Inflater {
+public struct Inflater {
     private let decompressor: any NIODecompressor
     private var window: ByteBuffer
 
-    init(_ algorithm: CompressionAlgorithm, windowSize: Int = 64 * 1024) throws {
+    public init(_ algorithm: CompressionAlgorithm, windowSize: Int = 64 * 1024) throws {
         decompressor = algorithm.decompressor
         window = ByteBufferAllocator().buffer(capacity: windowSize)
         try decompressor.startStream()
     }
 
-    func finish() {
+    public func finish() {
         try? decompressor.finishStream()
     }
 
     /// Inflates all of `input`, handing each window of output to `body` until it returns false
     /// (then this returns false too).
-    mutating func inflate(_ input: inout ByteBuffer, _ body: (ByteBuffer) throws -> Bool) throws -> Bool {
+    public mutating func inflate(_ input: inout ByteBuffer, _ body: (ByteBuffer) throws -> Bool) throws -> Bool {
         while true {
             var windowFull = false
             do {
@@ -40,11 +41,26 @@ struct Inflater {
                 guard wantsMore else { return false }
             }
             if windowFull {
-                guard produced else { throw HeraldError.invalidArchive("its compressed data is damaged") }
+                guard produced else { throw InflateError.damaged }
                 continue
             }
-            guard input.readableBytes == 0 else { throw HeraldError.invalidArchive("data follows the end of its compressed stream") }
+            guard input.readableBytes == 0 else { throw InflateError.trailingData }
             return true
+        }
+    }
+}
+
+/// Why compressed bytes were refused.
+public enum InflateError: Error, Equatable, CustomStringConvertible {
+    /// zlib can make no progress on them.
+    case damaged
+    /// Bytes follow the end of the compressed stream.
+    case trailingData
+
+    public var description: String {
+        switch self {
+        case .damaged: "its compressed data is damaged"
+        case .trailingData: "data follows the end of its compressed stream"
         }
     }
 }
