@@ -320,4 +320,28 @@ struct StoreTests {
             }
         }
     }
+
+    @Test("A start removes the stored files no build uses once they are a minute old, and keeps the ones builds use and the young ones", arguments: DatabaseKind.available)
+    func orphanBlobs(kind: DatabaseKind) async throws {
+        try await TestDatabase.with(kind) { store in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-orphans-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let blobs = try BlobStore(dataDirectory: folder)
+            try await store.createProduct(Fixture.makeProduct())
+            let used = try await blobs.write(Chunks1(bytes: Array("a build".utf8)))
+            let orphan = try await blobs.write(Chunks1(bytes: Array("a crash left me".utf8)))
+            let young = try await blobs.write(Chunks1(bytes: Array("a publish is using me".utf8)))
+            var build = try Fixture.build(1)
+            build.hash = used.hash
+            _ = try await store.publish(build, actor: "test")
+            let old = Date().addingTimeInterval(-120)
+            for blob in [used, orphan] {
+                try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: blobs.path(of: blob.hash))
+            }
+            #expect(try await store.inconsistencies(blobs: blobs, readingContents: true) == ["blob \(orphan.hash) is used by no build and no build file"])
+            #expect(try await store.removeOrphanBlobs(blobs) == [orphan.hash])
+            #expect(blobs.contains(used.hash) && blobs.contains(young.hash) && !blobs.contains(orphan.hash))
+            #expect(try await store.inconsistencies(blobs: blobs, readingContents: true).isEmpty)
+        }
+    }
 }
