@@ -104,11 +104,21 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "HeraldFormatsTests", dependencies: ["HeraldFormats"]),
+        // Helpers every test target shares: temporary folders, zips written byte by byte, PostgreSQL databases.
+        .target(
+            name: "HeraldTestSupport",
+            dependencies: [
+                "HeraldCore", "HeraldFormats", "HeraldStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Tests/Support"
+        ),
+        .testTarget(name: "HeraldFormatsTests", dependencies: ["HeraldFormats", "HeraldTestSupport"]),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldFormats"]),
         .testTarget(
             name: "HeraldStoreTests",
             dependencies: [
+                "HeraldTestSupport",
                 "HeraldCore",
                 "HeraldFormats",
                 "HeraldStore",
@@ -121,6 +131,7 @@ let package = Package(
         .testTarget(
             name: "HeraldServerTests",
             dependencies: [
+                "HeraldTestSupport",
                 "HeraldFormats",
                 "HeraldServer",
                 "HeraldStore",
@@ -134,7 +145,7 @@ let package = Package(
         .testTarget(
             name: "heraldTests",
             dependencies: [
-                "herald", "HeraldCore", "HeraldFormats", "HeraldStore",
+                "herald", "HeraldTestSupport", "HeraldCore", "HeraldFormats", "HeraldStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SQLKit", package: "sql-kit"),

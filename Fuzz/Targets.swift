@@ -16,6 +16,7 @@ private let targets: [String: @Sendable ([UInt8]) -> Void] = [
     "glob": fuzzGlob,
     "fields": fuzzFields,
     "etag": fuzzEntityTags,
+    "multipart": fuzzMultipart,
 ]
 
 private let selected: @Sendable ([UInt8]) -> Void = {
@@ -116,6 +117,40 @@ private func fuzzEntityTags(_ bytes: [UInt8]) {
     let etag = String(decoding: bytes[min(split + 1, bytes.count)...], as: UTF8.self)
     _ = EntityTags.list(header, matches: etag)
     precondition(EntityTags.list("*", matches: etag))
+}
+
+/// A multipart body (its boundary is the first line), read whole and seven bytes at a time:
+/// when both are read, they give the same parts.
+private func fuzzMultipart(_ bytes: [UInt8]) {
+    let lineEnd = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? 0
+    let boundary = String(decoding: bytes[..<min(lineEnd, 70)], as: UTF8.self)
+    let body = Array(bytes[min(lineEnd + 1, bytes.count)...])
+    func events(chunk: Int) -> [MultipartReader.Event]? {
+        var reader = MultipartReader(boundary: boundary)
+        var merged: [MultipartReader.Event] = []
+        var start = 0
+        repeat {
+            let end = min(body.count, start + chunk)
+            guard let read = try? reader.read(body[start..<end]) else { return nil }
+            for event in read {
+                if case .body(let more) = event, case .body(let before)? = merged.last {
+                    merged[merged.count - 1] = .body(before + more)
+                } else {
+                    merged.append(event)
+                }
+            }
+            start = end
+        } while start < body.count
+        return merged
+    }
+    let whole = events(chunk: max(body.count, 1))
+    let pieces = events(chunk: 7)
+    if let whole, let pieces {
+        precondition(whole == pieces)
+    }
+    for case .body(let part) in whole ?? [] {
+        precondition(part.count <= body.count)
+    }
 }
 
 private enum FuzzCheck {

@@ -68,8 +68,19 @@ public struct Rollout: Hashable, Sendable {
 /// slashes, so `https://Shop.example.com/` and `http://shop.example.com` are one site.
 public enum SiteAddress {
     public static func normalize(_ address: String) -> String? {
-        // On the bytes: every check of every site goes through here.
-        var site = Substring(address.trimmingWhitespace().lowercased()).utf8
+        let lowered = address.trimmingWhitespace().lowercased()
+        // Every check of every site goes through here: an ASCII address (nearly all) is cut on
+        // its bytes, which is the same as cutting its characters.
+        guard lowered.utf8.allSatisfy({ $0 < 0x80 }) else {
+            var site = lowered
+            for scheme in ["https://", "http://"] where site.hasPrefix(scheme) {
+                site.removeFirst(scheme.count)
+            }
+            while site.hasSuffix("/") { site.removeLast() }
+            guard !site.isEmpty, site.utf8.count <= 2048 else { return nil }
+            return site
+        }
+        var site = Substring(lowered).utf8
         if site.starts(with: "https://".utf8) { site = site.dropFirst(8) }
         if site.starts(with: "http://".utf8) { site = site.dropFirst(7) }
         while site.last == UInt8(ascii: "/") { site = site.dropLast() }

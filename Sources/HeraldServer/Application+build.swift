@@ -22,7 +22,9 @@ public struct ServerSettings: Sendable {
     /// an idle kept-alive connection, or a head sent a byte at a time, holds a descriptor no longer.
     public var idleTimeout: Duration
     /// How long a request's body may keep Herald waiting for its next bytes before the
-    /// connection is closed: a body sent a byte a minute holds a connection no longer.
+    /// connection is closed, as a reverse proxy's client body timeout does: a body that stops
+    /// arriving holds a connection no longer. (A client that keeps sending, however slowly, is
+    /// the idle and size limits' to bound, or the proxy's in front.)
     public var bodyTimeout: Duration
     /// The addresses of the reverse proxies whose `X-Forwarded-Host` and `X-Forwarded-Proto`
     /// are believed; with none (and no ``publicURL``), those of peers on this machine are.

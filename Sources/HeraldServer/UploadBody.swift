@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldFormats
 import HeraldStore
 import Hummingbird
 
@@ -73,7 +74,13 @@ struct UploadBody {
             total += Int64(chunk.readableBytes)
             guard total <= limit + fieldsAllowance else { throw HeraldError.tooLarge(limit: limit) }
             if reader.isComplete { continue }
-            for event in try reader.read(chunk) {
+            let events: [MultipartReader.Event]
+            do {
+                events = try reader.read(chunk.readableBytesView)
+            } catch {
+                throw HeraldError.invalidMultipart(error.description)
+            }
+            for event in events {
                 switch event {
                 case .header(let name, let value):
                     headers[name.lowercased()] = value
@@ -85,15 +92,15 @@ struct UploadBody {
                             fileName = disposition.fileName
                         }
                     }
-                case .body(let buffer):
+                case .body(let bytes):
                     if inFile {
-                        try await writer.write(buffer)
+                        try await writer.write(ByteBuffer(bytes: bytes))
                     } else {
-                        otherBytes += Int64(buffer.readableBytes)
-                        guard fieldBytes.count + buffer.readableBytes <= fieldLimit, otherBytes <= fieldsAllowance else {
+                        otherBytes += Int64(bytes.count)
+                        guard fieldBytes.count + bytes.count <= fieldLimit, otherBytes <= fieldsAllowance else {
                             throw HeraldError.invalidMultipart("a field is longer than \(fieldLimit) bytes")
                         }
-                        fieldBytes += buffer.readableBytesView
+                        fieldBytes += bytes
                     }
                 case .partComplete:
                     if inFile {

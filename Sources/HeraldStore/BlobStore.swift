@@ -3,6 +3,7 @@ import Foundation
 import HeraldCore
 import NIOCore
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -30,11 +31,25 @@ public struct StoredBlob: Sendable, Hashable {
 /// Several instances may share one blob folder: each writes its temporary files in a folder
 /// of its own, `tmp/ID`, and holds an exclusive `flock` on `tmp/ID.lock` while it lives. At
 /// start, only folders whose lock nobody holds any more are removed.
+///
+/// Each instance also notes in `tmp/ID.placed`, before it moves a blob into place, that blob's
+/// hash: a crash (or a publish that failed) between placing a blob and committing the build
+/// that uses it leaves a blob nothing uses, and those notes are the only blobs the next start
+/// considers removing (``placedByEndedInstances``, ``Store/removeOrphanBlobs(_:)``). A blob
+/// is never removed for merely being absent from the database: that database may be the
+/// wrong one, or restored from an older backup.
 public final class BlobStore: Sendable {
     /// The `blobs` folder inside the data folder.
     public let root: String
     private let temporaryDirectory: String
     private let lockDescriptor: CInt
+    /// `tmp/ID.placed`, opened for appending at the first blob placed.
+    private let placedDescriptor = Mutex<CInt?>(nil)
+    /// The blobs that instances which have ended placed, from their notes: the candidates for
+    /// removal when no build uses them. Read at start.
+    public let placedByEndedInstances: [BuildHash]
+    /// The notes those hashes came from, removed once they have been dealt with.
+    private let endedNotes: [String]
     private let threadPool: NIOThreadPool
     private let gate = BlobGate()
 
@@ -47,7 +62,7 @@ public final class BlobStore: Sendable {
         root = (dataDirectory as NSString).appendingPathComponent("blobs")
         let temporaryRoot = (root as NSString).appendingPathComponent("tmp")
         try FileManager.default.createDirectory(atPath: temporaryRoot, withIntermediateDirectories: true)
-        try Self.removeLeftovers(in: temporaryRoot)
+        (placedByEndedInstances, endedNotes) = try Self.removeLeftovers(in: temporaryRoot)
         let id = UUID().uuidString.lowercased()
         let lockPath = "\(temporaryRoot)/\(id).lock"
         lockDescriptor = try Self.check(open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644), "create", lockPath)
@@ -58,21 +73,26 @@ public final class BlobStore: Sendable {
         }
         temporaryDirectory = "\(temporaryRoot)/\(id)"
         try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: false)
+
         self.threadPool = threadPool
     }
 
     deinit {
         try? FileManager.default.removeItem(atPath: temporaryDirectory)
+        placedDescriptor.withLock { if let descriptor = $0 { close(descriptor) } }
         unlink(temporaryDirectory + ".lock")
         close(lockDescriptor)
     }
 
-    /// Removes what crashed instances left in `tmp`: the folders of locks that nobody holds,
-    /// and anything else that is not a live instance's.
-    private static func removeLeftovers(in temporaryRoot: String) throws {
+    /// Removes what ended instances left in `tmp`: the folders of locks that nobody holds, and
+    /// anything else that is not a live instance's but their notes of placed blobs, which are
+    /// read and returned (with their paths) for ``forgetEndedNotes()``.
+    private static func removeLeftovers(in temporaryRoot: String) throws -> ([BuildHash], [String]) {
         let files = FileManager.default
         let entries = try files.contentsOfDirectory(atPath: temporaryRoot)
         var live: Set<String> = []
+        var placed: Set<BuildHash> = []
+        var notes: [String] = []
         for entry in entries where entry.hasSuffix(".lock") {
             let lockPath = "\(temporaryRoot)/\(entry)"
             let descriptor = open(lockPath, O_RDWR | O_CLOEXEC)
@@ -87,8 +107,23 @@ public final class BlobStore: Sendable {
             }
         }
         for entry in entries where !entry.hasSuffix(".lock") && !live.contains(entry) {
-            try? files.removeItem(atPath: "\(temporaryRoot)/\(entry)")
+            let path = "\(temporaryRoot)/\(entry)"
+            if entry.hasSuffix(".placed") {
+                guard !live.contains(String(entry.dropLast(".placed".count))) else { continue }
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                placed.formUnion(text.split(separator: "\n").compactMap { try? BuildHash(validating: String($0)) })
+                notes.append(path)
+            } else {
+                try? files.removeItem(atPath: path)
+            }
         }
+        return (placed.sorted { $0.rawValue < $1.rawValue }, notes)
+    }
+
+    /// Removes the notes ``placedByEndedInstances`` came from, once each blob in them is used
+    /// or removed.
+    public func forgetEndedNotes() {
+        for note in endedNotes { unlink(note) }
     }
 
     /// Where the blob with this hash lives (whether or not it exists).
@@ -162,13 +197,31 @@ public final class BlobStore: Sendable {
             try Self.check(close(descriptor), "close", temporaryPath)
             let folder = (destination as NSString).deletingLastPathComponent
             try Self.makeFolders(folder, below: root)
+            // Noted first: a crash after the move leaves a blob the next start knows of.
+            try self.note(placed: hash)
             if FileManager.default.fileExists(atPath: destination) {
                 unlink(temporaryPath)
+                // Used again: no longer as old as it was, for a sweep elsewhere that goes by age.
+                utimes(destination, nil)
                 return false
             }
             try Self.check(rename(temporaryPath, destination), "rename", destination)
             try Self.synchronizeDirectory(folder)
             return true
+        }
+    }
+
+    private func note(placed hash: BuildHash) throws {
+        let path = temporaryDirectory + ".placed"
+        let line = Array((hash.rawValue + "\n").utf8)
+        try placedDescriptor.withLock { descriptor in
+            if descriptor == nil {
+                descriptor = try Self.check(open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644), "create", path)
+            }
+            guard let descriptor else { return }
+            let written = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            guard written == line.count else { throw Self.failure("write", path, code: errno) }
+            _ = try Self.check(fsync(descriptor), "fsync", path)
         }
     }
 
@@ -307,6 +360,17 @@ public final class BlobStore: Sendable {
     fileprivate static func failure(_ operation: String, _ path: String, code: CInt) -> any Error {
         code == ENOSPC || code == EDQUOT ? HeraldError.insufficientStorage : BlobStoreError(operation: operation, path: path, code: code)
     }
+}
+
+/// Whether `error` says a file system is full: a client is told so (507) and may send again
+/// later, whichever file write failed.
+public func isOutOfSpace(_ error: any Error) -> Bool {
+    if let error = error as? HeraldError { return error.code == HeraldError.insufficientStorage.code }
+    if let error = error as? BlobStoreError { return error.code == ENOSPC || error.code == EDQUOT }
+    let error = error as NSError
+    if error.domain == NSPOSIXErrorDomain { return error.code == Int(ENOSPC) || error.code == Int(EDQUOT) }
+    if error.domain == NSCocoaErrorDomain, error.code == CocoaError.fileWriteOutOfSpace.rawValue { return true }
+    return (error.userInfo[NSUnderlyingErrorKey] as? any Error).map(isOutOfSpace) ?? false
 }
 
 /// A failed file system call of the blob store: which call, on which file, and why.

@@ -71,6 +71,7 @@ public enum BuildFileExtraction {
         } catch let error as HeraldError {
             throw error
         } catch {
+            if isOutOfSpace(error) { throw HeraldError.insufficientStorage }
             return nil
         }
         var files: [UnpackedFile] = []

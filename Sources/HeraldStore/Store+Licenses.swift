@@ -210,16 +210,23 @@ extension Store {
         // A site already activated (every check after its first) needs no write.
         let recorded = try await withDatabase { database in
             try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, license.id)
-                .where("site_sha256", .in, [siteDigest, unsalted]).first()?.decode(column: "site_sha256", as: String.self)
+                .where("site_sha256", .in, [siteDigest, unsalted]).all().map { try $0.decode(column: "site_sha256", as: String.self) }
         }
-        if recorded == siteDigest { return license }
-        if recorded == unsalted {
+        if recorded.contains(unsalted) {
+            // Recorded before salting: recorded again salted, once (an instance of an earlier
+            // version may have added the unsalted row beside the salted one).
             try await withDatabase { database in
-                try await database.update("license_sites").set("site_sha256", to: siteDigest).where("license_id", .equal, license.id)
-                    .where("site_sha256", .equal, unsalted).run()
+                if recorded.contains(siteDigest) {
+                    try await database.delete(from: "license_sites").where("license_id", .equal, license.id)
+                        .where("site_sha256", .equal, unsalted).run()
+                } else {
+                    try await database.update("license_sites").set("site_sha256", to: siteDigest).where("license_id", .equal, license.id)
+                        .where("site_sha256", .equal, unsalted).run()
+                }
             }
             return license
         }
+        if recorded.contains(siteDigest) { return license }
         try await withTransaction { database in
             _ = try await database.select().column("id").from("licenses").where("id", .equal, license.id).for(.update).first()
             let known = try await database.select().column("site_sha256").from("license_sites")

@@ -19,7 +19,9 @@ extension Store {
             guard current == version else { throw HeraldError.planChanged(read: version, now: current) }
             let channels = try await lockChannels(of: product, in: database)
             let now = currentTimeMillis()
-            for name in names {
+            // A channel named twice moves once.
+            var moved: Set<ChannelID> = []
+            for name in names where moved.insert(name).inserted {
                 guard let channel = channels.first(where: { $0.id == name }), let entry = plan.entries.first(where: { $0.channel == name })
                 else {
                     throw HeraldError.unknownChannel(name, of: product)

@@ -96,13 +96,44 @@ extension Store {
 }
 
 extension Store {
-    /// Deletes the blobs older than `age` that no build and no build file uses, and returns
-    /// them: what a crash between storing a blob and committing its build leaves. A younger
-    /// blob may belong to a publish still running, here or on another instance.
+    /// Deletes the blobs that instances which have ended placed (``BlobStore/placedByEndedInstances``)
+    /// and that no build and no build file uses, and returns them: what a crash, or a failed
+    /// publish, between storing a blob and committing its build leaves. A blob younger than
+    /// `age` is kept for the next start, as another instance may be publishing the same bytes.
     public func removeOrphanBlobs(_ blobs: BlobStore, olderThan age: TimeInterval = 60) async throws -> [BuildHash] {
         let cutoff = Date().addingTimeInterval(-age)
-        let candidates = try blobs.storedBlobs().blobs.filter { $0.modified < cutoff }.map(\.hash)
-        guard !candidates.isEmpty else { return [] }
-        return try await blobs.removeUnused(candidates) { try await !isBlobUsed($0) }
+        let candidates = blobs.placedByEndedInstances
+        let used = try await usedBlobs(among: candidates)
+        var deferred = false
+        let removed = try await blobs.removeUnused(candidates.filter { !used.contains($0) }) { hash in
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: blobs.path(of: hash)))?[.modificationDate] as? Date,
+                try await !isBlobUsed(hash)
+            else { return false }
+            if modified >= cutoff {
+                deferred = true
+                return false
+            }
+            return true
+        }
+        if !deferred { blobs.forgetEndedNotes() }
+        return removed
+    }
+
+    /// Those of `blobs` that a build or a build's file uses, asked a few hundred at a time.
+    private func usedBlobs(among blobs: [BuildHash]) async throws -> Set<BuildHash> {
+        var used: Set<BuildHash> = []
+        for start in stride(from: 0, to: blobs.count, by: 500) {
+            let batch = blobs[start..<min(blobs.count, start + 500)].map(\.rawValue)
+            let found = try await withDatabase { database in
+                var found: [String] = []
+                for (table, column) in [("builds", "hash"), ("build_files", "blob"), ("build_files", "gzip_blob")] {
+                    found += try await database.select().column(column).from(table).where(column, .in, batch).all()
+                        .map { try $0.decode(column: column, as: String.self) }
+                }
+                return found
+            }
+            used.formUnion(found.compactMap { try? BuildHash(validating: $0) })
+        }
+        return used
     }
 }

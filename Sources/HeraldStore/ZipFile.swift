@@ -82,6 +82,7 @@ final class ZipFile {
         } catch let error as InflateError {
             throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked: \(error)")
         } catch {
+            if isOutOfSpace(error) { throw HeraldError.insufficientStorage }
             throw HeraldError.invalidArchive("the entry \(quoted(entry.path)) cannot be unpacked")
         }
         guard produced == entry.uncompressedSize, checksum.value == entry.crc32 else {

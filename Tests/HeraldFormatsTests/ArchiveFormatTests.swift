@@ -1,31 +1,14 @@
 import HeraldFormats
+import HeraldTestSupport
 import Testing
 
 @Suite("Zip and tar headers read from untrusted bytes")
 struct ArchiveFormatTests {
-    private static func le16(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8(value >> 8 & 0xFF)] }
-    private static func le32(_ value: UInt32) -> [UInt8] { (0..<4).map { UInt8(value >> (8 * $0) & 0xFF) } }
-    private static func le64(_ value: UInt64) -> [UInt8] { (0..<8).map { UInt8(value >> (8 * $0) & 0xFF) } }
+    private static func le16(_ value: Int) -> [UInt8] { StoredZip.le16(value) }
+    private static func le32(_ value: UInt32) -> [UInt8] { StoredZip.le32(value) }
+    private static func le64(_ value: UInt64) -> [UInt8] { StoredZip.le64(value) }
 
-    /// A zip of stored files, written the way any zip tool writes one.
-    private static func storedZip(_ files: [(String, [UInt8])]) -> [UInt8] {
-        var body: [UInt8] = []
-        var directory: [UInt8] = []
-        for (name, content) in files {
-            var crc = CRC32()
-            crc.update(content)
-            let offset = UInt32(body.count)
-            let common =
-                le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc.value) + le32(UInt32(content.count))
-                + le32(UInt32(content.count)) + le16(name.utf8.count) + le16(0)
-            body += le32(0x0403_4b50) + common + Array(name.utf8) + content
-            directory += le32(0x0201_4b50) + le16(0x031E) + common + le16(0) + le16(0) + le16(0) + le32(0o100644 << 16) + le32(offset)
-                + Array(name.utf8)
-        }
-        let end = le32(0x0605_4b50) + le16(0) + le16(0) + le16(files.count) + le16(files.count) + le32(UInt32(directory.count))
-            + le32(UInt32(body.count)) + le16(0)
-        return body + directory + end
-    }
+    private static func storedZip(_ files: [(String, [UInt8])]) -> [UInt8] { StoredZip.make(files.map { (path: $0.0, content: $0.1) }) }
 
     private static func directory(of bytes: [UInt8]) throws -> ZipDirectory {
         try ZipDirectory(size: UInt64(bytes.count)) { offset, count in

@@ -43,4 +43,21 @@ struct CraftedArchiveTests {
             #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
         }
     }
+
+    // The YAML reader refuses nesting past its limit (1,000 levels) before it recurses into it.
+    @Test("A manifest nested 30,000 levels deep is refused with invalid_input, in a build and on its own, and the server keeps answering",
+        arguments: [String(repeating: "[", count: 30_000), "stable: " + String(repeating: "- ", count: 30_000) + "x"])
+    func deepManifest(_ text: String) async throws {
+        try await TestServer.run(framework: .router) { server in
+            let zip = try PluginZip.zip([("private_blog/private_blog.php", "<?php\n/*\n * Plugin Name: Private Blog\n * Version: 1.0\n */\n"), ("private_blog/extensions/deep.yaml", text)])
+            let (status, answer) = try await server.upload(zip)
+            #expect(status == .badRequest)
+            #expect(answer.errorCode == "invalid_input")
+            let direct = try await server.client.execute(
+                uri: "/api/v1/private_blog/extensions/deep", method: .put, headers: server.headers(), body: ByteBuffer(string: text)
+            ) { ($0.status, try envelope($0)) }
+            #expect(direct.0 == .badRequest)
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+        }
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HeraldCore
 @testable import HeraldServer
 import HeraldStore
+import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -20,14 +21,13 @@ struct HealthTests {
     func withLiveApp(
         idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60), _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-server-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: Self.logger)
-        let app = try buildApplication(
-            settings: ServerSettings(port: 0, dataDirectory: folder, idleTimeout: idleTimeout, bodyTimeout: bodyTimeout), store: store,
-            blobs: try BlobStore(dataDirectory: folder), logger: Self.logger)
-        try await app.test(.live, test)
+        try await withTemporaryFolder("server") { folder in
+            let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: Self.logger)
+            let app = try buildApplication(
+                settings: ServerSettings(port: 0, dataDirectory: folder, idleTimeout: idleTimeout, bodyTimeout: bodyTimeout), store: store,
+                blobs: try BlobStore(dataDirectory: folder), logger: Self.logger)
+            try await app.test(.live, test)
+        }
     }
 
     @Test("/healthz answers 200 while the database is reachable")

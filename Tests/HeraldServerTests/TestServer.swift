@@ -4,6 +4,7 @@ import HTTPTypes
 import HeraldCore
 import HeraldServer
 import HeraldStore
+import HeraldTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -35,9 +36,15 @@ struct TestServer: Sendable {
         maxUpload: Int64 = 16 << 20, framework: TestingSetup = .live, trustedProxies: [String] = [],
         _ test: @escaping @Sendable (TestServer) async throws -> Void
     ) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-server-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try await withTemporaryFolder("server") { folder in
+            try await run(in: folder, maxUpload: maxUpload, framework: framework, trustedProxies: trustedProxies, test)
+        }
+    }
+
+    private static func run(
+        in folder: String, maxUpload: Int64, framework: TestingSetup, trustedProxies: [String],
+        _ test: @escaping @Sendable (TestServer) async throws -> Void
+    ) async throws {
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: logger)
         let blobs = try BlobStore(dataDirectory: folder)
         let app = try buildApplication(

@@ -2,19 +2,13 @@ import Crypto
 import Foundation
 import HeraldCore
 import HeraldStore
+import HeraldTestSupport
 import NIOCore
 import Synchronization
 import Testing
 
 @Suite("Blob store")
 struct BlobStoreTests {
-    /// A fresh data folder for one test.
-    func withDataFolder(_ body: (String) async throws -> Void) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-blobs-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try await body(folder)
-    }
-
     /// `count` chunks of `size` bytes, each made on demand: the whole is never in memory here either.
     struct Chunks: AsyncSequence, Sendable {
         let count: Int
@@ -45,7 +39,7 @@ struct BlobStoreTests {
 
     @Test("A blob is stored under its SHA-256, fanned out, with its MD5 and size")
     func storesByHash() async throws {
-        try await withDataFolder { folder in
+        try await withTemporaryFolder("blobs") { folder in
             let blobs = try BlobStore(dataDirectory: folder)
             let bytes = Array("hello herald".utf8)
             let blob = try await blobs.write(Chunks1(bytes: bytes))
@@ -67,7 +61,7 @@ struct BlobStoreTests {
 
     @Test("The same bytes twice make one blob, and no temporary file is left")
     func sameBytesOnce() async throws {
-        try await withDataFolder { folder in
+        try await withTemporaryFolder("blobs") { folder in
             let blobs = try BlobStore(dataDirectory: folder)
             let first = try await blobs.write(Chunks(count: 3, size: 1000))
             let second = try await blobs.write(Chunks(count: 3, size: 1000))
@@ -78,7 +72,7 @@ struct BlobStoreTests {
                 return exists && !isDirectory.boolValue
             }
             let stored = files.filter { !$0.hasPrefix("tmp/") }
-            let temporary = files.filter { $0.hasPrefix("tmp/") && !$0.hasSuffix(".lock") }
+            let temporary = files.filter { $0.hasPrefix("tmp/") && !$0.hasSuffix(".lock") && !$0.hasSuffix(".placed") }
             #expect(stored == [String(blobs.path(of: first.hash).dropFirst(blobs.root.count + 1))])
             #expect(temporary.isEmpty, "temporary files left: \(temporary)")
         }
@@ -86,7 +80,7 @@ struct BlobStoreTests {
 
     @Test("A 64 MiB file streams in and out in chunks")
     func streamsLargeFile() async throws {
-        try await withDataFolder { folder in
+        try await withTemporaryFolder("blobs") { folder in
             let blobs = try BlobStore(dataDirectory: folder)
             let source = Chunks(count: 1024, size: 64 * 1024)
             let blob = try await blobs.write(source)
@@ -105,13 +99,13 @@ struct BlobStoreTests {
 
     @Test("A body over the limit is refused and nothing is stored")
     func limit() async throws {
-        try await withDataFolder { folder in
+        try await withTemporaryFolder("blobs") { folder in
             let blobs = try BlobStore(dataDirectory: folder)
             await #expect { try await blobs.write(Chunks(count: 10, size: 1000), limit: 9_999) } throws: {
                 ($0 as? HeraldError)?.code == "too_large"
             }
             #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.root) == ["tmp"])
-            let instanceFolders = try FileManager.default.contentsOfDirectory(atPath: blobs.root + "/tmp").filter { !$0.hasSuffix(".lock") }
+            let instanceFolders = try FileManager.default.contentsOfDirectory(atPath: blobs.root + "/tmp").filter { !$0.hasSuffix(".lock") && !$0.hasSuffix(".placed") }
             #expect(instanceFolders.count == 1)
             for folder in instanceFolders {
                 #expect(try FileManager.default.contentsOfDirectory(atPath: blobs.root + "/tmp/" + folder).isEmpty)
@@ -123,7 +117,7 @@ struct BlobStoreTests {
 
     @Test("Temporary files left by a crash are removed at start; a live instance's and the blobs stay")
     func leftoversRemoved() async throws {
-        try await withDataFolder { folder in
+        try await withTemporaryFolder("blobs") { folder in
             let blob = try await BlobStore(dataDirectory: folder).write(Chunks(count: 1, size: 10))
             let tmp = folder + "/blobs/tmp"
             // An instance that crashed mid-upload: its lock file is no longer held.
@@ -133,7 +127,9 @@ struct BlobStoreTests {
             #expect(FileManager.default.createFile(atPath: tmp + "/stray-file", contents: Data(count: 10)))
             let running = try BlobStore(dataDirectory: folder)
             let before = try Set(FileManager.default.contentsOfDirectory(atPath: tmp))
-            #expect(before.count == 2, "only the running instance's folder and lock: \(before)")
+            #expect(before.filter { !$0.hasSuffix(".placed") }.count == 2, "only the running instance's folder and lock: \(before)")
+            // The ended instance's note of the blob it placed stays, for the start's sweep.
+            #expect(running.placedByEndedInstances == [blob.hash])
 
             let reopened = try BlobStore(dataDirectory: folder)
             let after = try Set(FileManager.default.contentsOfDirectory(atPath: tmp))
@@ -145,7 +141,7 @@ struct BlobStoreTests {
 
     @Test("Removing unused blobs deletes their files, keeps those still used, and is fine with a missing one")
     func remove() async throws {
-        try await withDataFolder { folder in
+        try await withTemporaryFolder("blobs") { folder in
             let blobs = try BlobStore(dataDirectory: folder)
             let unused = try await blobs.write(Chunks(count: 1, size: 10))
             let used = try await blobs.write(Chunks(count: 2, size: 10))
@@ -158,7 +154,7 @@ struct BlobStoreTests {
 
     @Test("A deletion waits for the publishes storing blobs, and new publishes wait for it")
     func gate() async throws {
-        try await withDataFolder { folder in
+        try await withTemporaryFolder("blobs") { folder in
             let blobs = try BlobStore(dataDirectory: folder)
             let events = Events()
             let (publishStarted, publishStartedNow) = AsyncStream.makeStream(of: Void.self)

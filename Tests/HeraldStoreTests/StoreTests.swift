@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HeraldCore
 import HeraldStore
+import HeraldTestSupport
 import SQLKit
 import Testing
 
@@ -315,33 +316,52 @@ struct StoreTests {
             }
             _ = try await store.checkLicense(key: issued.key, for: Fixture.product, site: "two.example", siteSalt: salt)
             #expect(try await recorded() == [salted("one.example"), salted("two.example")])
+            // Both forms of one site (an earlier version's instance added the unsalted one): one is left.
+            try await store.withDatabase { database in
+                try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at")
+                    .values(SQLBind(issued.license.id), SQLBind(unsalted("one.example")), SQLBind(Int64(0))).run()
+            }
+            _ = try await store.checkLicense(key: issued.key, for: Fixture.product, site: "one.example", siteSalt: salt)
+            #expect(try await recorded() == [salted("one.example"), salted("two.example")])
             await #expect(throws: HeraldError.self) {
                 try await store.checkLicense(key: issued.key, for: Fixture.product, site: "three.example", siteSalt: salt)
             }
         }
     }
 
-    @Test("A start removes the stored files no build uses once they are a minute old, and keeps the ones builds use and the young ones", arguments: DatabaseKind.available)
+    @Test("A start removes the blobs an ended instance placed that no build uses, once a minute old; never another blob", arguments: DatabaseKind.available)
     func orphanBlobs(kind: DatabaseKind) async throws {
         try await TestDatabase.with(kind) { store in
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-orphans-\(UUID().uuidString)").path
-            defer { try? FileManager.default.removeItem(atPath: folder) }
-            let blobs = try BlobStore(dataDirectory: folder)
-            try await store.createProduct(Fixture.makeProduct())
-            let used = try await blobs.write(Chunks1(bytes: Array("a build".utf8)))
-            let orphan = try await blobs.write(Chunks1(bytes: Array("a crash left me".utf8)))
-            let young = try await blobs.write(Chunks1(bytes: Array("a publish is using me".utf8)))
-            var build = try Fixture.build(1)
-            build.hash = used.hash
-            _ = try await store.publish(build, actor: "test")
-            let old = Date().addingTimeInterval(-120)
-            for blob in [used, orphan] {
-                try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: blobs.path(of: blob.hash))
-            }
-            #expect(try await store.inconsistencies(blobs: blobs, readingContents: true) == ["blob \(orphan.hash) is used by no build and no build file"])
-            #expect(try await store.removeOrphanBlobs(blobs) == [orphan.hash])
-            #expect(blobs.contains(used.hash) && blobs.contains(young.hash) && !blobs.contains(orphan.hash))
-            #expect(try await store.inconsistencies(blobs: blobs, readingContents: true).isEmpty)
+            try await withTemporaryFolder("orphans") { folder in try await checkOrphans(store: store, folder: folder) }
         }
+    }
+
+    private func checkOrphans(store: any Store, folder: String) async throws {
+        try await store.createProduct(Fixture.makeProduct())
+        // Placed by an instance that then ended (as a crash ends one), and one placed by no instance.
+        var ended: BlobStore? = try BlobStore(dataDirectory: folder)
+        let used = try await ended!.write(Chunks1(bytes: Array("a build".utf8)))
+        let orphan = try await ended!.write(Chunks1(bytes: Array("a crash left me".utf8)))
+        let young = try await ended!.write(Chunks1(bytes: Array("a publish is using me".utf8)))
+        ended = nil
+        let blobs = try BlobStore(dataDirectory: folder)
+        let stranger = try BuildHash(validating: String(repeating: "ab", count: 32))
+        let strangerPath = blobs.path(of: stranger)
+        try FileManager.default.createDirectory(atPath: (strangerPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: strangerPath, contents: Data("restored from elsewhere".utf8)))
+        var build = try Fixture.build(1)
+        build.hash = used.hash
+        _ = try await store.publish(build, actor: "test")
+        let old = Date().addingTimeInterval(-120)
+        for path in [blobs.path(of: used.hash), blobs.path(of: orphan.hash), strangerPath] {
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: path)
+        }
+        #expect(try await store.removeOrphanBlobs(blobs) == [orphan.hash])
+        #expect(blobs.contains(used.hash) && blobs.contains(young.hash) && !blobs.contains(orphan.hash))
+        // Not placed by an instance: reported, never removed.
+        #expect(blobs.contains(stranger))
+        #expect(try await store.inconsistencies(blobs: blobs, readingContents: false) == ["blob \(stranger) is used by no build and no build file"])
+        // The young one is still noted, for the next start.
+        #expect(try BlobStore(dataDirectory: folder).placedByEndedInstances.contains(young.hash))
     }
 }

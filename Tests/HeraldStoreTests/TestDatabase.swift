@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldStore
+import HeraldTestSupport
 import Logging
 import SQLKit
 import Testing
@@ -11,7 +12,7 @@ enum DatabaseKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite
     case postgres
 
-    static var postgresURL: String? { ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"] }
+    static var postgresURL: String? { TestPostgres.url }
 
     /// SQLite always; PostgreSQL when a server was started for the tests.
     static var available: [DatabaseKind] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
@@ -34,33 +35,12 @@ enum TestDatabase {
     ) async throws -> T {
         switch kind {
         case .sqlite:
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-test-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: folder) }
-            let store = try await DatabaseLocation.sqlite(path: folder.appendingPathComponent("herald.sqlite").path)
-                .openStore(logger: logger)
-            return try await running(store, migrated: migrated, body)
-        case .postgres:
-            let url = try #require(DatabaseKind.postgresURL, "HERALD_TEST_POSTGRES_URL is not set; run scripts/test")
-            let admin = try DatabaseLocation(parsing: url)
-            guard case .postgres(let host, let port, let username, let password, _, let tls) = admin else {
-                throw HeraldError.invalidInput("HERALD_TEST_POSTGRES_URL is not a postgres:// URL")
+            return try await withTemporaryFolder("test") { folder in
+                try await running(try await DatabaseLocation.sqlite(path: folder + "/herald.sqlite").openStore(logger: logger), migrated: migrated, body)
             }
-            let name = "herald_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-            let adminStore = try await admin.openStore(logger: logger)
-            return try await running(adminStore, migrated: false) { adminStore in
-                try await adminStore.withDatabase { try await $0.raw("CREATE DATABASE \(ident: name)").run() }
-                do {
-                    let store = try await DatabaseLocation.postgres(
-                        host: host, port: port, username: username, password: password, database: name, tlsMode: tls
-                    ).openStore(logger: logger)
-                    let result = try await running(store, migrated: migrated, body)
-                    try await adminStore.withDatabase { try await $0.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() }
-                    return result
-                } catch {
-                    try? await adminStore.withDatabase { try await $0.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() }
-                    throw error
-                }
+        case .postgres:
+            return try await TestPostgres.withDatabase { url in
+                try await running(try await DatabaseLocation(parsing: url).openStore(logger: logger), migrated: migrated, body)
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import HeraldStore
+import HeraldTestSupport
 import Logging
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
 struct CommandLineTests {
     @Test("product create makes the product; a second time is one clear error line")
     func productCreate() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             let created = try HeraldBinary.run(["product", "create", "private_blog", "--name", "Private Blog", "--kind", "plugin", "--data-dir", data])
             #expect(created.status == 0, "\(created.stderr)")
             #expect(created.stdout.contains("private_blog"))
@@ -37,7 +38,7 @@ struct CommandLineTests {
             (["publish-everything"], "publish-everything"),
         ])
     func userErrors(arguments: [String], says expected: String) async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             let result = try HeraldBinary.run(arguments + (arguments.first == "publish-everything" ? [] : ["--data-dir", data]))
             #expect(result.status != 0)
             #expect(result.stderrLines.count == 1, "\(result.stderr)")
@@ -49,7 +50,7 @@ struct CommandLineTests {
 
     @Test("token create prints the token alone on the last line; only its hash is stored")
     func tokenCreate() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             _ = try HeraldBinary.run(["product", "create", "private_blog", "--name", "Private Blog", "--kind", "plugin", "--data-dir", data])
             let result = try HeraldBinary.run(["token", "create", "--name", "ci", "--product", "private_blog", "--data-dir", data])
             #expect(result.status == 0, "\(result.stderr)")
@@ -67,7 +68,7 @@ struct CommandLineTests {
 
     @Test("serve logs the address it listens on and answers /healthz over HTTP")
     func serve() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             let log = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("herald-serve-\(UUID().uuidString).log")
             try #require(FileManager.default.createFile(atPath: log.path, contents: nil))
             defer { try? FileManager.default.removeItem(at: log) }

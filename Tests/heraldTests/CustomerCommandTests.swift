@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 /// `herald product update`, `herald message`, `herald rollout`, `herald stats` on a data folder.
@@ -6,7 +7,7 @@ import Testing
 struct CustomerCommandTests {
     @Test("product update --premium, message create/list/delete, stats, and a rollout that does not exist")
     func commands() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             let folder = ["--data-dir", data]
             #expect(try HeraldBinary.run(["product", "create", "private_blog", "--name", "Private Blog", "--kind", "plugin"] + folder).status == 0)
             let premium = try HeraldBinary.run(["product", "update", "private_blog", "--premium"] + folder)
@@ -40,7 +41,7 @@ struct CustomerCommandTests {
 
     @Test("export goupdate refuses a premium app: a static folder would give its files to anyone")
     func exportRefusesPremium() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             let folder = ["--data-dir", data]
             #expect(try HeraldBinary.run(["product", "create", "tool", "--name", "Tool", "--kind", "app"] + folder).status == 0)
             #expect(try HeraldBinary.run(["product", "update", "tool", "--premium"] + folder).status == 0)

@@ -62,13 +62,6 @@ final class ReadToEnd: @unchecked Sendable {
     }
 }
 
-/// A temporary data folder for one test.
-func withDataFolder<T>(_ body: (String) async throws -> T) async throws -> T {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-cli-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: folder) }
-    return try await body(folder)
-}
-
 /// GET over real HTTP; the status code and body.
 func httpGet(_ url: URL) async throws -> (Int, String) {
     let (data, response) = try await URLSession.shared.data(from: url)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HeraldTestSupport
 import Testing
 
 /// `herald import` on a content tree of seed 002, then seed 002's four actions on it.
@@ -12,7 +13,7 @@ struct ImportTests {
             let folder = "\(root)/\(kind)/\(slug)/\(version)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let file = kind == "themes" ? "\(slug)/style.css" : "\(slug)/\(slug).php"
-            let zip = ZipWriter.storedZip(path: file, content: Data(header.utf8))
+            let zip = Data(StoredZip.make([(file, Array(Data(header.utf8)))]))
             try zip.write(to: URL(fileURLWithPath: "\(folder)/\(slug)-\(version).zip"))
             let relative = "\(kind)/\(slug)/\(version)/\(slug)-\(version).zip"
             let package = absolute ? "http://api.example.com/wordpress/content/\(relative)" : relative
@@ -28,7 +29,7 @@ struct ImportTests {
 
     @Test("A tree imports once; a broken release.json is named and skipped; seed 002's actions answer its shapes")
     func importAndAnswer() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             let tree = data + "-tree"
             defer { try? FileManager.default.removeItem(atPath: tree) }
             try Self.makeTree(at: tree)
@@ -80,7 +81,7 @@ struct ImportTests {
 
     @Test("A package URL outside the tree is downloaded, streamed and hashed")
     func remotePackage() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             let origin = data + "-origin"
             let tree = data + "-tree"
             defer {
@@ -91,7 +92,7 @@ struct ImportTests {
             let token = try #require(try HeraldBinary.run(["token", "create", "--name", "ci", "--data-dir", origin]).stdoutLines.last)
             let server = try await ServerProcess(["--data-dir", origin])
             defer { server.stop() }
-            let zip = ZipWriter.storedZip(path: "herp-derp/herp-derp.php", content: Data("<?php\n/*\nPlugin Name: Herp Derp\nVersion: 2.0\n*/\n".utf8))
+            let zip = Data(StoredZip.make([("herp-derp/herp-derp.php", Array(Data("<?php\n/*\nPlugin Name: Herp Derp\nVersion: 2.0\n*/\n".utf8)))]))
             let file = origin + "/herp-derp-2.0.zip"
             try zip.write(to: URL(fileURLWithPath: file))
             #expect(try HeraldBinary.run(["publish", file, "--product", "herp-derp", "--server", server.baseURL, "--token", token]).status == 0)

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 /// `herald license`: keys shown once and kept hashed, search by customer, revocation.
@@ -6,7 +7,7 @@ import Testing
 struct LicenseCommandTests {
     @Test("create prints the id then the key; the database keeps only its hash; search and revoke find it")
     func lifecycle() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             #expect(try HeraldBinary.run(["product", "create", "private_blog", "--name", "Private Blog", "--kind", "plugin", "--data-dir", data]).status == 0)
             let created = try HeraldBinary.run([
                 "license", "create", "--customer", "David Mahler", "--email", "david@example.com", "--product", "private_blog", "--sites", "3",

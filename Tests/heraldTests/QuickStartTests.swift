@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import HeraldCore
 import HeraldStore
+import HeraldTestSupport
 import Logging
 import NIOCore
 import SQLKit
@@ -15,12 +16,12 @@ struct QuickStartTests {
     static func pluginZip(version: String) throws -> Data {
         // A minimal zip with one stored file, private_blog/private_blog.php, written by hand.
         let content = Data("<?php\n/*\n * Plugin Name: Private Blog\n * Version: \(version)\n */\n".utf8)
-        return ZipWriter.storedZip(path: "private_blog/private_blog.php", content: content)
+        return Data(StoredZip.make([("private_blog/private_blog.php", Array(content))]))
     }
 
     @Test("Quick start: serve, create a product and a token, publish, fetch latest, download, compare SHA-256")
     func quickStart() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             let server = try await ServerProcess(["--data-dir", data])
             defer { server.stop() }
             #expect(try HeraldBinary.run(["product", "create", "private_blog", "--name", "Private Blog", "--kind", "plugin", "--data-dir", data]).status == 0)
@@ -43,7 +44,7 @@ struct QuickStartTests {
 
     @Test("SIGKILL during an upload: after a restart no build of it is visible, no temporary file is left, the next upload works")
     func crashDuringUpload() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             #expect(try HeraldBinary.run(["product", "create", "private_blog", "--name", "Private Blog", "--kind", "plugin", "--data-dir", data]).status == 0)
             let token = try #require(try HeraldBinary.run(["token", "create", "--name", "ci", "--data-dir", data]).stdoutLines.last)
             let first = try await ServerProcess(["--data-dir", data])
@@ -84,24 +85,11 @@ struct QuickStartTests {
         "Two servers on one PostgreSQL database and data folder answer the same; a write through one is read through the other",
         .enabled(if: ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"] != nil))
     func twoInstances() async throws {
-        let adminURL = try #require(ProcessInfo.processInfo.environment["HERALD_TEST_POSTGRES_URL"])
-        let name = "herald_two_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        var logger = Logger(label: "herald-test")
-        logger.logLevel = .warning
-        let admin = try await DatabaseLocation(parsing: adminURL).openStore(logger: logger)
-        try await withRunningStore(admin) { admin in
-            try await admin.withDatabase { try await $0.raw("CREATE DATABASE \(ident: name)").run() }
-            let databaseURL = adminURL.replacingOccurrences(of: "/postgres", with: "/" + name)
-            // Dropped while the admin store still runs, whatever the test's outcome.
-            var failure: (any Error)?
-            do { try await runTwoInstances(databaseURL: databaseURL) } catch { failure = error }
-            try await admin.withDatabase { try await $0.raw("DROP DATABASE \(ident: name) WITH (FORCE)").run() }
-            if let failure { throw failure }
-        }
+        try await TestPostgres.withDatabase { databaseURL in try await runTwoInstances(databaseURL: databaseURL) }
     }
 
     private func runTwoInstances(databaseURL: String) async throws {
-            try await withDataFolder { data in
+            try await withTemporaryFolder("cli") { data in
                 let options = ["--data-dir", data, "--database", databaseURL]
                 let one = try await ServerProcess(options)
                 defer { one.stop() }
@@ -194,41 +182,6 @@ struct StallingBody: AsyncSequence, Sendable {
             try await Task.sleep(for: .seconds(3600))
             return nil
         }
-    }
-}
-
-/// A zip with one stored (uncompressed) file, enough for a plugin header.
-enum ZipWriter {
-    static func storedZip(path: String, content: Data) -> Data {
-        let name = Data(path.utf8)
-        let crc = crc32(content)
-        var local = Data()
-        local.append(le32(0x0403_4b50)); local.append(le16(20)); local.append(le16(0)); local.append(le16(0))
-        local.append(le16(0)); local.append(le16(0x21)); local.append(le32(crc)); local.append(le32(UInt32(content.count)))
-        local.append(le32(UInt32(content.count))); local.append(le16(UInt16(name.count))); local.append(le16(0))
-        local.append(name); local.append(content)
-        var central = Data()
-        central.append(le32(0x0201_4b50)); central.append(le16(20)); central.append(le16(20)); central.append(le16(0))
-        central.append(le16(0)); central.append(le16(0)); central.append(le16(0x21)); central.append(le32(crc))
-        central.append(le32(UInt32(content.count))); central.append(le32(UInt32(content.count)))
-        central.append(le16(UInt16(name.count))); central.append(le16(0)); central.append(le16(0)); central.append(le16(0))
-        central.append(le16(0)); central.append(le32(0)); central.append(le32(0)); central.append(name)
-        var end = Data()
-        end.append(le32(0x0605_4b50)); end.append(le16(0)); end.append(le16(0)); end.append(le16(1)); end.append(le16(1))
-        end.append(le32(UInt32(central.count))); end.append(le32(UInt32(local.count))); end.append(le16(0))
-        return local + central + end
-    }
-
-    private static func le16(_ value: UInt16) -> Data { withUnsafeBytes(of: value.littleEndian) { Data($0) } }
-    private static func le32(_ value: UInt32) -> Data { withUnsafeBytes(of: value.littleEndian) { Data($0) } }
-
-    private static func crc32(_ data: Data) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in data {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = (crc >> 1) ^ (0xEDB8_8320 & (0 &- (crc & 1))) }
-        }
-        return ~crc
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 import Testing
 
 /// `herald extension put`, `herald plan` and `herald publish-all`, with the binary, over HTTP.
@@ -6,7 +7,7 @@ import Testing
 struct ReleaseCommandTests {
     @Test("An extension's beta tag makes the plan propose a build for beta; publish-all --yes applies it")
     func planAndPublishAll() async throws {
-        try await withDataFolder { data in
+        try await withTemporaryFolder("cli") { data in
             #expect(try HeraldBinary.run(["product", "create", "private_blog", "--name", "Private Blog", "--kind", "plugin", "--data-dir", data]).status == 0)
             let token = try #require(try HeraldBinary.run(["token", "create", "--name", "ci", "--data-dir", data]).stdoutLines.last)
             let server = try await ServerProcess(["--data-dir", data])

@@ -169,8 +169,8 @@ final class CatalogSnapshots: Service, Sendable {
             guard state.snapshots[product]?.revision == snapshot.revision else { return }
             var derived = state[keyPath: pool][product].flatMap { $0.revision == snapshot.revision ? $0 : nil }
                 ?? Derived(revision: snapshot.revision, values: [:])
-            // A few per channel (its build's encoded parts, per base URL), so a product with
-            // many channels does not churn them.
+            // A few per channel (its build's encoded parts), so a product with many channels
+            // does not churn them.
             if derived.values.count >= derivedLimit + 2 * snapshot.channels.count { derived.values.removeAll() }
             derived.values[key] = value
             state[keyPath: pool][product] = derived

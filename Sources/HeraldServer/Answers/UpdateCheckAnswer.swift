@@ -14,7 +14,7 @@ enum UpdateCheckAnswer {
     /// The answer's bytes. `licensedLinks` are the links of a site that sent a license
     /// (``SiteAnswers/links(for:)``), needed only when the build is offered. A site without a
     /// license gets the links every such site gets: its whole `response`, but for its installed
-    /// version, is encoded once per snapshot, build, channel and base URL (``OfferedAnswer``).
+    /// version, is encoded once per snapshot, build and channel (``OfferedAnswer``).
     static func body(for answer: SiteAnswers.Answer, licensedLinks: BuildLinks?, snapshots: CatalogSnapshots) -> ByteBuffer {
         let decision = answer.decision
         var json = JSONWriter()
@@ -24,11 +24,14 @@ enum UpdateCheckAnswer {
         let installed = answer.question.installedVersion?.rawValue
         if decision.updateAvailable, let build = decision.build {
             if answer.question.license == nil {
-                let key = "update-check:\(build.hash):\(decision.channel):\(decision.mayDownload):\(answer.urls.base)"
-                let kept = snapshots.derivedNow(key, of: answer.snapshot) { OfferedAnswer(answer, build: build) }
-                json.raw(kept.head)
+                // One kept per build and channel, for the base URL of the first site to ask: a
+                // client that varies its Host header gets its answer made for it, and keeps nothing.
+                let key = "update-check:\(build.hash):\(decision.channel):\(decision.mayDownload)"
+                var offered = snapshots.derivedNow(key, of: answer.snapshot) { OfferedAnswer(answer, build: build) }
+                if offered.base != answer.urls.base { offered = OfferedAnswer(answer, build: build) }
+                json.raw(offered.head)
                 json.string(installed)
-                json.raw(kept.tail)
+                json.raw(offered.tail)
             } else {
                 let encoded = encodedBuild(build, of: answer, snapshots: snapshots)
                 writeResponse(of: answer, offered: (encoded, licensedLinks ?? BuildLinks()), into: &json) { $0.string(installed) }
@@ -96,12 +99,15 @@ enum UpdateCheckAnswer {
 /// The `response` of an offered build to a site without a license, around its installed
 /// version: the same for every such site on the channel, so encoded once.
 private struct OfferedAnswer: Sendable {
+    /// The base URL its links begin with.
+    let base: String
     /// From the first member to `"current_version":`.
     let head: ByteBuffer
     /// From `,"download_url":` to the closing brace.
     let tail: ByteBuffer
 
     init(_ answer: SiteAnswers.Answer, build: Build) {
+        base = answer.urls.base
         // Not the kept EncodedBuild: its bytes are copied into these, and one copy per build is enough.
         let encoded = EncodedBuild(build)
         let links = answer.decision.mayDownload ? BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls) : BuildLinks()

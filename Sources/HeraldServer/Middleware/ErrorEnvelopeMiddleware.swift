@@ -1,5 +1,6 @@
 import HTTPTypes
 import HeraldCore
+import HeraldStore
 import Hummingbird
 import Logging
 
@@ -17,6 +18,9 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             return try error.response(from: request, context: context)
         } catch let error as HTTPResponseError {
             return errorEnvelopeResponse(status: error.status, code: Self.code(for: error.status), message: Self.message(for: error.status))
+        } catch where isOutOfSpace(error) {
+            context.logger.error("Request failed: the data folder is full", metadata: ["error": "\(String(reflecting: error))"])
+            return try HeraldError.insufficientStorage.response(from: request, context: context)
         } catch {
             context.logger.critical(
                 "Unexpected error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])

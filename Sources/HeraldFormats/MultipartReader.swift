@@ -1,17 +1,18 @@
-import HeraldCore
-import HeraldFormats
-import NIOCore
-
 /// A streaming reader of `multipart/form-data` (RFC 7578): bytes go in as they arrive, and
 /// out come each part's headers, its body in pieces, and its end.
 ///
 /// Written here rather than taken from a library so that every limit is Herald's: part headers
 /// are capped, any byte value is safe, and bytes after the closing boundary are ignored.
-struct MultipartReader {
-    enum Event {
+public struct MultipartReader {
+    public enum Event: Equatable {
         case header(name: String, value: String)
-        case body(ByteBuffer)
+        case body([UInt8])
         case partComplete
+    }
+
+    /// Why a body is not `multipart/form-data`.
+    public struct Malformed: Error, Equatable, CustomStringConvertible {
+        public let description: String
     }
 
     private enum State {
@@ -26,28 +27,28 @@ struct MultipartReader {
     }
 
     /// The largest header block of one part.
-    static let headerLimit = 16 * 1024
+    public static let headerLimit = 16 * 1024
 
     private let delimiter: [UInt8]
     private var state = State.preamble
     private var pending: [UInt8] = []
 
-    init(boundary: String) {
+    public init(boundary: String) {
         delimiter = Array("\r\n--\(boundary)".utf8)
         // The first boundary may open the body without a line break before it.
         pending = Array("\r\n".utf8)
     }
 
     /// True once the closing boundary has been read.
-    var isComplete: Bool {
+    public var isComplete: Bool {
         if case .done = state { return true }
         return false
     }
 
     /// Feeds `chunk` and returns the events it completes.
-    mutating func read(_ chunk: ByteBuffer) throws(HeraldError) -> [Event] {
+    public mutating func read(_ chunk: some Sequence<UInt8>) throws(Malformed) -> [Event] {
         guard !isComplete else { return [] }
-        pending += chunk.readableBytesView
+        pending += chunk
         var events: [Event] = []
         while true {
             switch state {
@@ -68,21 +69,22 @@ struct MultipartReader {
                 }
                 // Transport padding (spaces, tabs) may come before the line break.
                 guard let lineEnd = find(Array("\r\n".utf8), in: pending) else {
-                    guard pending.count < 1024 else { throw .invalidMultipart("a boundary line is too long") }
+                    guard pending.count < 1024 else { throw Malformed(description: "a boundary line is too long") }
                     return events
                 }
                 pending.removeFirst(lineEnd + 2)
                 state = .headers
             case .headers:
-                guard let end = find(Array("\r\n\r\n".utf8), in: pending) ?? (pending.starts(with: Array("\r\n".utf8)) ? -2 : nil) else {
-                    guard pending.count <= Self.headerLimit else { throw .invalidMultipart("a part's headers exceed \(Self.headerLimit) bytes") }
+                // A line break at once is an empty header block; its part's body may itself begin with one.
+                guard let end = pending.starts(with: Array("\r\n".utf8)) ? -2 : find(Array("\r\n\r\n".utf8), in: pending) else {
+                    guard pending.count <= Self.headerLimit else { throw Malformed(description: "a part's headers exceed \(Self.headerLimit) bytes") }
                     return events
                 }
-                guard end <= Self.headerLimit else { throw .invalidMultipart("a part's headers exceed \(Self.headerLimit) bytes") }
+                guard end <= Self.headerLimit else { throw Malformed(description: "a part's headers exceed \(Self.headerLimit) bytes") }
                 if end > 0 {
                     for line in pending[..<end].split(separator: UInt8(ascii: "\n")) {
                         let text = String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
-                        guard let colon = text.firstIndex(of: ":") else { throw .invalidMultipart("a part header has no ':'") }
+                        guard let colon = text.firstIndex(of: ":") else { throw Malformed(description: "a part header has no ':'") }
                         events.append(
                             .header(
                                 name: String(text[..<colon]).trimmingWhitespace(),
@@ -93,7 +95,7 @@ struct MultipartReader {
                 state = .body
             case .body:
                 if let index = find(delimiter, in: pending) {
-                    if index > 0 { events.append(.body(ByteBuffer(bytes: pending[..<index]))) }
+                    if index > 0 { events.append(.body(Array(pending[..<index]))) }
                     events.append(.partComplete)
                     pending.removeFirst(index + delimiter.count)
                     state = .afterBoundary
@@ -101,7 +103,7 @@ struct MultipartReader {
                     // All but a possible partial delimiter at the end is body.
                     let safe = pending.count - (delimiter.count - 1)
                     if safe > 0 {
-                        events.append(.body(ByteBuffer(bytes: pending[..<safe])))
+                        events.append(.body(Array(pending[..<safe])))
                         pending.removeFirst(safe)
                     }
                     return events
