@@ -41,7 +41,8 @@ public struct SiteDecision: Sendable, Equatable {
     /// but gives no download.
     public var licenseRequired: Bool
     /// Every note for the site, in the order answers list them: `no_channel`, why the build is
-    /// not offered, `license_required`, then the display messages that target the site.
+    /// not offered, `license_required` or why a free product's site's license was refused, then
+    /// the display messages that target the site.
     public var notices: [Notice]
 
     /// Whether the site should install ``build``.
@@ -95,6 +96,7 @@ extension CatalogSnapshot {
                     level: .warning, code: "license_required",
                     message: "\(product.name) \(build.version) is available; enter a valid license key to download it."))
         }
+        if let refused = question.refusedLicense { notices.append(refused) }
         notices += messages.filter {
             $0.applies(channel: channel, requestedChannel: requested, site: question.siteURL, licenseID: question.license?.id, at: question.now)
         }.map(\.notice)

@@ -16,6 +16,10 @@ public struct SiteQuestion: Sendable, Equatable {
     public var site: String?
     /// The site's license, already checked to be valid for the product; nil without one.
     public var license: License?
+    /// Why the license the site sent was refused, when the product is free and answers the
+    /// site anyway (plugin-update-checker users send their shop's key to every server): the
+    /// refusal is told as a notice.
+    public var refusedLicense: Notice?
     /// Milliseconds since 1970: display messages have windows.
     public var now: Int64
 

@@ -108,8 +108,11 @@ public struct ContentTree: Sendable {
             packageURL = zip
         } else if let single = object["package"] as? String {
             packageURL = single
+        } else if let list = object["packages"] as? [[String: Any]], let zip = list.first?["zip"] as? String {
+            // Seed 002's server reads this form too: the first package is the release's.
+            packageURL = zip
         } else {
-            throw problem("has no \"package\": {\"zip\": URL}")
+            throw problem("has no \"package\": {\"zip\": URL} nor \"packages\": [{\"zip\": URL}]")
         }
         let package = try locate(packageURL, from: path)
         let lastComponent = packageURL.split(separator: "/").last.map(String.init) ?? ""

@@ -7,9 +7,10 @@ import Testing
 @Suite("herald import and the WordPress Package API")
 struct ImportTests {
     /// plugins/herp-derp/1.0 and 1.2, themes/foo/1.0 (package URLs relative to the content
-    /// root, or absolute under the root URL), and one broken release.json.
+    /// root, or absolute under the root URL; `package: {zip}`, or for the theme the
+    /// `packages: [{zip}]` that seed 002 reads too), and one broken release.json.
     static func makeTree(at root: String) throws {
-        func release(_ kind: String, _ slug: String, _ version: String, header: String, absolute: Bool = false) throws {
+        func release(_ kind: String, _ slug: String, _ version: String, header: String, absolute: Bool = false, list: Bool = false) throws {
             let folder = "\(root)/\(kind)/\(slug)/\(version)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let file = kind == "themes" ? "\(slug)/style.css" : "\(slug)/\(slug).php"
@@ -17,12 +18,13 @@ struct ImportTests {
             try zip.write(to: URL(fileURLWithPath: "\(folder)/\(slug)-\(version).zip"))
             let relative = "\(kind)/\(slug)/\(version)/\(slug)-\(version).zip"
             let package = absolute ? "http://api.example.com/wordpress/content/\(relative)" : relative
-            let json = #"{"name":"\#(slug)","version":"\#(version)","date":"2012-06-29 21:47:12 -0700","package":{"zip":"\#(package)"}}"#
+            let packageField = list ? #""packages":[{"zip":"\#(package)"}]"# : #""package":{"zip":"\#(package)"}"#
+            let json = #"{"name":"\#(slug)","version":"\#(version)","date":"2012-06-29 21:47:12 -0700",\#(packageField)}"#
             try Data(json.utf8).write(to: URL(fileURLWithPath: "\(folder)/release.json"))
         }
         try release("plugins", "herp-derp", "1.0", header: "<?php\n/*\nPlugin Name: Herp Derp\nVersion: 1.0\n*/\n")
         try release("plugins", "herp-derp", "1.2", header: "<?php\n/*\nPlugin Name: Herp Derp\nVersion: 1.2\n*/\n", absolute: true)
-        try release("themes", "foo", "1.0", header: "/*\nTheme Name: Foo\nVersion: 1.0\n*/\n")
+        try release("themes", "foo", "1.0", header: "/*\nTheme Name: Foo\nVersion: 1.0\n*/\n", list: true)
         try FileManager.default.createDirectory(atPath: "\(root)/plugins/broken/1.0", withIntermediateDirectories: true)
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: "\(root)/plugins/broken/1.0/release.json"))
     }
@@ -60,7 +62,10 @@ struct ImportTests {
             let one = try await getJSON(base + "action=show&slug=plugins/herp-derp&version=1.0")
             #expect(Set(one.keys) == ["version", "date", "package"])
             #expect(one["version"] as? String == "1.0")
-            for latestURL in [base + "action=show&slug=plugins/herp-derp&version=latest", base + "action=latest&slug=plugins/herp-derp"] {
+            for latestURL in [
+                base + "action=show&slug=plugins/herp-derp&version=latest", base + "action=latest&slug=plugins/herp-derp",
+                base + "action=LATEST&slug=plugins/herp-derp",
+            ] {
                 let latest = try await getJSON(latestURL)
                 #expect(Set(latest.keys) == ["version", "date", "package"])
                 #expect(latest["version"] as? String == "1.2")

@@ -63,7 +63,12 @@ struct SiteAnswers: Sendable {
         }
         var question = try Self.question(fields, userAgent: request.headers[.userAgent], names: names, channel: channel)
         if let key = fields["license"] ?? fields["license_key"] {
-            question.license = try await licenses.check(key: key, for: product, site: question.site ?? "")
+            do {
+                question.license = try await licenses.check(key: key, for: product, site: question.site ?? "")
+            } catch let error as HeraldError where error.kind == .forbidden && !snapshot.product.premium {
+                // A free product answers whatever key comes with the question.
+                question.refusedLicense = Notice(level: .warning, code: error.code, message: error.message)
+            }
         }
         return Answer(snapshot: snapshot, question: question, decision: try snapshot.decide(question), urls: urls)
     }

@@ -30,7 +30,8 @@ struct WordPressRoutes<Context: RequestContext> {
 
     private func answer(_ request: Request) async throws -> Response {
         let fields = RequestFields(query: request)
-        switch fields["action"] {
+        // Seed 002's server lower-cases the action: `LATEST` is `latest`.
+        switch fields["action"]?.lowercased() {
         case "index":
             let channel = try fields["channel"].map { try ChannelID(validating: $0, field: "channel") } ?? .stable
             return try json(try await index(channel: channel))
