@@ -32,19 +32,20 @@ public struct StoredBlob: Sendable, Hashable {
 /// of its own, `tmp/ID`, and holds an exclusive `flock` on `tmp/ID.lock` while it lives. At
 /// start, only folders whose lock nobody holds any more are removed.
 ///
-/// Each instance also notes in `tmp/ID.placed`, before it moves a blob into place, that blob's
-/// hash: a crash (or a publish that failed) between placing a blob and committing the build
-/// that uses it leaves a blob nothing uses, and those notes are the only blobs the next start
-/// considers removing (``placedByEndedInstances``, ``Store/removeOrphanBlobs(_:)``). A blob
-/// is never removed for merely being absent from the database: that database may be the
-/// wrong one, or restored from an older backup.
+/// A publish notes each blob it places, and a removal the blobs it may delete, in a
+/// ``PlacementNote`` (`tmp/ID.N.placed`) until the database has committed: what a crash leaves
+/// is found at the next start. Instances sharing the folder also share `tmp/.gate`: each publish
+/// holds a shared `flock` on it from its first blob to its commit, and a deletion an exclusive
+/// one, so no instance deletes a blob that another is about to commit a build to.
 public final class BlobStore: Sendable {
     /// The `blobs` folder inside the data folder.
     public let root: String
     private let temporaryDirectory: String
     private let lockDescriptor: CInt
-    /// `tmp/ID.placed`, opened for appending at the first blob placed.
-    private let placedDescriptor = Mutex<CInt?>(nil)
+    /// `tmp/.gate`, which every publish of every instance holds shared and a deletion exclusive.
+    private let gatePath: String
+    /// The note of the publish or removal the current task runs, if any.
+    @TaskLocal static var note: PlacementNote?
     /// The blobs that instances which have ended placed, from their notes: the candidates for
     /// removal when no build uses them. Read at start.
     public let placedByEndedInstances: [BuildHash]
@@ -73,27 +74,27 @@ public final class BlobStore: Sendable {
         }
         temporaryDirectory = "\(temporaryRoot)/\(id)"
         try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: false)
+        gatePath = "\(temporaryRoot)/.gate"
 
         self.threadPool = threadPool
     }
 
     deinit {
         try? FileManager.default.removeItem(atPath: temporaryDirectory)
-        placedDescriptor.withLock { if let descriptor = $0 { close(descriptor) } }
         unlink(temporaryDirectory + ".lock")
         close(lockDescriptor)
     }
 
     /// Removes what ended instances left in `tmp`: the folders of locks that nobody holds, and
-    /// anything else that is not a live instance's but their notes of placed blobs, which are
-    /// read and returned (with their paths) for ``forgetEndedNotes()``.
+    /// anything else that is not a live instance's but their notes (``PlacementNote``), which
+    /// are read and returned (with their paths) for ``forgetEndedNotes()``.
     private static func removeLeftovers(in temporaryRoot: String) throws -> ([BuildHash], [String]) {
         let files = FileManager.default
         let entries = try files.contentsOfDirectory(atPath: temporaryRoot)
         var live: Set<String> = []
         var placed: Set<BuildHash> = []
         var notes: [String] = []
-        for entry in entries where entry.hasSuffix(".lock") {
+        for entry in entries where entry.hasSuffix(".lock") && !entry.hasPrefix(".") {
             let lockPath = "\(temporaryRoot)/\(entry)"
             let descriptor = open(lockPath, O_RDWR | O_CLOEXEC)
             guard descriptor >= 0 else { continue }
@@ -106,12 +107,12 @@ public final class BlobStore: Sendable {
                 live.insert(id)
             }
         }
-        for entry in entries where !entry.hasSuffix(".lock") && !live.contains(entry) {
+        for entry in entries where !entry.hasSuffix(".lock") && !entry.hasPrefix(".") && !live.contains(entry) {
             let path = "\(temporaryRoot)/\(entry)"
             if entry.hasSuffix(".placed") {
-                guard !live.contains(String(entry.dropLast(".placed".count))) else { continue }
-                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-                placed.formUnion(text.split(separator: "\n").compactMap { try? BuildHash(validating: String($0)) })
+                // `ID.N.placed`: the note of instance ID.
+                guard !live.contains(String(entry.prefix { $0 != "." })) else { continue }
+                placed.formUnion(PlacementNote.hashes(at: path))
                 notes.append(path)
             } else {
                 try? files.removeItem(atPath: path)
@@ -122,7 +123,7 @@ public final class BlobStore: Sendable {
 
     /// Removes the notes ``placedByEndedInstances`` came from, once each blob in them is used
     /// or removed.
-    public func forgetEndedNotes() {
+    private func forgetEndedNotes() {
         for note in endedNotes { unlink(note) }
     }
 
@@ -184,6 +185,7 @@ public final class BlobStore: Sendable {
     /// Moves a finished temporary file into place under its hash; true when the blob is new.
     fileprivate func commit(temporaryPath: String, descriptor: CInt, hash: BuildHash) async throws -> Bool {
         let destination = path(of: hash)
+        let note = Self.note
         try await threadPool.runIfActive {
             do {
                 _ = try Self.check(fsync(descriptor), "fsync", temporaryPath)
@@ -198,30 +200,14 @@ public final class BlobStore: Sendable {
             let folder = (destination as NSString).deletingLastPathComponent
             try Self.makeFolders(folder, below: root)
             // Noted first: a crash after the move leaves a blob the next start knows of.
-            try self.note(placed: hash)
+            try note?.add([hash])
             if FileManager.default.fileExists(atPath: destination) {
                 unlink(temporaryPath)
-                // Used again: no longer as old as it was, for a sweep elsewhere that goes by age.
-                utimes(destination, nil)
                 return false
             }
             try Self.check(rename(temporaryPath, destination), "rename", destination)
             try Self.synchronizeDirectory(folder)
             return true
-        }
-    }
-
-    private func note(placed hash: BuildHash) throws {
-        let path = temporaryDirectory + ".placed"
-        let line = Array((hash.rawValue + "\n").utf8)
-        try placedDescriptor.withLock { descriptor in
-            if descriptor == nil {
-                descriptor = try Self.check(open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644), "create", path)
-            }
-            guard let descriptor else { return }
-            let written = line.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            guard written == line.count else { throw Self.failure("write", path, code: errno) }
-            _ = try Self.check(fsync(descriptor), "fsync", path)
         }
     }
 
@@ -298,23 +284,90 @@ public final class BlobStore: Sendable {
     }
 
     /// Runs `body`, which stores blobs and publishes the build that uses them, while no blob is
-    /// deleted (``BlobGate``).
+    /// deleted, by this instance (``BlobGate``) or another (`tmp/.gate`). The blobs it places
+    /// are noted until it returns (``PlacementNote``); if it throws, the note stays for the next
+    /// start, which removes what no build uses.
     public func publishing<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
-        try await gate.publishing(body)
+        try await gate.publishing {
+            let gate = try await lockGate(exclusive: false, waiting: true)
+            defer { close(gate ?? -1) }
+            let note = newNote()
+            let result = try await Self.$note.withValue(note) { try await body() }
+            note.remove()
+            return result
+        }
     }
 
-    /// Deletes each of `hashes` that `isUnused` still finds unused, while no publish is storing
-    /// blobs; returns those deleted.
+    /// Runs `body`, which removes a build from the database and then `candidates` (the blobs it
+    /// used) with ``removeUnused(_:isolation:isUnused:)``, with the candidates noted: a crash
+    /// between the commit and the deletion, or a deletion that failed (`body` says it did not
+    /// finish), leaves the note, and the next start deletes them.
+    public func removing<T>(
+        _ candidates: [BuildHash], isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> (T, finished: Bool)
+    ) async throws -> T {
+        let note = newNote()
+        try note.add(candidates)
+        let (result, finished) = try await body()
+        if finished { note.remove() }
+        return result
+    }
+
+    /// Deletes each of `hashes` that `isUnused` still finds unused, while no publish of any
+    /// instance is storing blobs; returns those deleted.
     public func removeUnused(
         _ hashes: [BuildHash], isolation: isolated (any Actor)? = #isolation, isUnused: (BuildHash) async throws -> Bool
     ) async throws -> [BuildHash] {
         try await gate.deleting {
-            var removed: [BuildHash] = []
-            for hash in hashes where try await isUnused(hash) {
-                try await remove(hash)
-                removed.append(hash)
-            }
+            let gate = try await lockGate(exclusive: true, waiting: true)
+            defer { close(gate ?? -1) }
+            return try await removeEach(hashes, isUnused: isUnused)
+        }
+    }
+
+    /// Deletes each blob the notes of ended instances name (``placedByEndedInstances``) that
+    /// `isUnused` finds unused, then forgets the notes; nil, and the notes kept for the next
+    /// start, when another instance is publishing right now.
+    public func removeOrphans(isolation: isolated (any Actor)? = #isolation, isUnused: (BuildHash) async throws -> Bool) async throws -> [BuildHash]? {
+        try await gate.deleting {
+            guard let gate = try await lockGate(exclusive: true, waiting: false) else { return nil }
+            defer { close(gate) }
+            let removed = try await removeEach(placedByEndedInstances.filter(contains), isUnused: isUnused)
+            forgetEndedNotes()
             return removed
+        }
+    }
+
+    private func removeEach(
+        _ hashes: [BuildHash], isolation: isolated (any Actor)? = #isolation, isUnused: (BuildHash) async throws -> Bool
+    ) async throws -> [BuildHash] {
+        var removed: [BuildHash] = []
+        for hash in hashes where try await isUnused(hash) {
+            try await remove(hash)
+            removed.append(hash)
+        }
+        return removed
+    }
+
+    private func newNote() -> PlacementNote {
+        PlacementNote(path: "\(temporaryDirectory).\(UUID().uuidString.lowercased()).placed")
+    }
+
+    /// An open descriptor of `tmp/.gate` locked shared or exclusive, waiting for it on the thread
+    /// pool when `waiting`; nil when not waiting and another instance holds it.
+    private func lockGate(exclusive: Bool, waiting: Bool) async throws -> CInt? {
+        let path = gatePath
+        return try await threadPool.runIfActive {
+            let descriptor = try Self.check(open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0o644), "open", path)
+            var operation = exclusive ? LOCK_EX : LOCK_SH
+            if !waiting { operation |= LOCK_NB }
+            while flock(descriptor, operation) != 0 {
+                let code = errno
+                if code == EINTR { continue }
+                close(descriptor)
+                if code == EWOULDBLOCK { return nil }
+                throw BlobStoreError(operation: "flock", path: path, code: code)
+            }
+            return descriptor
         }
     }
 
@@ -357,7 +410,7 @@ public final class BlobStore: Sendable {
 
     /// A failed call's error: a full file system is the client's to hear about (507), any
     /// other failure is the operator's.
-    fileprivate static func failure(_ operation: String, _ path: String, code: CInt) -> any Error {
+    static func failure(_ operation: String, _ path: String, code: CInt) -> any Error {
         code == ENOSPC || code == EDQUOT ? HeraldError.insufficientStorage : BlobStoreError(operation: operation, path: path, code: code)
     }
 }

@@ -40,12 +40,29 @@ public final class SQLiteStore: Store {
     }
 
     public func withDatabase<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
-        try await lock.withLock {
-            try await body(connection.sql())
+        try await Self.fullAsStorage {
+            try await lock.withLock {
+                try await body(connection.sql())
+            }
+        }
+    }
+
+    /// A database file that cannot grow because its disk is full is the client's to hear
+    /// about (507 `insufficient_storage`), as a full blob folder is.
+    private static func fullAsStorage<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SQLiteError {
+            if case .full = error.reason { throw HeraldError.insufficientStorage }
+            throw error
         }
     }
 
     public func withTransaction<T: Sendable>(durability: Durability, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
+        try await Self.fullAsStorage { try await transaction(durability: durability, body) }
+    }
+
+    private func transaction<T: Sendable>(durability: Durability, _ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await lock.withLock {
             let database = connection.sql()
             guard durability == .relaxed else {

@@ -212,28 +212,25 @@ extension Store {
             try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, license.id)
                 .where("site_sha256", .in, [siteDigest, unsalted]).all().map { try $0.decode(column: "site_sha256", as: String.self) }
         }
-        if recorded.contains(unsalted) {
-            // Recorded before salting: recorded again salted, once (an instance of an earlier
-            // version may have added the unsalted row beside the salted one).
-            try await withDatabase { database in
-                if recorded.contains(siteDigest) {
-                    try await database.delete(from: "license_sites").where("license_id", .equal, license.id)
-                        .where("site_sha256", .equal, unsalted).run()
-                } else {
-                    try await database.update("license_sites").set("site_sha256", to: siteDigest).where("license_id", .equal, license.id)
-                        .where("site_sha256", .equal, unsalted).run()
-                }
-            }
-            return license
-        }
-        if recorded.contains(siteDigest) { return license }
+        if recorded == [siteDigest] { return license }
         try await withTransaction { database in
             _ = try await database.select().column("id").from("licenses").where("id", .equal, license.id).for(.update).first()
             let known = try await database.select().column("site_sha256").from("license_sites")
                 .where("license_id", .equal, license.id).all()
             var sites: Set<String> = []
             for row in known { sites.insert(try row.decode(column: "site_sha256", as: String.self)) }
-            if sites.contains(siteDigest) || sites.contains(unsalted) { return }
+            if sites.contains(unsalted) {
+                // Recorded before salting (or again by an instance of an earlier version):
+                // recorded once, salted, in the same place.
+                if !sites.contains(siteDigest) {
+                    try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at")
+                        .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis())).run()
+                }
+                try await database.delete(from: "license_sites").where("license_id", .equal, license.id)
+                    .where("site_sha256", .equal, unsalted).run()
+                return
+            }
+            if sites.contains(siteDigest) { return }
             guard sites.count < limit else { throw HeraldError.licenseSiteLimit(license.keyLast4, limit: limit) }
             try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at")
                 .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis())).run()

@@ -96,27 +96,17 @@ extension Store {
 }
 
 extension Store {
-    /// Deletes the blobs that instances which have ended placed (``BlobStore/placedByEndedInstances``)
-    /// and that no build and no build file uses, and returns them: what a crash, or a failed
-    /// publish, between storing a blob and committing its build leaves. A blob younger than
-    /// `age` is kept for the next start, as another instance may be publishing the same bytes.
-    public func removeOrphanBlobs(_ blobs: BlobStore, olderThan age: TimeInterval = 60) async throws -> [BuildHash] {
-        let cutoff = Date().addingTimeInterval(-age)
-        let candidates = blobs.placedByEndedInstances
-        let used = try await usedBlobs(among: candidates)
-        var deferred = false
-        let removed = try await blobs.removeUnused(candidates.filter { !used.contains($0) }) { hash in
-            guard let modified = (try? FileManager.default.attributesOfItem(atPath: blobs.path(of: hash)))?[.modificationDate] as? Date,
-                try await !isBlobUsed(hash)
-            else { return false }
-            if modified >= cutoff {
-                deferred = true
-                return false
-            }
-            return true
-        }
-        if !deferred { blobs.forgetEndedNotes() }
-        return removed
+    /// Deletes the blobs that publishes and removals of instances which have ended noted
+    /// (``BlobStore/placedByEndedInstances``) and that no build and no build file uses, and
+    /// returns them: what a crash between placing a blob and committing its build, or between
+    /// removing a build and deleting its blobs, leaves. Nothing, and the notes kept for the
+    /// next start, while another instance is publishing.
+    public func removeOrphanBlobs(_ blobs: BlobStore) async throws -> [BuildHash] {
+        let used = try await usedBlobs(among: blobs.placedByEndedInstances)
+        return try await blobs.removeOrphans { hash in
+            guard !used.contains(hash) else { return false }
+            return try await !isBlobUsed(hash)
+        } ?? []
     }
 
     /// Those of `blobs` that a build or a build's file uses, asked a few hundred at a time.
@@ -135,5 +125,19 @@ extension Store {
             used.formUnion(found.compactMap { try? BuildHash(validating: $0) })
         }
         return used
+    }
+
+    /// The blobs `build` and its files are stored in: what removing it may leave unused.
+    public func blobsUsed(byBuild build: BuildHash) async throws -> [BuildHash] {
+        var blobs = [build]
+        let rows = try await withDatabase { database in
+            try await database.select().columns("blob", "gzip_blob").from("build_files").where("build_hash", .equal, build.rawValue).all()
+        }
+        for row in rows {
+            for column in ["blob", "gzip_blob"] {
+                if let text = try row.decode(column: column, as: String?.self), let hash = try? BuildHash(validating: text) { blobs.append(hash) }
+            }
+        }
+        return blobs
     }
 }

@@ -157,7 +157,7 @@ struct PublishingTests {
         try FileManager.default.subpathsOfDirectory(atPath: server.blobs.root).filter { path in
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: server.blobs.root + "/" + path, isDirectory: &isDirectory)
-            return exists && !isDirectory.boolValue && !path.hasSuffix(".lock") && !path.hasSuffix(".placed")
+            return exists && !isDirectory.boolValue && !path.hasSuffix(".lock") && !path.hasSuffix(".placed") && !path.hasSuffix(".gate")
         }
     }
 }

@@ -102,7 +102,7 @@ struct SiteDecisionTableTests {
             license: "KA",
             expected: Expected(version: "2.1-beta1", offered: true, channel: "acme", notices: ["customer_note"])),
         Situation(name: "an unknown license on a free product: answered, and told", channel: "stable", installed: "1.0",
-            site: "https://customer.example", license: "HRLD-00000000000000000000000000000000",
+            site: "OUT_OF_ROLLOUT", license: "HRLD-00000000000000000000000000000000",
             expected: Expected(version: "2.0", offered: true, channel: "stable", notices: ["license_invalid"])),
         Situation(name: "premium without a license: the version, no download", product: "vault", channel: "stable", installed: "1.0",
             expected: Expected(version: "3.0", offered: true, licenseGated: true, channel: "stable", notices: ["license_required"])),

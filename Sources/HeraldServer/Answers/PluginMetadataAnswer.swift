@@ -10,21 +10,26 @@ import NIOCore
 /// goes in place of the empty `download_url` kept for licensed sites. The site's notices go in
 /// as `messages`, at their place in the sorted keys, when there are any.
 enum PluginMetadataAnswer {
-    static func body(for answer: SiteAnswers.Answer, build: Build, downloadURL: String?, snapshots: CatalogSnapshots) throws -> ByteBuffer {
-        let linked = answer.question.license != nil && downloadURL != nil
+    /// `downloadURL` gives the site's download link, asked for only when the metadata kept
+    /// for sites like it is made, or when the link is the site's own.
+    static func body(
+        for answer: SiteAnswers.Answer, build: Build, downloadURL: () -> String?, snapshots: CatalogSnapshots
+    ) throws -> ByteBuffer {
+        let ownLink = answer.question.license != nil ? downloadURL() : nil
+        let linked = ownLink != nil
         let kind = answer.question.license == nil ? "site" : linked ? "linked" : "licensed"
         func encode() throws -> KeptMetadata {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let kept = PluginMetadata(
-                product: answer.product, build: build, urls: answer.urls, downloadURL: linked ? "" : downloadURL, messages: nil)
+                product: answer.product, build: build, urls: answer.urls, downloadURL: linked ? "" : downloadURL(), messages: nil)
             return KeptMetadata(base: answer.urls.base, bytes: ByteBuffer(bytes: try encoder.encode(kept)))
         }
         // One kept per build and kind of asker, for the base URL of the first to ask: a client
         // that varies its Host header gets its metadata made for it, and keeps nothing.
         var kept = try snapshots.derivedNow("metadata:\(build.hash):\(kind)", of: answer.snapshot, make: encode)
         if kept.base != answer.urls.base { kept = try encode() }
-        let url = linked ? downloadURL : nil
+        let url = ownLink
         let notices = answer.wordpressNotices
         guard url != nil || notices != nil else { return kept.bytes }
         let bytes = kept.bytes

@@ -188,9 +188,17 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let fields = RequestFields(queryString: target[target.utf8.index(after: mark)...])
             guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),
                 let answer = answers.answerInMemory(head, fields: fields, names: .pluginMetadata, product: product, serves: { $0.kind != .app }),
-                let build = answer.decision.build, let links = answers.linksNow(for: answer)
+                let build = answer.decision.build
             else { return nil }
-            let body = try? PluginMetadataAnswer.body(for: answer, build: build, downloadURL: links.download, snapshots: answers.snapshots)
+            // A licensed site's link is its own, and signed; any other site's is made only when
+            // the metadata kept for such sites is.
+            var licensedLink: String?
+            if answer.question.license != nil {
+                guard let links = answers.linksNow(for: answer) else { return nil }
+                licensedLink = links.download
+            }
+            let body = try? PluginMetadataAnswer.body(
+                for: answer, build: build, downloadURL: { licensedLink ?? answers.linksNow(for: answer)?.download }, snapshots: answers.snapshots)
             // plugin-update-checker's questions are not counted in the statistics.
             return body.map { (nil, $0) }
         default:

@@ -126,12 +126,17 @@ struct PublishingRoutes<Context: RequestContext> {
         guard token.mayWrite(to: build.product) else {
             throw HeraldError.forbidden("token '\(token.name)' may not change product '\(build.product)'")
         }
-        let (removed, unusedBlobs) = try await store.removeBuild(hash, actor: token.name)
-        do {
-            _ = try await blobs.removeUnused(unusedBlobs) { try await !store.isBlobUsed($0) }
-        } catch {
-            // The build is gone anyway; a file left behind wastes space but breaks nothing.
-            context.logger.error("Cannot delete the files of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
+        // Noted first: a crash between the removal's commit and the deletion leaves a note.
+        let removed = try await blobs.removing(try await store.blobsUsed(byBuild: hash)) {
+            let (removed, unusedBlobs) = try await store.removeBuild(hash, actor: token.name)
+            do {
+                _ = try await blobs.removeUnused(unusedBlobs) { try await !store.isBlobUsed($0) }
+                return (removed, finished: true)
+            } catch {
+                // The build is gone anyway; the note stays, and the next start deletes the files.
+                context.logger.error("Cannot delete the files of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
+                return (removed, finished: false)
+            }
         }
         return try envelopeResponse(
             ["removed": BuildResource(build: removed, urls: PublicURL(configured: settings.publicURL, request: request))])

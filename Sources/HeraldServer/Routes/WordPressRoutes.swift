@@ -66,8 +66,9 @@ struct WordPressRoutes<Context: RequestContext> {
         case "get_metadata":
             let answer = try await answers.answer(
                 request, fields: fields, names: .pluginMetadata, product: try Self.plugin(fields["slug"]), serves: { $0.kind != .app })
-            let body = try PluginMetadataAnswer.body(
-                for: answer, build: try served(answer), downloadURL: try await answers.links(for: answer)?.download, snapshots: answers.snapshots)
+            let build = try served(answer)
+            let link = try await answers.links(for: answer)?.download
+            let body = try PluginMetadataAnswer.body(for: answer, build: build, downloadURL: { link }, snapshots: answers.snapshots)
             return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
         case "download":
             let answer = try await answers.answer(
