@@ -11,7 +11,48 @@
 public enum VersionOrder {
     /// -1, 0 or 1 as `version_compare(lhs, rhs)` answers in PHP.
     public static func compare(_ lhs: String, _ rhs: String) -> Int {
-        compare(Array(lhs.utf8), Array(rhs.utf8))
+        if let order = compareDotted(lhs, rhs) { return order }
+        return compare(Array(lhs.utf8), Array(rhs.utf8))
+    }
+
+    /// The answer for the versions nearly every site sends, numbers joined by single dots
+    /// (`6.4.2`), read in place: PHP compares such parts as numbers, and the longer version
+    /// is the greater when one runs out. Nil for anything else, or a part too long for a long.
+    private static func compareDotted(_ lhs: String, _ rhs: String) -> Int? {
+        var left = lhs.utf8.makeIterator()
+        var right = rhs.utf8.makeIterator()
+        while true {
+            guard let (a, leftEnded) = nextNumber(&left), let (b, rightEnded) = nextNumber(&right) else { return nil }
+            if a != b { return a < b ? -1 : 1 }
+            switch (leftEnded, rightEnded) {
+            case (true, true): return 0
+            case (true, false): return (validRest(&right)) ? -1 : nil
+            case (false, true): return (validRest(&left)) ? 1 : nil
+            case (false, false): continue
+            }
+        }
+    }
+
+    /// The next part of a dotted version, and whether the version ends after it; nil unless
+    /// the part is 1 to 18 digits followed by a dot or the end.
+    private static func nextNumber(_ bytes: inout String.UTF8View.Iterator) -> (Int, Bool)? {
+        var value = 0
+        var digits = 0
+        while let byte = bytes.next() {
+            if byte == UInt8(ascii: ".") { return digits > 0 ? (value, false) : nil }
+            guard isDigit(byte), digits < 18 else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            digits += 1
+        }
+        return digits > 0 ? (value, true) : nil
+    }
+
+    /// Whether what is left is still dotted numbers, so that the longer version is the greater.
+    private static func validRest(_ bytes: inout String.UTF8View.Iterator) -> Bool {
+        while true {
+            guard let (_, ended) = nextNumber(&bytes) else { return false }
+            if ended { return true }
+        }
     }
 
     /// The canonical form PHP compares, e.g. `1.0-RC1` becomes `1.0.RC.1`.

@@ -140,16 +140,19 @@ struct SiteAnswers: Sendable {
     }
 
     /// The version in WordPress's `User-Agent: WordPress/6.1.9; https://example.com`.
+    /// Read on its bytes, as every WordPress site's question carries it.
     static func wordpressVersion(fromUserAgent agent: String?) -> String? {
-        guard let agent, agent.hasPrefix("WordPress/") else { return nil }
-        let version = agent.dropFirst("WordPress/".count).prefix { $0 != ";" }
-        return version.isEmpty ? nil : String(version)
+        guard let agent, agent.utf8.starts(with: "WordPress/".utf8) else { return nil }
+        let version = agent.utf8.dropFirst("WordPress/".utf8.count).prefix { $0 != UInt8(ascii: ";") }
+        return version.isEmpty ? nil : String(Substring(version))
     }
 
     /// The site in WordPress's `User-Agent: WordPress/6.1.9; https://example.com`.
     static func siteURL(fromUserAgent agent: String?) -> String? {
-        guard let agent, agent.hasPrefix("WordPress/"), let separator = agent.firstIndex(of: ";") else { return nil }
-        let site = agent[agent.index(after: separator)...].trimmingWhitespace()
+        guard let agent, agent.utf8.starts(with: "WordPress/".utf8), let separator = agent.utf8.firstIndex(of: UInt8(ascii: ";")) else {
+            return nil
+        }
+        let site = Substring(agent.utf8[agent.utf8.index(after: separator)...]).trimmingWhitespace()
         return site.isEmpty ? nil : site
     }
 }
