@@ -35,13 +35,13 @@ public enum VersionOrder {
 
     /// The next part of a dotted version, and whether the version ends after it; nil unless
     /// the part is 1 to 18 digits followed by a dot or the end.
-    private static func nextNumber(_ bytes: inout String.UTF8View.Iterator) -> (Int, Bool)? {
-        var value = 0
+    private static func nextNumber(_ bytes: inout String.UTF8View.Iterator) -> (Int64, Bool)? {
+        var value: Int64 = 0
         var digits = 0
         while let byte = bytes.next() {
             if byte == UInt8(ascii: ".") { return digits > 0 ? (value, false) : nil }
             guard isDigit(byte), digits < 18 else { return nil }
-            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
             digits += 1
         }
         return digits > 0 ? (value, true) : nil

@@ -79,15 +79,23 @@ final class InstallStatsRecorder: Service, Sendable {
         guard let salt = salt.withLock({ $0 }) else { return false }
         let question = answer.question
         let day = Self.today()
-        let key = SiteKey(product: answer.product.id, day: day, site: InstallSample.siteDigest(of: site, salt: salt))
         let report = Report(
             channel: answer.decision.channel, version: question.installedVersion?.rawValue, wordpressVersion: question.wordpressVersion,
             phpVersion: question.phpVersion)
         let fingerprint = report.hashValue
+        // Remembered by the process's own keyed hash of the site: the salted digest the rows
+        // keep is made only for a report that is new.
         var hasher = Hasher()
-        hasher.combine(key.product)
-        hasher.combine(key.site)
+        hasher.combine(answer.product.id)
+        hasher.combine(site)
         let siteHash = hasher.finalize()
+        let counted = state.withLock { state -> Bool in
+            guard state.day == day, state.recorded[siteHash] == fingerprint else { return false }
+            state.checks[ProductDay(product: answer.product.id, day: day), default: 0] += 1
+            return true
+        }
+        if counted { return true }
+        let key = SiteKey(product: answer.product.id, day: day, site: InstallSample.siteDigest(of: site, salt: salt))
         state.withLock { state in
             if state.day != day {
                 state.recorded = [:]

@@ -199,12 +199,13 @@ public final class BlobStore: Sendable {
             try Self.check(close(descriptor), "close", temporaryPath)
             let folder = (destination as NSString).deletingLastPathComponent
             try Self.makeFolders(folder, below: root)
-            // Noted first: a crash after the move leaves a blob the next start knows of.
-            try note?.add([hash])
             if FileManager.default.fileExists(atPath: destination) {
                 unlink(temporaryPath)
                 return false
             }
+            // Noted before the move: a crash after it leaves a blob the next start knows of.
+            // A blob already there is not this publish's to note (no deletion runs meanwhile).
+            try note?.add([hash])
             try Self.check(rename(temporaryPath, destination), "rename", destination)
             try Self.synchronizeDirectory(folder)
             return true
@@ -312,14 +313,17 @@ public final class BlobStore: Sendable {
         return result
     }
 
-    /// Deletes each of `hashes` that `isUnused` still finds unused, while no publish of any
-    /// instance is storing blobs; returns those deleted.
+    /// Deletes each of `hashes` that `isUnused` still finds unused, once this instance's
+    /// publishes in progress have finished; returns those deleted. Nil, and nothing deleted,
+    /// while another instance is publishing: a deletion never waits on other instances, whose
+    /// publishes could keep it waiting for ever, and what it leaves is for a note and a start.
     public func removeUnused(
         _ hashes: [BuildHash], isolation: isolated (any Actor)? = #isolation, isUnused: (BuildHash) async throws -> Bool
-    ) async throws -> [BuildHash] {
-        try await gate.deleting {
-            let gate = try await lockGate(exclusive: true, waiting: true)
-            defer { close(gate ?? -1) }
+    ) async throws -> [BuildHash]? {
+        guard !hashes.isEmpty else { return [] }
+        return try await gate.deleting {
+            guard let gate = try await lockGate(exclusive: true, waiting: false) else { return nil }
+            defer { close(gate) }
             return try await removeEach(hashes, isUnused: isUnused)
         }
     }
@@ -353,7 +357,8 @@ public final class BlobStore: Sendable {
     }
 
     /// An open descriptor of `tmp/.gate` locked shared or exclusive, waiting for it on the thread
-    /// pool when `waiting`; nil when not waiting and another instance holds it.
+    /// pool when `waiting`; nil when not waiting and another instance holds it. (`flock` works
+    /// between the processes of one machine's file system, which is what a shared data folder is.)
     private func lockGate(exclusive: Bool, waiting: Bool) async throws -> CInt? {
         let path = gatePath
         return try await threadPool.runIfActive {

@@ -28,6 +28,11 @@ extension Store {
     }
 
     /// The build's own blob and those of its files and their gzip copies.
+    /// The blobs `hash` and its files are stored in: what removing the build may leave unused.
+    public func blobsUsed(byBuild hash: BuildHash) async throws -> Set<BuildHash> {
+        try await withDatabase { try await blobsUsed(by: hash, in: $0) }
+    }
+
     private func blobsUsed(by hash: BuildHash, in database: any SQLDatabase) async throws -> Set<BuildHash> {
         var blobs: Set<BuildHash> = [hash]
         let rows = try await database.select().column("blob").column("gzip_blob").from("build_files")

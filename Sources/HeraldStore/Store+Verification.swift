@@ -126,18 +126,4 @@ extension Store {
         }
         return used
     }
-
-    /// The blobs `build` and its files are stored in: what removing it may leave unused.
-    public func blobsUsed(byBuild build: BuildHash) async throws -> [BuildHash] {
-        var blobs = [build]
-        let rows = try await withDatabase { database in
-            try await database.select().columns("blob", "gzip_blob").from("build_files").where("build_hash", .equal, build.rawValue).all()
-        }
-        for row in rows {
-            for column in ["blob", "gzip_blob"] {
-                if let text = try row.decode(column: column, as: String?.self), let hash = try? BuildHash(validating: text) { blobs.append(hash) }
-            }
-        }
-        return blobs
-    }
 }

@@ -131,7 +131,10 @@ struct BlobStoreTests {
             // Stored outside a publish: nothing to note, nothing a start would remove.
             #expect(running.placedByEndedInstances.isEmpty)
 
+            // The gate every instance's publishes share survives every start.
+            try await running.publishing {}
             let reopened = try BlobStore(dataDirectory: folder)
+            #expect(FileManager.default.fileExists(atPath: tmp + "/.gate"))
             let after = try Set(FileManager.default.contentsOfDirectory(atPath: tmp))
             #expect(after.isSuperset(of: before), "a live instance's temporary folder was removed")
             #expect(!after.contains("crashed") && !after.contains("crashed.lock") && !after.contains("stray-file"))
@@ -164,13 +167,11 @@ struct BlobStoreTests {
                 events.add("publish ends")
             }
             for await _ in publishStarted { break }
-            let deletion = try await blobs.removeUnused([]) { _ in
-                events.add("deletion")
-                return false
-            }
+            let kept = try BuildHash(validating: String(repeating: "0", count: 64))
+            let deletion = try await blobs.removeUnused([kept]) { _ in false }
             events.add("deletion ends")
             try await publish
-            #expect(deletion.isEmpty)
+            #expect(deletion == [])
             #expect(events.all == ["publish ends", "deletion ends"])
         }
     }

@@ -80,8 +80,9 @@ struct SiteAnswers: Sendable {
     func answerInMemory(
         _ head: HTTPRequestHead, fields: RequestFields, names: FieldNames, product: ProductID, serves: (Product) -> Bool = { _ in true }
     ) -> Answer? {
+        let headers = SiteHeaders(head.headers)
         guard let snapshot = snapshots.snapshotInMemory(of: product), serves(snapshot.product),
-            var question = try? Self.question(fields, userAgent: head.headers.joinedValue(of: "user-agent"), names: names, channel: nil)
+            var question = try? Self.question(fields, userAgent: headers.userAgent, names: names, channel: nil)
         else { return nil }
         if let key = fields["license"] ?? fields["license_key"] {
             guard let license = licenses.checkNow(key: key, for: product, site: question.site ?? "") else { return nil }
@@ -89,8 +90,7 @@ struct SiteAnswers: Sendable {
         }
         guard let decision = try? snapshot.decide(question) else { return nil }
         let urls = PublicURL(
-            configured: publicURL, forwardedProto: head.headers.joinedValue(of: "x-forwarded-proto"),
-            forwardedHost: head.headers.joinedValue(of: "x-forwarded-host"), host: head.headers.joinedValue(of: "host"))
+            configured: publicURL, forwardedProto: headers.forwardedProto, forwardedHost: headers.forwardedHost, host: headers.host)
         return Answer(snapshot: snapshot, question: question, decision: decision, urls: urls)
     }
 
@@ -157,11 +157,36 @@ struct SiteAnswers: Sendable {
     }
 }
 
-extension HTTPHeaders {
-    /// The values of every field named `name`, joined by ", " as HTTPTypes joins them, so the
-    /// router and ``SiteAnswerHandler`` read a repeated header alike; nil when there is none.
-    func joinedValue(of name: String) -> String? {
-        let values = self[name]
-        return values.isEmpty ? nil : values.joined(separator: ", ")
+/// The headers a site's question reads, found in one pass over NIO's request head; a header
+/// sent more than once is its values joined by ", ", as HTTPTypes joins them, so the router and
+/// ``SiteAnswerHandler`` read a repeated header alike.
+struct SiteHeaders {
+    var userAgent: String?
+    var forwardedProto: String?
+    var forwardedHost: String?
+    var host: String?
+
+    init(_ headers: HTTPHeaders) {
+        for (name, value) in headers {
+            switch name.utf8.count {
+            case 4 where Self.named(name, "host"): Self.add(value, to: &host)
+            case 10 where Self.named(name, "user-agent"): Self.add(value, to: &userAgent)
+            case 16 where Self.named(name, "x-forwarded-host"): Self.add(value, to: &forwardedHost)
+            case 17 where Self.named(name, "x-forwarded-proto"): Self.add(value, to: &forwardedProto)
+            default: break
+            }
+        }
+    }
+
+    private static func add(_ value: String, to field: inout String?) {
+        field = field.map { $0 + ", " + value } ?? value
+    }
+
+    /// Whether `name` is `lowercase`, in any case of ASCII letters.
+    private static func named(_ name: String, _ lowercase: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return name.utf8.elementsEqual(expected) { byte, lower in
+            byte == lower || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") && byte + 32 == lower)
+        }
     }
 }

@@ -127,11 +127,12 @@ struct PublishingRoutes<Context: RequestContext> {
             throw HeraldError.forbidden("token '\(token.name)' may not change product '\(build.product)'")
         }
         // Noted first: a crash between the removal's commit and the deletion leaves a note.
-        let removed = try await blobs.removing(try await store.blobsUsed(byBuild: hash)) {
+        let removed = try await blobs.removing(Array(try await store.blobsUsed(byBuild: hash))) {
             let (removed, unusedBlobs) = try await store.removeBuild(hash, actor: token.name)
             do {
-                _ = try await blobs.removeUnused(unusedBlobs) { try await !store.isBlobUsed($0) }
-                return (removed, finished: true)
+                // Nil while another instance publishes: the note stays, and the next start deletes the files.
+                let deleted = try await blobs.removeUnused(unusedBlobs) { try await !store.isBlobUsed($0) }
+                return (removed, finished: deleted != nil)
             } catch {
                 // The build is gone anyway; the note stays, and the next start deletes the files.
                 context.logger.error("Cannot delete the files of a removed build", metadata: ["hash": "\(hash)", "error": "\(error)"])
