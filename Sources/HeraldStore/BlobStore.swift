@@ -236,11 +236,7 @@ public final class BlobStore: Sendable {
 
     /// The SHA-256 of a stored blob, read through once: what its name must be.
     public func sha256(of hash: BuildHash) async throws -> String {
-        var digest = SHA256()
-        for try await chunk in contents(of: hash, chunkSize: 1 << 20) {
-            chunk.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
-        }
-        return digest.finalize().hexString
+        try await digest(of: hash, SHA256())
     }
 
     /// Every stored blob (not the temporary files) with when it was last written; a file in
@@ -277,11 +273,16 @@ public final class BlobStore: Sendable {
 
     /// The SHA-384 of a stored blob, read through once; for blobs stored before it was kept.
     public func sha384(of hash: BuildHash) async throws -> String {
-        var digest = SHA384()
+        try await digest(of: hash, SHA384())
+    }
+
+    /// The blob's digest under `function`, read through once, in hex.
+    private func digest<Function: HashFunction>(of hash: BuildHash, _ function: Function) async throws -> String {
+        var function = function
         for try await chunk in contents(of: hash, chunkSize: 1 << 20) {
-            chunk.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
+            chunk.withUnsafeReadableBytes { function.update(bufferPointer: $0) }
         }
-        return digest.finalize().hexString
+        return function.finalize().hexString
     }
 
     /// Runs `body`, which stores blobs and publishes the build that uses them, while no blob is
