@@ -38,12 +38,16 @@ let package = Package(
             name: "HeraldInflate",
             dependencies: [.product(name: "CompressNIO", package: "compress-nio"), .product(name: "NIOCore", package: "swift-nio")]
         ),
+        // The documents vendors write (extension manifests, release.json, JSON request bodies),
+        // read with Foundation and Yams but knowing no database and no HTTP, for Fuzz/run.
+        .target(name: "HeraldDocuments", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "HeraldCore", dependencies: ["HeraldFormats", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "HeraldStore",
             dependencies: [
                 "HeraldInflate",
                 "HeraldCore",
+                "HeraldDocuments",
                 "HeraldFormats",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,13 +60,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CompressNIO", package: "compress-nio"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .target(
             name: "HeraldServer",
             dependencies: [
                 "HeraldCore",
+                "HeraldDocuments",
                 "HeraldFormats",
                 "HeraldStore",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldDocuments
 import HeraldFormats
 import Hummingbird
 import HummingbirdCore
@@ -72,34 +73,10 @@ struct RequestFields: Sendable {
     }
 
     private mutating func merge(json data: Data) throws {
-        let object: [String: JSONField]
         do {
-            object = try JSONDecoder().decode([String: JSONField].self, from: data)
+            fields += try JSONFields.read(data)
         } catch {
-            throw HeraldError.invalidInput("the body must be a JSON object whose fields are strings, numbers or booleans")
-        }
-        for (key, field) in object {
-            fields.append((key, field.text))
-        }
-    }
-
-    /// One JSON field's value as text.
-    private struct JSONField: Decodable {
-        let text: String?
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if container.decodeNil() {
-                text = nil
-            } else if let string = try? container.decode(String.self) {
-                text = string
-            } else if let flag = try? container.decode(Bool.self) {
-                text = flag ? "true" : "false"
-            } else if let integer = try? container.decode(Int64.self) {
-                text = String(integer)
-            } else {
-                text = String(try container.decode(Double.self))
-            }
+            throw HeraldError.invalidInput(error.reason)
         }
     }
 

@@ -66,13 +66,13 @@ public enum BuildFileExtraction {
         }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let tar = folder + "/archive.tar"
+        // A gzip stream that does not inflate is refused as such; a failure to read or write
+        // the files (EIO, a full disk) is the server's, never taken as "not an archive", which
+        // would publish an app without its files.
         do {
             try gunzip(path, to: tar, limit: maximumUnpackedSize + (64 << 20))
-        } catch let error as HeraldError {
-            throw error
-        } catch {
-            if isOutOfSpace(error) { throw HeraldError.insufficientStorage }
-            return nil
+        } catch where isOutOfSpace(error) {
+            throw HeraldError.insufficientStorage
         }
         var files: [UnpackedFile] = []
         var seen: Set<String> = []

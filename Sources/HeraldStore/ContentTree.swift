@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldDocuments
 import HeraldFormats
 
 /// A content tree of seed 002's WordPress Package API: `plugins|themes/SLUG/.../release.json`,
@@ -77,43 +78,22 @@ public struct ContentTree: Sendable {
     private func release(at path: String, kind: Product.Kind, slug: String) throws -> Release {
         func problem(_ reason: String) -> Problem { Problem(path: path, reason: reason) }
         guard let real = Self.realPath(path), real.hasPrefix(root + "/") else { throw problem("it links to a file outside the content tree") }
-        guard let data = FileManager.default.contents(atPath: real), data.count <= 1 << 20 else {
-            throw problem("cannot be read, or is over 1 MiB")
-        }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw problem("is not a JSON object")
+        guard let data = FileManager.default.contents(atPath: real) else { throw problem("cannot be read") }
+        let document: ReleaseDocument
+        do {
+            document = try ReleaseDocument(json: data)
+        } catch {
+            throw problem(error.reason)
         }
         let product: ProductID
-        do {
-            product = try ProductID(validating: slug, field: "slug")
-        } catch {
-            throw problem(error.message)
-        }
-        guard let versionText = object["version"] as? String else { throw problem("has no \"version\" string") }
         let version: Version
         do {
-            version = try Version(validating: versionText, field: "version")
+            product = try ProductID(validating: slug, field: "slug")
+            version = try Version(validating: document.version, field: "version")
         } catch {
             throw problem(error.message)
         }
-        var date: Int64?
-        if let dateText = object["date"] as? String {
-            guard let parsed = Self.parseDate(dateText) else {
-                throw problem("its date \(quoted(dateText)) is not like \"2012-06-29 21:47:12 -0700\"")
-            }
-            date = parsed
-        }
-        let packageURL: String
-        if let packages = object["package"] as? [String: Any], let zip = packages["zip"] as? String {
-            packageURL = zip
-        } else if let single = object["package"] as? String {
-            packageURL = single
-        } else if let list = object["packages"] as? [[String: Any]], let zip = list.first?["zip"] as? String {
-            // Seed 002's server reads this form too: the first package is the release's.
-            packageURL = zip
-        } else {
-            throw problem("has no \"package\": {\"zip\": URL} nor \"packages\": [{\"zip\": URL}]")
-        }
+        let packageURL = document.packageURL
         let package = try locate(packageURL, from: path)
         let lastComponent = packageURL.split(separator: "/").last.map(String.init) ?? ""
         let fallbackName = try? FileName(validating: "\(slug)-\(version).zip")
@@ -121,7 +101,7 @@ public struct ContentTree: Sendable {
             throw problem("no file name can be made for its package")
         }
         return Release(
-            path: path, kind: kind, product: product, name: object["name"] as? String, version: version, date: date,
+            path: path, kind: kind, product: product, name: document.name, version: version, date: document.date,
             package: package, fileName: fileName)
     }
 
@@ -156,19 +136,5 @@ public struct ContentTree: Sendable {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
-    }
-
-    /// Seed 002's `2012-06-29 21:47:12 -0700`, also without the offset (then UTC).
-    static func parseDate(_ text: String) -> Int64? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        for format in ["yyyy-MM-dd HH:mm:ss Z", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ssZ"] {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: text.trimmingWhitespace()) {
-                return Int64((date.timeIntervalSince1970 * 1000).rounded())
-            }
-        }
-        return nil
     }
 }

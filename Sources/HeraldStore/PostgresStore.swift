@@ -111,11 +111,15 @@ public final class PostgresStore: Store {
         }
     }
 
-    /// A lost or refused connection is `database_unavailable` (503), not a bug; other errors pass on.
+    /// A lost or refused connection is `database_unavailable` (503), not a bug; a server whose
+    /// disk is full (SQLSTATE 53100) is `insufficient_storage` (507), as a full blob folder
+    /// is; other errors pass on.
     private static func translate(_ error: PSQLError) -> any Error {
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
             return HeraldError.databaseUnavailable(String(reflecting: error).prefix(300).description)
+        case .server where error.serverInfo?[.sqlState] == "53100":
+            return HeraldError.insufficientStorage
         default:
             return error
         }

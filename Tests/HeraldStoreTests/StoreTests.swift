@@ -379,4 +379,30 @@ struct StoreTests {
         try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: blobs.path(of: stranger))
         #expect(try await store.inconsistencies(blobs: blobs, readingContents: true) == ["blob \(stranger) is used by no build and no build file"])
     }
+
+    @Test("A database whose disk is full refuses a change with insufficient_storage (507), not a server error", arguments: DatabaseKind.available)
+    func databaseDiskFull(kind: DatabaseKind) async throws {
+        try await TestDatabase.with(kind) { store in
+            try await store.createProduct(Fixture.makeProduct())
+            let refused = await #expect(throws: HeraldError.self) {
+                switch kind {
+                case .sqlite:
+                    // SQLite reports a file that may not grow exactly as a full disk (SQLITE_FULL).
+                    try await store.withDatabase { database in
+                        try await database.raw("PRAGMA max_page_count = 1").run()
+                    }
+                    for seed in 0..<200 {
+                        try await store.createProduct(Fixture.makeProduct(try ProductID(validating: "filler_\(seed)")))
+                    }
+                case .postgres:
+                    // What PostgreSQL answers when it cannot extend a table or write its log.
+                    try await store.withTransaction { database in
+                        try await database.raw("DO $$ BEGIN RAISE EXCEPTION 'could not extend file' USING ERRCODE = 'disk_full'; END $$").run()
+                    }
+                }
+            }
+            #expect(refused?.kind == .insufficientStorage)
+            #expect(try await store.product(Fixture.product) != nil)
+        }
+    }
 }
