@@ -23,6 +23,8 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case unavailable
         /// The data folder's file system is full (507).
         case insufficientStorage
+        /// Too many attempts in a short time; try again later (429).
+        case tooManyRequests
     }
 
     private enum Code: String, Sendable, Hashable {
@@ -72,6 +74,11 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownMessage = "unknown_message"
         case unknownLicense = "unknown_license"
         case insufficientStorage = "insufficient_storage"
+        case signInFailed = "sign_in_failed"
+        case csrfRejected = "csrf_rejected"
+        case tooManyAttempts = "too_many_attempts"
+        case unknownAccount = "unknown_account"
+        case accountExists = "account_exists"
     }
 
     private let codeValue: Code
@@ -94,13 +101,15 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             .missingVersion, .invalidArchive, .invalidMultipart, .invalidAction, .invalidSlug:
             return .invalidInput
         case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion, .notInRepository, .noRollout, .unknownMessage,
-            .unknownLicense:
+            .unknownLicense, .unknownAccount:
             return .notFound
-        case .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack, .planChanged, .rolloutInProgress, .rolloutLowered:
+        case .accountExists,
+            .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack, .planChanged, .rolloutInProgress, .rolloutLowered:
             return .conflict
-        case .unauthorized:
+        case .unauthorized, .signInFailed:
             return .unauthorized
-        case .forbidden, .licenseInvalid, .licenseExpired, .licenseRevoked, .licenseSiteLimit, .licenseRequired, .linkInvalid, .linkExpired:
+        case .csrfRejected,
+            .forbidden, .licenseInvalid, .licenseExpired, .licenseRevoked, .licenseSiteLimit, .licenseRequired, .linkInvalid, .linkExpired:
             return .forbidden
         case .tooLarge:
             return .tooLarge
@@ -108,6 +117,8 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             return .unavailable
         case .insufficientStorage:
             return .insufficientStorage
+        case .tooManyAttempts:
+            return .tooManyRequests
         }
     }
 
@@ -265,6 +276,25 @@ extension HeraldError {
 
     public static func forbidden(_ message: String) -> HeraldError {
         HeraldError(.forbidden, message)
+    }
+
+    /// A wrong email or password; which of the two is not said.
+    public static let signInFailed = HeraldError(.signInFailed, "the email or the password is wrong")
+
+    /// A console change without the session's CSRF token, or from another site's page.
+    public static let csrfRejected = HeraldError(
+        .csrfRejected, "this change did not come from a console page of this server (missing or wrong CSRF token, or another origin)")
+
+    public static func tooManyAttempts(retryAfterSeconds: Int) -> HeraldError {
+        HeraldError(.tooManyAttempts, "too many failed sign-ins; try again in \(retryAfterSeconds) seconds")
+    }
+
+    public static func unknownAccount(_ email: String) -> HeraldError {
+        HeraldError(.unknownAccount, "there is no console account \(quoted(email))")
+    }
+
+    public static func accountExists(_ email: String) -> HeraldError {
+        HeraldError(.accountExists, "a console account \(quoted(email)) exists already")
     }
 
     public static func tooLarge(limit: Int64) -> HeraldError {

@@ -24,7 +24,8 @@ public struct ReleaseDocument: Sendable, Equatable {
         name = object["name"] as? String
         if let text = object["date"] as? String {
             guard let date = Self.parseDate(text) else {
-                throw DocumentError("its date \"\(text)\" is not like \"2012-06-29 21:47:12 -0700\"")
+                // At most 80 characters, control characters escaped: the text is the vendor's.
+                throw DocumentError("its date \(String(reflecting: String(text.prefix(80)))) is not like \"2012-06-29 21:47:12 -0700\"")
             }
             self.date = date
         } else {

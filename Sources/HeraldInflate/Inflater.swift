@@ -33,6 +33,9 @@ public struct Inflater {
                 windowFull = true
             } catch let error as CompressNIOError where error == .inputBufferOverflow {
                 // Nothing more without more input.
+            } catch is CompressNIOError {
+                // zlib refused the data: a bad header, block or checksum.
+                throw InflateError.damaged
             }
             let produced = window.readableBytes > 0
             if produced {

@@ -3,13 +3,17 @@ import HeraldCore
 import HeraldStore
 import Hummingbird
 
-/// Write requests carry `Authorization: Bearer <token>`.
+/// Write requests carry `Authorization: Bearer <token>`, or come from the console: its session
+/// cookie, and for a change the session's CSRF token and this server's origin.
 struct Authorization: Sendable {
     let store: any Store
 
-    /// The request's token: 401 `unauthorized` when missing or unknown.
+    /// The request's token, or the console account's as a token: 401 `unauthorized` when
+    /// missing or unknown, 403 `csrf_rejected` for a console change a page of another site made.
     func token(for request: Request) async throws -> APIToken {
-        guard let header = request.headers[.authorization] else { throw HeraldError.unauthorized }
+        guard let header = request.headers[.authorization] else {
+            return try await consoleCredential(for: request)
+        }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", parts[1].count <= 256 else {
             throw HeraldError.unauthorized
@@ -28,4 +32,32 @@ struct Authorization: Sendable {
         }
         return token
     }
+
+    /// A console session's account; a change it makes is checked against forgery and written
+    /// to the audit log.
+    private func consoleCredential(for request: Request) async throws -> APIToken {
+        guard let secret = ConsoleCookie.secret(in: request.headers), let session = try await store.session(forSecret: secret) else {
+            throw HeraldError.unauthorized
+        }
+        if ConsoleCookie.isChange(request.method) {
+            guard ConsoleCookie.isSameOrigin(request), let sent = request.headers[ConsoleCookie.csrfHeader],
+                constantTimeMatch(sent, session.csrfToken)
+            else {
+                throw HeraldError.csrfRejected
+            }
+            try await store.recordAudit(
+                actor: session.account.email, action: "\(request.method.rawValue) \(request.uri.path)", address: ConsoleCookie.peer(of: request))
+        }
+        return session.account.credential
+    }
+}
+
+/// Compares two secrets in time that depends only on their lengths.
+func constantTimeMatch(_ lhs: String, _ rhs: String) -> Bool {
+    let left = Array(lhs.utf8)
+    let right = Array(rhs.utf8)
+    guard left.count == right.count else { return false }
+    var difference: UInt8 = 0
+    for index in left.indices { difference |= left[index] ^ right[index] }
+    return difference == 0
 }

@@ -16,6 +16,7 @@ extension HeraldError: HTTPResponseError {
         case .tooLarge: .contentTooLarge
         case .unavailable: .serviceUnavailable
         case .insufficientStorage: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+        case .tooManyRequests: .tooManyRequests
         }
     }
 

@@ -53,4 +53,12 @@ struct ZipReadingTests {
         let error = await #expect(throws: HeraldError.self) { _ = try await extract(zip) }
         #expect(error?.message.contains("data follows the end") == true)
     }
+
+    @Test("A file that starts like gzip but whose data zlib refuses is an invalid archive (400), not a server error")
+    func damagedGzip() async throws {
+        // The gzip magic, deflate, no flags, then bytes that are no deflate block.
+        let bytes = Data([0x1F, 0x8B, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03] + Array(repeating: 0xFF, count: 64))
+        let error = await #expect(throws: HeraldError.self) { _ = try await extract(bytes) }
+        #expect(error?.code == "invalid_archive")
+    }
 }

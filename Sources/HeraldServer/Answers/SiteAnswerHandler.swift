@@ -49,6 +49,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let forwardedHeaders: ForwardedHeaders
     /// Whether this connection's peer may set the forwarded headers.
     private var trustsForwardedHeaders = false
+    /// The peer's address, which requests passed on carry in ``ConsoleCookie/peerHeader``
+    /// for the audit log (a client's own value of that header is replaced).
+    private var peer = "unknown"
 
     private let idleTimeout: TimeAmount
     private let bodyTimeout: TimeAmount
@@ -75,6 +78,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
         trustsForwardedHeaders = forwardedHeaders.trusts(peer: context.channel.remoteAddress)
+        peer = context.channel.remoteAddress?.ipAddress ?? "local"
         // Checked a few times per timeout, so a connection lasts at most a quarter longer.
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         let interval = TimeAmount.nanoseconds(max(min(idleTimeout, bodyTimeout).nanoseconds / 4, 1_000_000))
@@ -112,6 +116,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(var head):
             if !trustsForwardedHeaders, ForwardedHeaders.strip(from: &head.headers) {
+                head.headers.replaceOrAdd(name: ConsoleCookie.peerHeader, value: peer)
                 context.fireChannelRead(wrapInboundOut(.head(head)))
                 awaitingAnswers += 1
                 idleSince = nil
@@ -127,6 +132,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             idleSince = nil
             awaitingAnswers += 1
             readingBody = true
+            head.headers.replaceOrAdd(name: ConsoleCookie.peerHeader, value: peer)
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+            return
         case .body, .end:
             if discardingRequest {
                 if case .end = part { discardingRequest = false }
