@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The parsers of bytes from outside: no dependencies, so Fuzz/run compiles them alone.
@@ -79,8 +80,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.embedInCode("openapi.json")]
+            resources: [
+                .embedInCode("openapi.json"),
+                // The console's templates, script and style sheet, compiled into the binary.
+                .embedInCode("Console/top.mustache"), .embedInCode("Console/bottom.mustache"), .embedInCode("Console/login.mustache"),
+                .embedInCode("Console/products.mustache"), .embedInCode("Console/product.mustache"), .embedInCode("Console/plan.mustache"),
+                .embedInCode("Console/channel.mustache"), .embedInCode("Console/messages.mustache"), .embedInCode("Console/stats.mustache"),
+                .embedInCode("Console/audit.mustache"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css"),
+            ]
         ),
         .target(
             name: "HeraldClient",

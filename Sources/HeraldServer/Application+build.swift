@@ -80,6 +80,10 @@ public func buildApplication(
     ChannelRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
+    ConsoleRoutes(
+        store: store, pages: try ConsolePages(), throttle: LoginThrottle(),
+        secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
+    ).register(on: router)
     router.get("/openapi.json") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],

@@ -5,13 +5,22 @@ import NIOPosix
 import _CryptoExtras
 
 /// A console password as stored: scrypt with a random salt, never the password. Deriving
-/// takes tens of milliseconds and 32 MiB on purpose, so it runs on NIO's thread pool, never
-/// on an event loop. Stored as `scrypt$LOG2N$R$P$SALT$KEY` (hex), so the cost can rise later.
+/// takes tens of milliseconds and 32 MiB on purpose, so it runs on a thread of its own: never
+/// on an event loop, and never on the pool the database's queries run on, which a burst of
+/// sign-ins would otherwise starve. Stored as `scrypt$LOG2N$R$P$SALT$KEY` (hex), so the cost
+/// can rise later.
 enum PasswordHash {
     private static let log2Rounds = 15
     private static let blockSize = 8
     private static let parallelism = 1
     private static let keyBytes = 32
+
+    /// One thread: sign-ins wait their turn rather than take the machine.
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
 
     static func make(_ password: String) async throws -> String {
         var generator = SystemRandomNumberGenerator()
@@ -36,7 +45,7 @@ enum PasswordHash {
     static let decoy = "scrypt$15$8$1$" + String(repeating: "00", count: 16) + "$" + String(repeating: "00", count: 32)
 
     private static func derive(_ password: String, salt: [UInt8], log2Rounds: Int, blockSize: Int, parallelism: Int) async throws -> [UInt8] {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await pool.runIfActive {
             let key = try KDF.Scrypt.deriveKey(
                 from: Array(password.utf8), salt: salt, outputByteCount: keyBytes, rounds: 1 << log2Rounds, blockSize: blockSize,
                 parallelism: parallelism)
