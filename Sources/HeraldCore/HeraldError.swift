@@ -79,6 +79,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooManyAttempts = "too_many_attempts"
         case unknownAccount = "unknown_account"
         case accountExists = "account_exists"
+        case serverBusy = "server_busy"
     }
 
     private let codeValue: Code
@@ -113,7 +114,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             return .forbidden
         case .tooLarge:
             return .tooLarge
-        case .databaseUnavailable, .schemaTooNew:
+        case .databaseUnavailable, .schemaTooNew, .serverBusy:
             return .unavailable
         case .insufficientStorage:
             return .insufficientStorage
@@ -334,6 +335,11 @@ extension HeraldError {
     /// The data folder has no room for what is written; nothing of it is kept.
     public static let insufficientStorage = HeraldError(
         .insufficientStorage, "the server's storage is full; nothing was stored, and the upload can be sent again once there is room")
+
+    /// Too much of one costly kind of work at once; the client should try again shortly (503).
+    public static func busy(_ message: String) -> HeraldError {
+        HeraldError(.serverBusy, message)
+    }
 
     public static func databaseUnavailable(_ detail: String) -> HeraldError {
         HeraldError(.databaseUnavailable, "the database cannot be reached: \(detail)")

@@ -68,6 +68,7 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: CompressionMiddleware())
     router.add(middleware: ErrorEnvelopeMiddleware())
+    router.add(middleware: ConsoleAuditMiddleware(store: store))
     HealthRoutes(store: store).register(on: router)
     CatalogRoutes(store: store, publicURL: settings.publicURL, answers: answers).register(on: router)
     PublishingRoutes(store: store, blobs: blobs, settings: settings).register(on: router)

@@ -33,8 +33,8 @@ struct Authorization: Sendable {
         return token
     }
 
-    /// A console session's account; a change it makes is checked against forgery and written
-    /// to the audit log.
+    /// A console session's account; a change it makes is checked against forgery (and written
+    /// to the audit log with its outcome, by ``ConsoleAuditMiddleware``).
     private func consoleCredential(for request: Request) async throws -> APIToken {
         guard let secret = ConsoleCookie.secret(in: request.headers), let session = try await store.session(forSecret: secret) else {
             throw HeraldError.unauthorized
@@ -45,8 +45,6 @@ struct Authorization: Sendable {
             else {
                 throw HeraldError.csrfRejected
             }
-            try await store.recordAudit(
-                actor: session.account.email, action: "\(request.method.rawValue) \(request.uri.path)", address: ConsoleCookie.peer(of: request))
         }
         return session.account.credential
     }

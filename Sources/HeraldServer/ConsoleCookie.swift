@@ -38,15 +38,17 @@ enum ConsoleCookie {
     }
 
     /// False when the browser says the request came from a page of another origin: an
-    /// `Origin` whose host is not the one the request was sent to, or `Sec-Fetch-Site` other
-    /// than same-origin. (Clients that send neither are not browsers, and a cross-site page
-    /// cannot make a browser omit both.)
+    /// `Origin` whose host is neither the one the request was sent to nor, behind a trusted
+    /// proxy, the one the proxy was asked for (`X-Forwarded-Host`; an untrusted peer's is
+    /// removed before routing), or `Sec-Fetch-Site` other than same-origin. (Clients that send
+    /// neither are not browsers, and a cross-site page cannot make a browser omit both.)
     static func isSameOrigin(_ request: Request) -> Bool {
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" { return false }
         guard let origin = request.headers[HTTPField.Name("Origin")!] else { return true }
-        guard let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] else { return false }
         let withoutScheme = origin.split(separator: "://", maxSplits: 1)
-        return withoutScheme.count == 2 && withoutScheme[1].lowercased() == host.lowercased()
+        guard withoutScheme.count == 2 else { return false }
+        let hosts = [request.head.authority, request.headers[HTTPField.Name("Host")!], request.headers[HTTPField.Name("X-Forwarded-Host")!]]
+        return hosts.contains { $0?.lowercased() == withoutScheme[1].lowercased() }
     }
 
     /// Where the request came from, for the audit log.

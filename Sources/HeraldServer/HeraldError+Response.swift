@@ -32,7 +32,7 @@ extension HeraldError: HTTPResponseError {
     /// driver's error, the schema) is the operator's to read, in the log
     /// (``ErrorEnvelopeMiddleware``), never a client's.
     var clientMessage: String {
-        kind == .unavailable ? "Herald cannot reach its database right now; try again shortly." : message
+        kind == .unavailable && code != "server_busy" ? "Herald cannot reach its database right now; try again shortly." : message
     }
 }
 

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HeraldCore
 import NIOPosix
+import Synchronization
 import _CryptoExtras
 
 /// A console password as stored: scrypt with a random salt, never the password. Deriving
@@ -44,8 +45,20 @@ enum PasswordHash {
     /// long to refuse as a wrong password.
     static let decoy = "scrypt$15$8$1$" + String(repeating: "00", count: 16) + "$" + String(repeating: "00", count: 32)
 
+    /// Derivations waiting or running. Past ``queueLimit`` a sign-in is turned away at once
+    /// (503), so a flood of them neither queues without end nor holds memory.
+    private static let queued = Mutex(0)
+    private static let queueLimit = 16
+
     private static func derive(_ password: String, salt: [UInt8], log2Rounds: Int, blockSize: Int, parallelism: Int) async throws -> [UInt8] {
-        try await pool.runIfActive {
+        let admitted = queued.withLock { count in
+            guard count < queueLimit else { return false }
+            count += 1
+            return true
+        }
+        guard admitted else { throw HeraldError.busy("too many sign-ins at once; try again in a few seconds") }
+        defer { queued.withLock { $0 -= 1 } }
+        return try await pool.runIfActive {
             let key = try KDF.Scrypt.deriveKey(
                 from: Array(password.utf8), salt: salt, outputByteCount: keyBytes, rounds: 1 << log2Rounds, blockSize: blockSize,
                 parallelism: parallelism)

@@ -193,6 +193,46 @@ extension Store {
         }
     }
 
+    /// One page of the product's builds, newest first, whose version contains `search` (any
+    /// case; every build when nil), and how many match in all: a console page reads 50 of
+    /// thousands without decoding the rest.
+    public func buildPage(
+        of product: ProductID, versionContaining search: String?, limit: Int, offset: Int
+    ) async throws -> (builds: [Build], total: Int) {
+        try await withDatabase { database in
+            func matching(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
+                let query = query.from("builds").where("product_id", .equal, product.rawValue)
+                guard let search, !search.isEmpty else { return query }
+                // LIKE's own wildcards in the text are matched as themselves.
+                let escaped = search.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                let pattern = "%" + escaped + "%"
+                return query.where("LOWER(version) LIKE \(bind: pattern) ESCAPE '\\'" as SQLQueryString)
+            }
+            let counted = try await matching(database.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "total")).first()
+            let total = try counted?.decode(column: "total", as: Int.self) ?? 0
+            let builds = try await matching(database.select().column("*"))
+                .orderBy("uploaded_at", .descending).orderBy("hash", .descending)
+                .limit(max(1, limit)).offset(max(0, offset))
+                .all().map(Build.init(row:))
+            return (builds, total)
+        }
+    }
+
+    /// Which of `hashes` are builds that exist.
+    public func existingBuilds(among hashes: Set<BuildHash>) async throws -> Set<BuildHash> {
+        guard !hashes.isEmpty else { return [] }
+        return try await withDatabase { database in
+            var found: Set<BuildHash> = []
+            for row in try await database.select().column("hash").from("builds")
+                .where("hash", .in, hashes.map(\.rawValue).sorted()).all()
+            {
+                found.insert(try BuildHash(validating: try row.decode(column: "hash", as: String.self)))
+            }
+            return found
+        }
+    }
+
     /// The newest upload of `version` of `product` (the build that `is_latest`), or nil.
     public func build(of product: ProductID, version: Version) async throws -> Build? {
         try await withDatabase { database in

@@ -160,10 +160,16 @@ extension Store {
         }
     }
 
-    /// Records who did what from where. Entries older than 400 days are dropped as new ones come.
+    /// How long the audit log keeps an entry.
+    public static var auditRetention: Int64 { 400 * 86_400_000 }
+
+    /// Records who did what from where; a sign-in also drops entries past ``auditRetention``.
     public func recordAudit(actor: String, action: String, address: String) async throws {
         let now = currentTimeMillis()
         try await withDatabase { database in
+            if action == "sign-in" {
+                try await database.delete(from: "audit_log").where("at", .lessThan, SQLBind(now - Self.auditRetention)).run()
+            }
             try await database.insert(into: "audit_log")
                 .columns("id", "at", "actor", "action", "address")
                 .values(
@@ -173,10 +179,12 @@ extension Store {
         }
     }
 
-    /// The newest `limit` entries of the audit log, newest first.
-    public func auditLog(limit: Int = 200) async throws -> [AuditEntry] {
+    /// The newest `limit` entries of the audit log (those of `actor` alone when given), newest first.
+    public func auditLog(limit: Int = 200, actor: String? = nil) async throws -> [AuditEntry] {
         try await withDatabase { database in
-            try await database.select().column("*").from("audit_log").orderBy("at", .descending).limit(max(1, min(limit, 1000))).all()
+            var query = database.select().column("*").from("audit_log")
+            if let actor { query = query.where("actor", .equal, actor) }
+            return try await query.orderBy("at", .descending).limit(max(1, min(limit, 1000))).all()
                 .map { row in
                     AuditEntry(
                         at: try row.decode(column: "at", as: Int64.self), actor: try row.decode(column: "actor", as: String.self),

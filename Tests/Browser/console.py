@@ -192,8 +192,9 @@ try:
 
     # Staged rollout: start at 10%, raise to 50%.
     def rollout(percent):
-        Select(driver.find_element(By.ID, "rollout-build")).select_by_visible_text(
-            next(o.text for o in Select(driver.find_element(By.ID, "rollout-build")).options if o.text.startswith("1.1.0")))
+        # The build is chosen when a rollout starts; raising it sends only the share.
+        for chooser in driver.find_elements(By.ID, "rollout-build"):
+            Select(chooser).select_by_visible_text(next(o.text for o in Select(chooser).options if o.text.startswith("1.1.0")))
         field = driver.find_element(By.ID, "rollout-percent")
         field.clear()
         field.send_keys(percent)
@@ -203,6 +204,13 @@ try:
 
     check("a rollout starts at 10%", "10%" in rollout("10"))
     check("the rollout is raised to 50%", "50%" in rollout("50"))
+
+    # What a site gets, and why: the answer path's own decision.
+    driver.find_element(By.ID, "decide-site").send_keys("https://shop.example.com")
+    driver.find_element(By.CSS_SELECTOR, "form[data-decide] button[type=submit]").click()
+    wait.until(lambda _: driver.find_element(By.ID, "decision").text != "")
+    decision = driver.find_element(By.ID, "decision").text
+    check("the site tester says which build a site gets", decision.startswith("Gets 1.") and "stable" in decision)
 
     # A display message, and a site tested against it.
     driver.get(BASE_A + f"/admin/products/{PRODUCT}/messages")
@@ -248,7 +256,7 @@ try:
     driver.get(BASE_A + "/admin/")
     shot("products")
     driver.get(BASE_A + "/admin/audit")
-    check("the audit log records who published", "POST /api/v1/demo_plugin/publish" in driver.find_element(By.TAG_NAME, "table").text)
+    check("the audit log records who published", "POST /api/v1/demo_plugin/publish → 200" in driver.find_element(By.TAG_NAME, "table").text)
 except Exception as error:  # a step that could not run is a failure, with what the page showed
     check(f"the workflow ran to its end ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}; at {driver.current_url})", False)
 finally:

@@ -87,13 +87,21 @@ struct ConsoleTests {
             #expect(wrong.0 == .forbidden && wrong.1.errorCode == "csrf_rejected")
             let otherSite = try await put([HTTPField.Name("X-CSRF-Token")!: token, HTTPField.Name("Origin")!: "https://evil.example"])
             #expect(otherSite.0 == .forbidden && otherSite.1.errorCode == "csrf_rejected")
+            let opaque = try await put([HTTPField.Name("X-CSRF-Token")!: token, HTTPField.Name("Origin")!: "null"])
+            #expect(opaque.0 == .forbidden && opaque.1.errorCode == "csrf_rejected")
+            let crossSite = try await put([HTTPField.Name("X-CSRF-Token")!: token, HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
+            #expect(crossSite.0 == .forbidden && crossSite.1.errorCode == "csrf_rejected")
             #expect(try await server.store.product(try ProductID(validating: "forged")) == nil)
 
-            let made = try await put([HTTPField.Name("X-CSRF-Token")!: token])
+            let made = try await put([
+                HTTPField.Name("X-CSRF-Token")!: token, HTTPField.Name("Origin")!: "http://localhost", HTTPField.Name("X-Forwarded-Host")!: "localhost",
+                HTTPField.Name("Sec-Fetch-Site")!: "same-origin",
+            ])
             #expect(made.0 == .created)
             #expect(try await server.store.product(try ProductID(validating: "forged"))?.name == "Forged")
             let audit = try await server.store.auditLog()
-            #expect(audit.first?.actor == Self.email && audit.first?.action == "PUT /api/v1/forged")
+            #expect(audit.first?.actor == Self.email && audit.first?.action == "PUT /api/v1/forged → 201")
+            #expect(audit.filter { $0.action == "PUT /api/v1/forged → 403" }.count == 5)
             #expect(audit.contains { $0.action == "sign-in" })
         }
     }
@@ -107,6 +115,16 @@ struct ConsoleTests {
             #expect(listed == .ok && html.contains("other_plugin") && !html.contains("private_blog"))
             let (status, _, _) = try await Self.page(server, "/admin/products/private_blog", cookie: cookie)
             #expect(status == .forbidden)
+            let token = try #require(Self.csrfToken(in: html))
+            let change = try await server.client.execute(
+                uri: "/api/v1/private_blog", method: .put,
+                headers: [.cookie: cookie, .contentType: "application/json", HTTPField.Name("X-CSRF-Token")!: token],
+                body: ByteBuffer(string: #"{"name": "Taken over"}"#)
+            ) { ($0.status, try envelope($0)) }
+            #expect(change.0 == .forbidden && change.1.errorCode == "forbidden")
+            #expect(try await server.store.product(TestServer.product)?.name == "Private Blog")
+            let (_, audit, _) = try await Self.page(server, "/admin/audit", cookie: cookie)
+            #expect(audit.contains("PUT /api/v1/private_blog → 403") && !audit.contains("other accounts"))
         }
     }
 
@@ -148,7 +166,7 @@ struct ConsoleTests {
                 ("/admin/products/private_blog", ["1.0.0", "1.1.0", "upload-progress", "Build to follow", "stable falls back to nothing"]),
                 ("/admin/products/private_blog?q=1.1", ["1.1.0", "(1 builds)"]),
                 ("/admin/products/private_blog/plan", ["Publish all", "data-version"]),
-                ("/admin/products/private_blog/channels/stable", ["1.0.0", "upload", "Roll back"]),
+                ("/admin/products/private_blog/channels/stable", ["1.0.0", "upload", "Undo this move"]),
                 ("/admin/products/private_blog/messages?test_site=https://shop.example.com", ["No display messages"]),
                 ("/admin/products/private_blog/stats", ["Active sites per version"]),
                 ("/admin/audit", ["sign-in"]),
@@ -158,6 +176,10 @@ struct ConsoleTests {
                 #expect(status == .ok, "\(uri)")
                 for text in texts { #expect(html.contains(text), "\(uri) lacks \(text)") }
             }
+            let (_, stable, _) = try await Self.page(server, "/admin/products/private_blog/channels/stable", cookie: cookie)
+            #expect(!stable.contains("Pin nothing") && !stable.contains("bound to"))
+            let (_, searched, _) = try await Self.page(server, "/admin/products/private_blog?q=1.1", cookie: cookie)
+            #expect(searched.contains("(1 builds)") && searched.components(separatedBy: "data-url=\"/api/v1/builds/").count == 2)
             let (unknown, _, _) = try await Self.page(server, "/admin/products/nope", cookie: cookie)
             #expect(unknown == .notFound)
         }

@@ -132,7 +132,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             idleSince = nil
             awaitingAnswers += 1
             readingBody = true
-            head.headers.replaceOrAdd(name: ConsoleCookie.peerHeader, value: peer)
+            // Behind a trusted proxy, the client is the address the proxy appended last.
+            let client = trustsForwardedHeaders ? head.headers["x-forwarded-for"].last?.split(separator: ",").last : nil
+            head.headers.replaceOrAdd(name: ConsoleCookie.peerHeader, value: client.map { $0.trimmingCharacters(in: .whitespaces) } ?? peer)
             context.fireChannelRead(wrapInboundOut(.head(head)))
             return
         case .body, .end:

@@ -23,23 +23,25 @@ struct ChannelPage {
         let undo = ChannelHistory.moveToUndo(in: moves)
         let rows = moves.reversed().map { move -> [String: Any] in
             let canPin = move != undo && move.pointer == .latest && move.from.map { byHash[$0] != nil } == true
-            return [
+            var row: [String: Any] = [
                 "at": ConsoleText.time(move.at), "pointer": move.pointer == .active ? "pin" : "latest",
                 "from": label(move.from), "to": label(move.to), "reason": move.reason.rawValue, "actor": move.actor,
                 "product": product.rawValue, "channel": channel.rawValue, "undo": move == undo,
-                "pinFrom": canPin ? move.from?.rawValue ?? "" : "",
             ]
+            // A section opens for any string, even empty: the key is there only when it applies.
+            if canPin, let from = move.from { row["pinFrom"] = from.rawValue }
+            return row
         }
         let served = (try? snapshot.servingChannel(for: channel))?.ownServedBuild
         let bound = try await store.licenseIDs(boundTo: channel, of: product)
         var values: [String: Any] = [
             "product": product.rawValue, "id": channel.rawValue, "served": label(served), "how": ProductPage.how(current),
             "pinned": current.isPinned, "isCore": current.isCore, "moves": rows,
-            "licenses": bound.isEmpty ? "" : "\(bound.count) license(s)",
             "others": snapshot.channels.keys.filter { $0 != channel }.sorted().map { ["id": $0.rawValue, "selected": $0 == current.aliasFor] },
             "builds": builds.map { ["hash": $0.hash.rawValue, "short": String($0.hash.rawValue.prefix(8)), "version": $0.version.rawValue] },
             "percent": "10",
         ]
+        if !bound.isEmpty { values["licenses"] = "\(bound.count) license(s)" }
         if let rollout = snapshot.rollouts[channel] {
             values["rollout"] = ["build": label(rollout.build), "share": "\(rollout.percentage)%", "paused": rollout.paused]
             values["percent"] = rollout.percentage

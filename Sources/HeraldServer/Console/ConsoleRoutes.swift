@@ -35,7 +35,9 @@ struct ConsoleRoutes<Context: RequestContext> {
         }
         router.get("/admin/audit") { request, _ in
             try await signedIn(request) { session in
-                let entries = try await store.auditLog(limit: 500).map { entry -> [String: Any] in
+                // An account limited to some products reads only what it did itself.
+                let actor = session.account.products.isEmpty ? nil : session.account.email
+                let entries = try await store.auditLog(limit: 500, actor: actor).map { entry -> [String: Any] in
                     ["at": ConsoleText.time(entry.at), "actor": entry.actor, "action": entry.action, "address": entry.address]
                 }
                 return pages.page("audit", common(session, title: "Audit log").merging(["entries": entries]) { $1 })
@@ -80,15 +82,17 @@ struct ConsoleRoutes<Context: RequestContext> {
         func refuse(_ message: String, status: HTTPResponse.Status) -> Response {
             pages.page("login", ["title": "Sign in", "error": message, "email": email], status: status)
         }
-        if let wait = await throttle.wait(email: email, address: address) {
+        if let wait = await throttle.begin(email: email, address: address) {
             return refuse(HeraldError.tooManyAttempts(retryAfterSeconds: wait).message, status: .tooManyRequests)
         }
         guard let account = try await store.account(email: email, password: fields["password"] ?? "") else {
-            await throttle.recordFailure(email: email, address: address)
-            try await store.recordAudit(actor: String(email.prefix(254)), action: "failed sign-in", address: address)
+            // What was typed as the email is recorded only when it is an address: a password
+            // typed into the wrong box stays out of the log.
+            let who = (try? ConsoleAccount.normalizeEmail(email)) ?? "(not an email address)"
+            try await store.recordAudit(actor: who, action: "failed sign-in", address: address)
             return refuse(HeraldError.signInFailed.message, status: .unauthorized)
         }
-        await throttle.recordSuccess(email: email)
+        await throttle.succeeded(email: email, address: address)
         let (secret, _) = try await store.startSession(for: account)
         try await store.recordAudit(actor: account.email, action: "sign-in", address: address)
         var response = redirect("/admin/")

@@ -4,7 +4,7 @@ import HeraldStore
 
 /// What the product page shows: its channels (what each serves and how, a running rollout,
 /// bound licenses), its builds a page at a time with what removing each would do, and the
-/// choices of the upload and new-channel forms.
+/// choices of the upload and new-channel forms. It reads one page of builds, never all of them.
 struct ProductPage {
     let store: any Store
     let snapshot: CatalogSnapshot
@@ -12,35 +12,43 @@ struct ProductPage {
 
     func values() async throws -> [String: Any] {
         let product = snapshot.product
-        let builds = try await store.builds(of: product.id)
-        let byHash = Dictionary(builds.map { ($0.hash, $0) }, uniquingKeysWith: { first, _ in first })
-        let bound = try await boundLicenses()
-        let channels = snapshot.channels.values.sorted { $0.id < $1.id }.map { channel -> [String: Any] in
-            let served = (try? snapshot.servingChannel(for: channel.id))?.ownServedBuild
-            return [
-                "id": channel.id.rawValue, "product": product.id.rawValue, "name": channel.name, "alias": channel.aliasFor != nil,
-                "served": served.map { hash in byHash[hash].map(ConsoleText.label) ?? String(hash.rawValue.prefix(8)) }
-                    ?? "nothing",
-                "how": Self.how(channel),
-                "rollout": snapshot.rollouts[channel.id].map { "\($0.percentage)%\($0.paused ? " (paused)" : "")" } ?? "",
-                "licenses": bound[channel.id].map { "\($0)" } ?? "",
-            ]
-        }
         let search = (query["q"] ?? "").trimmingWhitespace()
-        let matching = search.isEmpty ? builds : builds.filter { $0.version.rawValue.localizedCaseInsensitiveContains(search) }
         let perPage = ConsoleText.buildsPerPage
-        let pages = max(1, (matching.count + perPage - 1) / perPage)
-        let page = min(max(1, Int(query["page"] ?? "") ?? 1), pages)
-        let shown = matching.dropFirst((page - 1) * perPage).prefix(perPage)
-        var rows: [[String: Any]] = []
-        for build in shown {
-            rows.append([
+        let requested = max(1, Int(query["page"] ?? "") ?? 1)
+        var (builds, total) = try await store.buildPage(
+            of: product.id, versionContaining: search, limit: perPage, offset: (min(requested, 100_000) - 1) * perPage)
+        let pages = max(1, (total + perPage - 1) / perPage)
+        let page = min(requested, pages)
+        if page != requested {
+            builds = try await store.buildPage(of: product.id, versionContaining: search, limit: perPage, offset: (page - 1) * perPage).builds
+        }
+        let newest = page == 1 && search.isEmpty ? builds : try await store.buildPage(of: product.id, versionContaining: nil, limit: perPage, offset: 0).builds
+        var byHash = snapshot.builds
+        for build in builds + newest { byHash[build.hash] = build }
+        func label(_ hash: BuildHash) -> String { byHash[hash].map(ConsoleText.label) ?? String(hash.rawValue.prefix(8)) }
+
+        let bound = try await boundLicenses()
+        let sortedChannels = snapshot.channels.values.sorted { $0.id < $1.id }
+        let channels = sortedChannels.map { channel -> [String: Any] in
+            var row: [String: Any] = [
+                "id": channel.id.rawValue, "product": product.id.rawValue, "name": channel.name, "alias": channel.aliasFor != nil,
+                "served": ((try? snapshot.servingChannel(for: channel.id))?.ownServedBuild).map(label) ?? "nothing",
+                "how": Self.how(channel),
+            ]
+            if let rollout = snapshot.rollouts[channel.id] { row["rollout"] = "\(rollout.percentage)%\(rollout.paused ? " (paused)" : "")" }
+            if let count = bound[channel.id] { row["licenses"] = "\(count)" }
+            return row
+        }
+        let effects = try await removalEffects(of: Set(builds.map(\.hash)), channels: sortedChannels, label: label)
+        let rows = builds.map { build -> [String: Any] in
+            let name = ConsoleText.label(build)
+            let what = effects[build.hash].map { "Remove \(name)? " + $0.joined(separator: "; ") + "." } ?? "Remove \(name)? No channel serves it."
+            return [
                 "hash": build.hash.rawValue, "short": String(build.hash.rawValue.prefix(12)), "version": build.version.rawValue,
                 "channel": build.channel.rawValue, "size": Self.size(build.size),
                 "builder": [build.builder.name, build.builder.version].compactMap { $0 }.joined(separator: " "),
-                "uploader": build.uploadedBy ?? "unknown", "uploaded": ConsoleText.time(build.timestamp),
-                "confirm": try await removalConfirmation(of: build, existing: Set(byHash.keys), byHash: byHash),
-            ])
+                "uploader": build.uploadedBy ?? "unknown", "uploaded": ConsoleText.time(build.timestamp), "confirm": what,
+            ]
         }
         func link(_ page: Int) -> String {
             var items = [URLQueryItem(name: "page", value: String(page))]
@@ -49,14 +57,17 @@ struct ProductPage {
             components.queryItems = items
             return "/admin/products/\(product.id)\(components.string ?? "")#builds"
         }
-        return [
+        var values: [String: Any] = [
             "kind": product.kind.rawValue, "premium": product.premium, "hidden": product.hidden, "channels": channels, "builds": rows,
-            "followable": builds.prefix(200).map { build in
+            "followable": newest.map { build in
                 ["hash": build.hash.rawValue, "short": String(build.hash.rawValue.prefix(8)), "version": build.version.rawValue, "channel": build.channel.rawValue]
             },
-            "query": search, "page": page, "pages": pages, "total": matching.count,
-            "previous": page > 1 ? link(page - 1) : "", "next": page < pages ? link(page + 1) : "",
+            "page": page, "pages": pages, "total": total,
         ]
+        if !search.isEmpty { values["query"] = search }
+        if page > 1 { values["previous"] = link(page - 1) }
+        if page < pages { values["next"] = link(page + 1) }
+        return values
     }
 
     /// How many licenses are bound to each of the product's customer channels.
@@ -68,24 +79,32 @@ struct ProductPage {
         return counts
     }
 
-    /// What removing `build` does, in words: which channels fall back to what.
-    private func removalConfirmation(of build: Build, existing: Set<BuildHash>, byHash: [BuildHash: Build]) async throws -> String {
-        var remaining = existing
-        remaining.remove(build.hash)
-        var effects: [String] = []
-        for channel in snapshot.channels.values.sorted(by: { $0.id < $1.id }) {
-            let pointers = [(ChannelMove.Pointer.latest, channel.latestBuild), (.active, channel.activeBuild)].filter { $0.1 == build.hash }
-            guard !pointers.isEmpty else { continue }
-            let moves = try await store.history(of: channel.id, of: snapshot.product.id)
-            for (pointer, _) in pointers {
-                let fallback = ChannelHistory.fallback(for: pointer, removing: build.hash, moves: moves, existing: remaining)
-                let target = fallback.map { byHash[$0].map(ConsoleText.label) ?? String($0.rawValue.prefix(8)) }
-                let what = pointer == .active ? "\(channel.id)'s pin" : "\(channel.id)"
-                effects.append("\(what) falls back to \(target ?? (pointer == .active ? "no pin" : "nothing"))")
-            }
+    /// For each of `shown` that a channel serves, what removing it does, in words: which
+    /// channels fall back to what (``ChannelHistory/fallback(for:removing:moves:existing:)``,
+    /// as the removal itself decides).
+    private func removalEffects(
+        of shown: Set<BuildHash>, channels: [Channel], label: (BuildHash) -> String
+    ) async throws -> [BuildHash: [String]] {
+        var pointing: [(channel: Channel, pointer: ChannelMove.Pointer, build: BuildHash)] = []
+        for channel in channels {
+            if let latest = channel.latestBuild, shown.contains(latest) { pointing.append((channel, .latest, latest)) }
+            if let pin = channel.activeBuild, shown.contains(pin) { pointing.append((channel, .active, pin)) }
         }
-        let name = ConsoleText.label(build)
-        return effects.isEmpty ? "Remove \(name)? No channel serves it." : "Remove \(name)? " + effects.joined(separator: "; ") + "."
+        var histories: [ChannelID: [ChannelMove]] = [:]
+        for channel in Set(pointing.map(\.channel.id)) {
+            histories[channel] = try await store.history(of: channel, of: snapshot.product.id)
+        }
+        let mentioned = Set(histories.values.flatMap { $0.flatMap { [$0.from, $0.to].compactMap { $0 } } })
+        let existing = try await store.existingBuilds(among: mentioned)
+        var effects: [BuildHash: [String]] = [:]
+        for (channel, pointer, build) in pointing {
+            var remaining = existing
+            remaining.remove(build)
+            let fallback = ChannelHistory.fallback(for: pointer, removing: build, moves: histories[channel.id] ?? [], existing: remaining)
+            let what = pointer == .active ? "\(channel.id)'s pin" : "\(channel.id)"
+            effects[build, default: []].append("\(what) falls back to \(fallback.map(label) ?? (pointer == .active ? "no pin" : "nothing"))")
+        }
+        return effects
     }
 
     static func how(_ channel: Channel) -> String {

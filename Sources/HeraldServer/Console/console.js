@@ -39,7 +39,8 @@ document.querySelectorAll("form[data-api]").forEach((form) => {
       if (element.type === "checkbox" || element.type === "radio") {
         if (!element.checked) continue;
         fields[element.name] = fields[element.name] ? fields[element.name] + "," + element.value : element.value;
-      } else if (element.value.trim() !== "") {
+      } else if (element.value.trim() !== "" || element.hasAttribute("data-clearable")) {
+        // An empty clearable field is sent empty, which clears what it sets (an alias).
         fields[element.name] = element.value.trim();
       }
     }
@@ -149,7 +150,7 @@ document.querySelectorAll("button[data-builds]").forEach((button) => {
     button.setAttribute("aria-busy", "true");
     select.setAttribute("aria-busy", "true");
     button.textContent = "…";
-    const answer = await answerOf(await fetch(button.dataset.builds, { credentials: "same-origin" }));
+    const answer = await answerOf(await fetch(button.dataset.builds + "?limit=200", { credentials: "same-origin" }));
     button.disabled = false;
     button.removeAttribute("aria-busy");
     select.removeAttribute("aria-busy");
@@ -203,6 +204,8 @@ document.querySelectorAll("form[data-decide]").forEach((form) => {
     if (!answer.ok) { output.textContent = "Refused (" + answer.status + "): " + answer.message; return; }
     const build = answer.body.response || {};
     const notes = (answer.body.messages || []).map((message) => message.message).join(" ");
-    output.textContent = build.version ? "Gets " + build.version + " (" + (build.build_hash || "").slice(0, 8) + "). " + notes : "Gets nothing. " + notes;
+    output.textContent = build.product_version
+      ? "Gets " + build.product_version + " (" + (build.build_hash || "").slice(0, 8) + ") from " + build.channel + ". " + notes
+      : "Gets nothing. " + notes;
   });
 });
