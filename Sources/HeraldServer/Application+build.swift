@@ -81,10 +81,11 @@ public func buildApplication(
     ChannelRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
+    let pages = try ConsolePages()
     ConsoleRoutes(
-        store: store, pages: try ConsolePages(), throttle: LoginThrottle(),
-        secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
+        store: store, pages: pages, throttle: LoginThrottle(), secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
     ).register(on: router)
+    ReleaseNotesRoutes(store: store, pages: pages).register(on: router)
     router.get("/openapi.json") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],

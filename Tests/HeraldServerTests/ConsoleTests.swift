@@ -184,4 +184,34 @@ struct ConsoleTests {
             #expect(unknown == .notFound)
         }
     }
+
+    @Test("Release notes are public pages; a theme's details_url is its version's page, not JSON")
+    func releaseNotes() async throws {
+        try await TestServer.run(framework: .router) { server in
+            let zip = try PluginZip.make(version: "5.0.1", readmeStableTag: "5.0.1")
+            #expect(try await server.upload(zip).0 == .created)
+            let (status, html, headers) = try await Self.page(server, "/products/private_blog/", cookie: nil)
+            #expect(status == .ok && headers[.contentType]?.hasPrefix("text/html") == true)
+            #expect(html.contains("Private Blog 5.0.1") && html.contains("<h2>Changelog</h2>") && html.contains("Fixed."))
+            #expect(html.contains("href=\"/products/private_blog/5.0.1/\""))
+            let (one, version, _) = try await Self.page(server, "/products/private_blog/5.0.1/", cookie: nil)
+            #expect(one == .ok && version.contains("Changelog"))
+            #expect(try await Self.page(server, "/products/private_blog/9.9.9/", cookie: nil).0 == .notFound)
+
+            let theme = try ProductID(validating: "demo_theme")
+            try await server.store.createProduct(Product(id: theme, name: "Demo Theme", kind: .theme, createdAt: 0))
+            let style = "/*\nTheme Name: Demo Theme\nVersion: 1.2.0\n*/\n"
+            let themeZip = try PluginZip.zip([("demo_theme/style.css", style), ("demo_theme/index.php", "<?php\n")])
+            let uploaded = try await server.client.execute(
+                uri: "/api/v1/demo_theme/stable/builds", method: .post, headers: server.headers(), body: ByteBuffer(bytes: themeZip)
+            ) { $0.status }
+            #expect(uploaded == .created)
+            let (_, metadata) = try await server.get("/wordpress/?action=get_metadata&slug=demo_theme")
+            let details = try #require(metadata["details_url"] as? String)
+            #expect(details.hasSuffix("/products/demo_theme/1.2.0/"))
+            let path = String(details[details.range(of: "/products/")!.lowerBound...])
+            let (themeStatus, themePage, _) = try await Self.page(server, path, cookie: nil)
+            #expect(themeStatus == .ok && themePage.contains("Demo Theme 1.2.0"))
+        }
+    }
 }

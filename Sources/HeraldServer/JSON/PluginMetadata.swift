@@ -34,7 +34,8 @@ struct PluginMetadata: Encodable {
         try container.encodeIfPresent(product.homepage, forKey: .homepage)
         try container.encodeIfPresent(downloadURL, forKey: .downloadURL)
         if product.kind == .theme {
-            try container.encode(product.homepage ?? "\(urls.base)/api/v1/\(product.id)/\(build.channel)/latest/", forKey: .detailsURL)
+            // The version's release notes page: WordPress shows it in "View version details".
+            try container.encode(product.homepage ?? "\(urls.base)/products/\(product.id)/\(build.version)/", forKey: .detailsURL)
         }
         try container.encodeIfPresent(build.requires, forKey: .requires)
         try container.encodeIfPresent(build.tested, forKey: .tested)
