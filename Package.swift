@@ -88,7 +88,8 @@ let package = Package(
                 .embedInCode("Console/top.mustache"), .embedInCode("Console/bottom.mustache"), .embedInCode("Console/login.mustache"),
                 .embedInCode("Console/products.mustache"), .embedInCode("Console/product.mustache"), .embedInCode("Console/plan.mustache"),
                 .embedInCode("Console/channel.mustache"), .embedInCode("Console/messages.mustache"), .embedInCode("Console/stats.mustache"),
-                .embedInCode("Console/audit.mustache"), .embedInCode("Console/notes.mustache"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css"),
+                .embedInCode("Console/audit.mustache"), .embedInCode("Console/notes.mustache"),
+                .embedInCode("Console/customers.mustache"), .embedInCode("Console/tokens.mustache"), .embedInCode("Console/extensions.mustache"), .embedInCode("Console/console.js"), .embedInCode("Console/console.css"),
             ]
         ),
         .target(

@@ -80,6 +80,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownAccount = "unknown_account"
         case accountExists = "account_exists"
         case serverBusy = "server_busy"
+        case unknownToken = "unknown_token"
     }
 
     private let codeValue: Code
@@ -102,7 +103,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             .missingVersion, .invalidArchive, .invalidMultipart, .invalidAction, .invalidSlug:
             return .invalidInput
         case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion, .notInRepository, .noRollout, .unknownMessage,
-            .unknownLicense, .unknownAccount:
+            .unknownLicense, .unknownAccount, .unknownToken:
             return .notFound
         case .accountExists,
             .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack, .planChanged, .rolloutInProgress, .rolloutLowered:
@@ -292,6 +293,10 @@ extension HeraldError {
 
     public static func unknownAccount(_ email: String) -> HeraldError {
         HeraldError(.unknownAccount, "there is no console account \(quoted(email))")
+    }
+
+    public static func unknownToken(_ id: String) -> HeraldError {
+        HeraldError(.unknownToken, "there is no API token \(quoted(id))")
     }
 
     public static func accountExists(_ email: String) -> HeraldError {

@@ -46,12 +46,22 @@ public struct Product: Hashable, Sendable {
 
     /// Ids the HTTP API uses for itself (`/api/v1/builds/{hash}`, `/api/v1/licenses`), which a
     /// product cannot have; the server refuses to start if a route adds one that is missing here.
-    public static let reservedIDs: Set<String> = ["builds", "licenses"]
+    public static let reservedIDs: Set<String> = ["builds", "licenses", "tokens"]
 
     /// Refuses an id the HTTP API needs for itself.
     public static func ensureIDIsFree(_ id: ProductID) throws(HeraldError) {
         if reservedIDs.contains(id.rawValue) {
             throw .invalidInput("product id '\(id)' is reserved by the HTTP API; choose another")
+        }
+    }
+
+    /// A homepage: an http or https URL of at most 2,000 characters (pages link to it).
+    public static func validateHomepage(_ homepage: String) throws(HeraldError) {
+        let lower = homepage.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), homepage.count <= 2000,
+            !homepage.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == " " })
+        else {
+            throw .invalidInput("homepage \(quoted(homepage)) is invalid: an http or https URL")
         }
     }
 

@@ -79,6 +79,7 @@ public func buildApplication(
         .register(on: router)
     UpdateCheckRoutes(answers: answers, statistics: statistics).register(on: router)
     ChannelRoutes(store: store).register(on: router)
+    TokenRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
     let pages = try ConsolePages()

@@ -117,6 +117,19 @@ extension Store {
         }
     }
 
+    /// How many sites each license is active on, by license id (licenses with none left out).
+    public func activeSiteCounts() async throws -> [String: Int] {
+        try await withDatabase { database in
+            var counts: [String: Int] = [:]
+            for row in try await database.select().column("license_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "sites")
+                .from("license_sites").groupBy("license_id").all()
+            {
+                counts[try row.decode(column: "license_id", as: String.self)] = try row.decode(column: "sites", as: Int.self)
+            }
+            return counts
+        }
+    }
+
     /// The ids of the licenses bound to `channel` that cover `product`, for the channel's `licenses`.
     public func licenseIDs(boundTo channel: ChannelID, of product: ProductID) async throws -> [String] {
         let rows = try await withDatabase { database in

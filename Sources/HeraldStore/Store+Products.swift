@@ -30,15 +30,23 @@ extension Store {
     }
 
     /// Changes what is given of a product's name, visibility and premium flag; returns the product as saved.
-    public func updateProduct(_ id: ProductID, name: String? = nil, hidden: Bool? = nil, premium: Bool? = nil) async throws -> Product {
+    public func updateProduct(
+        _ id: ProductID, name: String? = nil, hidden: Bool? = nil, premium: Bool? = nil, homepage: String?? = nil, description: String?? = nil
+    ) async throws -> Product {
         if let name { try Product.validateName(name) }
+        if case .some(.some(let homepage)) = homepage { try Product.validateHomepage(homepage) }
+        if case .some(.some(let description)) = description, description.count > 10_000 {
+            throw HeraldError.invalidInput("description is invalid: at most 10,000 characters")
+        }
         return try await withTransaction { database in
             guard try await lockProduct(id, in: database) else { throw HeraldError.unknownProduct(id) }
-            if name != nil || hidden != nil || premium != nil {
+            if name != nil || hidden != nil || premium != nil || homepage != nil || description != nil {
                 var update = database.update("products").where("id", .equal, id.rawValue)
                 if let name { update = update.set("name", to: SQLBind(name)) }
                 if let hidden { update = update.set("hidden", to: SQLBind(hidden)) }
                 if let premium { update = update.set("premium", to: SQLBind(premium)) }
+                if let homepage { update = update.set("homepage", to: SQLBind(homepage)) }
+                if let description { update = update.set("description", to: SQLBind(description)) }
                 try await update.run()
             }
             guard let row = try await database.select().column("*").from("products").where("id", .equal, id.rawValue).first() else {

@@ -64,6 +64,34 @@ extension Store {
         }
     }
 
+    /// Every token, oldest first, without secrets.
+    public func tokens() async throws -> [APIToken] {
+        try await withDatabase { database in
+            var scopes: [String: Set<ProductID>] = [:]
+            for row in try await database.select().column("*").from("api_token_products").all() {
+                let product = try ProductID(validating: try row.decode(column: "product_id", as: String.self))
+                scopes[try row.decode(column: "token_id", as: String.self), default: []].insert(product)
+            }
+            return try await database.select().column("*").from("api_tokens").orderBy("created_at").all().map { row in
+                let id = try row.decode(column: "id", as: String.self)
+                return APIToken(
+                    id: id, name: try row.decode(column: "name", as: String.self), products: scopes[id] ?? [],
+                    createdAt: try row.decode(column: "created_at", as: Int64.self))
+            }
+        }
+    }
+
+    /// Deletes a token: requests with its secret are refused from now on.
+    public func revokeToken(id: String) async throws {
+        try await withTransaction { database in
+            guard try await database.select().column("id").from("api_tokens").where("id", .equal, id).first() != nil else {
+                throw HeraldError.unknownToken(id)
+            }
+            try await database.delete(from: "api_token_products").where("token_id", .equal, id).run()
+            try await database.delete(from: "api_tokens").where("id", .equal, id).run()
+        }
+    }
+
     static func digest(ofSecret secret: String) -> String {
         SHA256.hash(data: Data(secret.utf8)).hexString
     }

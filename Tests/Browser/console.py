@@ -253,6 +253,56 @@ try:
     check("the session cookie from one instance works on a second instance on the same PostgreSQL",
           status == 200 and EMAIL in html and "Demo Plugin" in driver.find_element(By.TAG_NAME, "h1").text)
 
+    # Customers: a license made here shows its key once, with a copy button; revoking it.
+    driver.get(BASE_A + "/admin/customers")
+    driver.find_element(By.ID, "license-customer").send_keys("Erin Shop")
+    driver.find_element(By.ID, "license-email").send_keys("erin@example.com")
+    driver.find_element(By.CSS_SELECTOR, f'input[name="products"][value="{PRODUCT}"]').click()
+    driver.find_element(By.CSS_SELECTOR, 'form[data-api] button[type=submit]').click()
+    wait.until(EC.presence_of_element_located((By.ID, "new-secret")))
+    key = driver.find_element(By.ID, "new-secret").text
+    shot("customers")
+    driver.get(BASE_A + "/admin/customers?q=erin")
+    listed = driver.find_element(By.TAG_NAME, "table").text
+    check("a new license's key is shown once, and the list shows only its last four characters",
+          len(key) > 8 and key[-4:] in listed and key not in driver.page_source)
+    driver.execute_script("window.confirm = () => true")
+    reloading(lambda: driver.find_element(By.XPATH, "//button[text()='Revoke']").click())
+    check("revoking the license shows it revoked", "revoked" in driver.find_element(By.TAG_NAME, "table").text)
+
+    # API tokens: made with its secret shown once, which then works; revoked.
+    driver.get(BASE_A + "/admin/tokens")
+    driver.find_element(By.ID, "token-name").send_keys("CI of demo")
+    driver.find_element(By.CSS_SELECTOR, f'input[name="products"][value="{PRODUCT}"]').click()
+    driver.find_element(By.CSS_SELECTOR, 'form[data-api] button[type=submit]').click()
+    wait.until(EC.presence_of_element_located((By.ID, "new-secret")))
+    secret = driver.find_element(By.ID, "new-secret").text
+    works, _ = http("GET", BASE_A + "/api/v1/tokens", headers={"Authorization": "Bearer " + secret})
+    driver.get(BASE_A + "/admin/tokens")
+    driver.execute_script("window.confirm = () => true")
+    reloading(lambda: driver.find_element(By.XPATH, "//tr[td[text()='CI of demo']]//button").click())
+    revoked, _ = http("GET", BASE_A + "/api/v1/tokens", headers={"Authorization": "Bearer " + secret})
+    check("a token made in the console works until it is revoked there", works == 200 and revoked == 401)
+
+    # Extensions: a stable tag the newest build lacks takes it out of Build all at once.
+    driver.get(BASE_A + f"/admin/products/{PRODUCT}/extensions")
+    driver.find_element(By.ID, "extension-id").send_keys("reports")
+    driver.find_element(By.ID, "extension-stable").send_keys("1.0.0")
+    driver.find_element(By.CSS_SELECTOR, 'form[data-api] button[type=submit]').click()
+    wait.until(lambda _: "reports" in driver.find_element(By.TAG_NAME, "table").text)
+    driver.get(BASE_A + f"/admin/products/{PRODUCT}/plan")
+    check("an extension's tag shows in Build all at once", "reports" in driver.find_element(By.TAG_NAME, "table").text)
+
+    # Editing the product.
+    driver.get(BASE_A + f"/admin/products/{PRODUCT}")
+    driver.find_element(By.TAG_NAME, "summary").click()
+    homepage = driver.find_element(By.ID, "edit-homepage")
+    homepage.send_keys("https://demo.example.com")
+    reloading(lambda: driver.find_element(By.XPATH, "//form[@data-url='/api/v1/demo_plugin']//button").click())
+    _, listing = http("GET", BASE_A + "/api/v1")
+    saved = [p for p in json.loads(listing)["response"]["products"] if p["product_id"] == PRODUCT]
+    check("editing the product saves its homepage", saved and saved[0].get("homepage") == "https://demo.example.com")
+
     driver.get(BASE_A + "/admin/")
     shot("products")
     driver.get(BASE_A + "/admin/audit")

@@ -32,6 +32,36 @@ struct ScopedTokenTests {
                 + "&site_url=https://customer.example")
     }
 
+    @Test("A scoped token sees, makes and revokes only tokens within its own products; it cannot make an all-products one")
+    func tokensWithinScope() async throws {
+        try await TestServer.run(framework: .router) { server in
+            func call(_ method: HTTPRequest.Method, _ uri: String, token: String, json: String? = nil) async throws -> (HTTPResponse.Status, [String: Any]) {
+                try await server.client.execute(
+                    uri: uri, method: method, headers: server.headers(token: token, [.contentType: "application/json"]),
+                    body: json.map { ByteBuffer(string: $0) }
+                ) { ($0.status, try envelope($0)) }
+            }
+            let listed = try await call(.get, "/api/v1/tokens", token: server.scopedToken)
+            let names = (listed.1.response["tokens"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(listed.0 == .ok && names == ["other-ci"])
+            let everything = try await call(.post, "/api/v1/tokens", token: server.scopedToken, json: #"{"name": "wider"}"#)
+            #expect(everything.0 == .forbidden)
+            let elsewhere = try await call(.post, "/api/v1/tokens", token: server.scopedToken, json: #"{"name": "x", "products": "private_blog"}"#)
+            #expect(elsewhere.0 == .forbidden)
+            let own = try await call(.post, "/api/v1/tokens", token: server.scopedToken, json: #"{"name": "deploy", "products": "other_plugin"}"#)
+            #expect(own.0 == .created)
+            let secret = try #require(own.1.response["secret"] as? String)
+            #expect(try await server.store.token(forSecret: secret)?.products == [try ProductID(validating: "other_plugin")])
+            let all = try await server.store.tokens()
+            let unscoped = try #require(all.first { $0.name == "ci" })
+            #expect(try await call(.delete, "/api/v1/tokens/\(unscoped.id)", token: server.scopedToken).0 == .notFound)
+            #expect(try await server.store.tokens().count == 3)
+            let made = try #require(all.first { $0.name == "deploy" })
+            #expect(try await call(.delete, "/api/v1/tokens/\(made.id)", token: server.scopedToken).0 == .ok)
+            #expect(try await server.store.token(forSecret: secret) == nil)
+        }
+    }
+
     @Test("A shared license revoked with one product's token is revoked for that product only")
     func revokeIsScoped() async throws {
         try await TestServer.run { server in

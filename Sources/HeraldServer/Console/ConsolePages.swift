@@ -14,7 +14,8 @@ struct ConsolePages: Sendable {
             ("product", PackageResources.product_mustache), ("plan", PackageResources.plan_mustache),
             ("channel", PackageResources.channel_mustache), ("messages", PackageResources.messages_mustache),
             ("stats", PackageResources.stats_mustache), ("audit", PackageResources.audit_mustache),
-            ("notes", PackageResources.notes_mustache),
+            ("notes", PackageResources.notes_mustache), ("customers", PackageResources.customers_mustache),
+            ("tokens", PackageResources.tokens_mustache), ("extensions", PackageResources.extensions_mustache),
         ]
         for (name, bytes) in templates {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

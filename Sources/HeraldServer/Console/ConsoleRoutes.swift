@@ -43,6 +43,22 @@ struct ConsoleRoutes<Context: RequestContext> {
                 return pages.page("audit", common(session, title: "Audit log").merging(["entries": entries]) { $1 })
             }
         }
+        router.get("/admin/customers") { request, _ in
+            try await signedIn(request) { session in
+                try await customersPage(session, search: RequestFields(query: request)["q"])
+            }
+        }
+        router.get("/admin/tokens") { request, _ in
+            try await signedIn(request) { session in try await tokensPage(session) }
+        }
+        router.get("/admin/products/{product}/extensions") { request, context in
+            try await productPage(request, context: context, page: "extensions", title: "Extensions") { _, snapshot in
+                let extensions = try await store.extensions(of: snapshot.product.id).map { manifest -> [String: Any] in
+                    ["name": manifest.name, "premium": manifest.premium, "beta": manifest.beta?.text ?? "none", "stable": manifest.stable?.text ?? "none"]
+                }
+                return ["extensions": extensions]
+            }
+        }
         router.get("/admin/products/{product}") { request, context in
             try await productPage(request, context: context) { session, snapshot in
                 try await ProductPage(store: store, snapshot: snapshot, query: RequestFields(query: request)).values()
@@ -163,6 +179,50 @@ struct ConsoleRoutes<Context: RequestContext> {
             ])
         }
         return pages.page("products", common(session, title: "Products").merging(["products": rows]) { $1 })
+    }
+
+    /// The products the account may change, for the choices of a form.
+    private func productChoices(_ session: ConsoleSession) async throws -> [[String: String]] {
+        try await store.products(includeHidden: true).filter { session.account.credential.mayWrite(to: $0.id) }
+            .map { ["id": $0.id.rawValue, "name": $0.name] }
+    }
+
+    private func customersPage(_ session: ConsoleSession, search: String?) async throws -> Response {
+        let credential = session.account.credential
+        let sites = try await store.activeSiteCounts()
+        let licenses = try await store.licenses(matching: search).filter { $0.products.contains(where: credential.mayWrite(to:)) }
+            .map { license -> [String: Any] in
+                let products = license.products.filter(credential.mayWrite(to:)).sorted()
+                let revoked = license.revoked || products.allSatisfy(license.revokedProducts.contains)
+                return [
+                    "id": license.id, "customer": license.customerName, "email": license.customerEmail, "last4": license.keyLast4,
+                    "products": products.map(\.rawValue).joined(separator: ", "),
+                    "channels": products.compactMap { product in license.channels[product].map { "\(product): \($0)" } }.joined(separator: ", "),
+                    "sites": "\(sites[license.id] ?? 0)\(license.siteLimit.map { " of \($0)" } ?? "")",
+                    "expires": license.expiresAt.map { String(ConsoleText.time($0).prefix(10)) } ?? "never",
+                    "status": revoked ? "revoked" : "active", "active": !revoked,
+                ]
+            }
+        var values = common(session, title: "Customers")
+        values["licenses"] = licenses
+        values["products"] = try await productChoices(session)
+        if let search, !search.isEmpty { values["query"] = search }
+        return pages.page("customers", values)
+    }
+
+    private func tokensPage(_ session: ConsoleSession) async throws -> Response {
+        let credential = session.account.credential
+        let tokens = try await store.tokens().filter { TokenRoutes<Context>.covers(credential, $0.products) }.map { token -> [String: Any] in
+            [
+                "id": token.id, "name": token.name, "created": ConsoleText.time(token.createdAt),
+                "products": token.products.isEmpty ? "every product" : token.products.map(\.rawValue).sorted().joined(separator: ", "),
+            ]
+        }
+        var values = common(session, title: "API tokens")
+        values["tokens"] = tokens
+        values["products"] = try await productChoices(session)
+        values["scoped"] = !session.account.products.isEmpty
+        return pages.page("tokens", values)
     }
 
     private func planValues(_ product: ProductID) async throws -> [String: Any] {

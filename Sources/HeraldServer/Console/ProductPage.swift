@@ -62,7 +62,8 @@ struct ProductPage {
             "followable": newest.map { build in
                 ["hash": build.hash.rawValue, "short": String(build.hash.rawValue.prefix(8)), "version": build.version.rawValue, "channel": build.channel.rawValue]
             },
-            "page": page, "pages": pages, "total": total,
+            "page": page, "pages": pages, "total": total, "name": product.name, "homepage": product.homepage ?? "",
+            "description": product.description ?? "", "autoDeploy": try await store.autoDeploy(of: product.id),
         ]
         if !search.isEmpty { values["query"] = search }
         if page > 1 { values["previous"] = link(page - 1) }

@@ -29,6 +29,30 @@ function fill(template, form) {
   return template.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(form.elements[name].value.trim()));
 }
 
+// A secret the server shows once (a license key, a token): shown with a copy button, and
+// the page reloads only when the vendor says so.
+function showSecret(form, secret) {
+  const box = document.createElement("p");
+  box.className = "secret";
+  box.setAttribute("role", "alert");
+  const code = document.createElement("code");
+  code.id = "new-secret";
+  code.textContent = secret;
+  const copy = document.createElement("button");
+  copy.type = "button";
+  copy.textContent = "Copy";
+  copy.addEventListener("click", async () => {
+    try { await navigator.clipboard.writeText(secret); copy.textContent = "Copied"; } catch (_) { copy.textContent = "Select it and copy"; }
+  });
+  const done = document.createElement("button");
+  done.type = "button";
+  done.textContent = "Done";
+  done.addEventListener("click", () => location.reload());
+  box.append(form.dataset.secretLabel + " (shown only now): ", code, " ", copy, " ", done);
+  form.replaceWith(box);
+  say("Created. Keep the " + form.dataset.secretLabel.toLowerCase() + " now: it is not shown again.");
+}
+
 // Forms that call the API: data-api is the method, data-url the address, data-next where to go after.
 document.querySelectorAll("form[data-api]").forEach((form) => {
   form.addEventListener("submit", async (event) => {
@@ -39,6 +63,8 @@ document.querySelectorAll("form[data-api]").forEach((form) => {
       if (element.type === "checkbox" || element.type === "radio") {
         if (!element.checked) continue;
         fields[element.name] = fields[element.name] ? fields[element.name] + "," + element.value : element.value;
+      } else if (element.hasAttribute("data-bool")) {
+        fields[element.name] = element.value === "true";
       } else if (element.value.trim() !== "" || element.hasAttribute("data-clearable")) {
         // An empty clearable field is sent empty, which clears what it sets (an alias).
         fields[element.name] = element.value.trim();
@@ -47,6 +73,7 @@ document.querySelectorAll("form[data-api]").forEach((form) => {
     say("Saving…");
     const answer = await api(form.dataset.api, fill(form.dataset.url, form), JSON.stringify(fields), "application/json");
     if (!answer.ok) return say(answer.message, true);
+    if (form.dataset.secret) return showSecret(form, answer.body.response[form.dataset.secret]);
     if (form.dataset.next) location.href = fill(form.dataset.next, form); else location.reload();
   });
 });

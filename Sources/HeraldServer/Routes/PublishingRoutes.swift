@@ -38,18 +38,22 @@ struct PublishingRoutes<Context: RequestContext> {
         }
     }
 
-    /// Creates the product, or changes an existing one's name, `hidden` and `premium`.
+    /// Creates the product, or changes an existing one's name, `hidden`, `premium`, `homepage` and `description`.
     private func createProduct(_ id: ProductID, fields: RequestFields) async throws -> Response {
         let hidden = try fields.flag("hidden")
         let premium = try fields.flag("premium")
         if try await store.product(id) != nil {
-            let updated = try await store.updateProduct(id, name: fields["product_name"] ?? fields["name"], hidden: hidden, premium: premium)
+            let updated = try await store.updateProduct(
+                id, name: fields["product_name"] ?? fields["name"], hidden: hidden, premium: premium,
+                homepage: fields.contains("homepage") ? .some(fields["homepage"]) : nil,
+                description: fields.contains("description") ? .some(fields["description"]) : nil)
             return try envelopeResponse(ProductResource(product: updated))
         }
         guard let name = fields["product_name"] ?? fields["name"] else {
             throw HeraldError.invalidInput("product_name is missing: the name people see, e.g. \"Private Blog\"")
         }
         let kind = try Product.Kind(validating: fields["kind"] ?? "plugin")
+        if let homepage = fields["homepage"] { try Product.validateHomepage(homepage) }
         let product = Product(
             id: id, name: name, kind: kind, hidden: hidden ?? false, premium: premium ?? false, homepage: fields["homepage"],
             description: fields["description"], createdAt: currentTimeMillis())
