@@ -5,6 +5,16 @@ import SQLKit
 extension Store {
     /// Saves a new display message for its product, whose channels and licenses must exist.
     public func createMessage(_ message: DisplayMessage) async throws {
+        try await save(message, replacing: false)
+    }
+
+    /// Replaces a display message of the product with `message` (same id): what it says and to
+    /// whom. `unknown_message` when there is none.
+    public func replaceMessage(_ message: DisplayMessage) async throws {
+        try await save(message, replacing: true)
+    }
+
+    private func save(_ message: DisplayMessage, replacing: Bool) async throws {
         try DisplayMessage.validate(
             text: message.text, code: message.code, urlPattern: message.urlPattern, startsAt: message.startsAt, endsAt: message.endsAt)
         try await withTransaction { database in
@@ -13,6 +23,15 @@ extension Store {
                 guard try await lockChannel(channel, of: message.product, in: database) != nil else {
                     throw HeraldError.unknownChannel(channel, of: message.product)
                 }
+            }
+            if replacing {
+                guard
+                    try await database.select().column("id").from("display_messages").where("id", .equal, message.id)
+                        .where("product_id", .equal, message.product.rawValue).first() != nil
+                else {
+                    throw HeraldError.unknownMessage(message.id)
+                }
+                try await database.delete(from: "display_messages").where("id", .equal, message.id).run()
             }
             try await database.insert(into: "display_messages")
                 .columns(

@@ -19,7 +19,7 @@ import urllib.request
 import zipfile
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -65,7 +65,8 @@ for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "-
 driver_options.binary_location = "/usr/bin/chromium"
 driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"), options=driver_options)
 # Pages reload after a change: an element found before the reload is stale, and found again.
-wait = WebDriverWait(driver, 20, ignored_exceptions=[StaleElementReferenceException])
+# (Chromium may also say the node "does not belong to the document" while the page is replaced.)
+wait = WebDriverWait(driver, 20, ignored_exceptions=[StaleElementReferenceException, WebDriverException])
 
 
 def shot(name):
@@ -119,10 +120,11 @@ try:
         Select(driver.find_element(By.ID, "upload-channel")).select_by_value(channel)
         driver.find_element(By.ID, "upload-file").send_keys(plugin_zip(version))
         driver.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
+        page = driver.find_element(By.TAG_NAME, "html")
         uploaded = wait_status("Uploaded " + version)
         complete = driver.find_element(By.ID, "upload-progress").get_attribute("value") == "100"
         percent = driver.find_element(By.ID, "upload-percent").text
-        time.sleep(1.5)  # the page reloads after an upload
+        wait.until(EC.staleness_of(page))  # the page reloads after an upload
         wait.until(EC.presence_of_element_located((By.ID, "upload-form")))
         return uploaded, complete, percent
 
@@ -216,15 +218,21 @@ try:
     driver.get(BASE_A + f"/admin/products/{PRODUCT}/messages")
     driver.find_element(By.ID, "message-text").send_keys("Shops: please renew before 2027.")
     driver.find_element(By.ID, "message-pattern").send_keys("*.example.com")
-    driver.find_element(By.CSS_SELECTOR, 'form[data-api] button[type=submit]').click()
+    reloading(lambda: driver.find_element(By.CSS_SELECTOR, 'form[data-api] button[type=submit]').click())
     wait.until(lambda _: "Shops: please renew" in driver.find_element(By.TAG_NAME, "table").text)
     driver.find_element(By.ID, "test-site").send_keys("https://shop.example.com")
-    driver.find_element(By.CSS_SELECTOR, 'form[method="get"] button[type=submit]').click()
+    reloading(lambda: driver.find_element(By.CSS_SELECTOR, 'form[method="get"] button[type=submit]').click())
     shown = driver.find_element(By.CSS_SELECTOR, "td.verdict").text
     shot("messages")
     driver.get(BASE_A + f"/admin/products/{PRODUCT}/messages?test_site=https://other.org")
     hidden = driver.find_element(By.CSS_SELECTOR, "td.verdict").text
     check("the tester says a matching site sees the message and another does not", shown == "shown" and hidden == "not shown")
+    driver.find_element(By.CSS_SELECTOR, "td details summary").click()
+    edit = driver.find_element(By.CSS_SELECTOR, 'td details textarea[name="text"]')
+    edit.clear()
+    edit.send_keys("Shops: renew by March.")
+    reloading(lambda: driver.find_element(By.CSS_SELECTOR, "td details button[type=submit]").click())
+    check("a display message is edited in place", "renew by March" in driver.find_element(By.TAG_NAME, "table").text)
 
     # Statistics: a few sites check, then the charts show them.
     for site in range(12):
@@ -288,7 +296,7 @@ try:
     driver.get(BASE_A + f"/admin/products/{PRODUCT}/extensions")
     driver.find_element(By.ID, "extension-id").send_keys("reports")
     driver.find_element(By.ID, "extension-stable").send_keys("1.0.0")
-    driver.find_element(By.CSS_SELECTOR, 'form[data-api] button[type=submit]').click()
+    reloading(lambda: driver.find_element(By.CSS_SELECTOR, 'form[data-api] button[type=submit]').click())
     wait.until(lambda _: "reports" in driver.find_element(By.TAG_NAME, "table").text)
     driver.get(BASE_A + f"/admin/products/{PRODUCT}/plan")
     check("an extension's tag shows in Build all at once", "reports" in driver.find_element(By.TAG_NAME, "table").text)

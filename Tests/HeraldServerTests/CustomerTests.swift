@@ -167,4 +167,23 @@ struct CustomerTests {
             #expect((plainMetadata.1["messages"] as? [[String: Any]])?.contains { $0["code"] as? String == "renewal_due" } != true)
         }
     }
+
+    @Test("A display message is edited in place: same id and creation time, the new text and audience; an unknown one is 404")
+    func editMessage() async throws {
+        try await TestServer.run(framework: .router) { server in
+            let (created, made) = try await server.send(.post, "/api/v1/private_blog/messages", json: ["text": "Old text", "type": "info"])
+            #expect(created == .created)
+            let id = try #require(made.response["id"] as? String)
+            let before = try #require(try await server.store.messages(of: TestServer.product).first)
+            let (status, edited) = try await server.send(
+                .put, "/api/v1/private_blog/messages/\(id)", json: ["text": "New text", "type": "warning", "url_pattern": "*.example.com"])
+            #expect(status == .ok && edited.response["text"] as? String == "New text")
+            let after = try await server.store.messages(of: TestServer.product)
+            #expect(after.count == 1)
+            #expect(after.first?.id == id && after.first?.text == "New text" && after.first?.level == .warning)
+            #expect(after.first?.urlPattern == "*.example.com" && after.first?.createdAt == before.createdAt)
+            let (missing, answer) = try await server.send(.put, "/api/v1/private_blog/messages/nope", json: ["text": "x"])
+            #expect(missing == .notFound && answer.errorCode == "unknown_message")
+        }
+    }
 }

@@ -42,6 +42,11 @@ struct ChannelPage {
             "percent": "10",
         ]
         if !bound.isEmpty { values["licenses"] = "\(bound.count) license(s)" }
+        // What a rollout is judged by: how many sites run each version now.
+        let today = currentTimeMillis() / 86_400_000
+        let running = try await store.installStatistics(of: product, from: today - 29, to: today).versions
+        values["running"] = running.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key > $1.key }.prefix(10)
+            .map { ["version": $0.key, "sites": $0.value] }
         if let rollout = snapshot.rollouts[channel] {
             values["rollout"] = ["build": label(rollout.build), "share": "\(rollout.percentage)%", "paused": rollout.paused]
             values["percent"] = rollout.percentage

@@ -255,6 +255,8 @@ struct ConsoleRoutes<Context: RequestContext> {
                 "id": message.id, "product": snapshot.product.id.rawValue, "level": message.level.rawValue, "text": message.text,
                 "scope": scope.isEmpty ? "every site" : scope.joined(separator: "; "),
                 "verdict": tested ? (shown ? "shown" : "not shown") : "",
+                "pattern": message.urlPattern ?? "", "channelList": message.channels.map(\.rawValue).joined(separator: ","),
+                "info": message.level == .info, "warning": message.level == .warning, "error": message.level == .error,
             ]
         }
         let choices = snapshot.channels.keys.sorted().map { ["id": $0.rawValue, "selected": $0 == channel] }

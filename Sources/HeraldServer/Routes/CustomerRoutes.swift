@@ -95,26 +95,44 @@ struct CustomerRoutes<Context: RequestContext> {
 
     // MARK: Display messages
 
+    /// A display message as the fields describe it: `type`, `text`, `code`, `channels`,
+    /// `url_pattern`, `licenses` (this product's only), `from`, `until`.
+    private func message(from fields: RequestFields, id: String, product: ProductID, createdAt: Int64) async throws -> DisplayMessage {
+        let typeText = fields["type"] ?? "info"
+        guard let level = Notice.Level(rawValue: typeText) else {
+            throw HeraldError.invalidInput("type \(quoted(typeText)) is invalid: info, warning or error")
+        }
+        // Only licenses of this product: any other answers as unknown, telling nothing of it.
+        let licenses = try await store.licenseIDs(of: list(fields, "licenses", "license"), covering: product)
+        return DisplayMessage(
+            id: id, product: product, level: level, text: fields["text"] ?? fields["message"] ?? "",
+            code: fields["code"], channels: try list(fields, "channels", "channel").map { try ChannelID(validating: $0, field: "channels") },
+            urlPattern: fields["url_pattern"], licenses: licenses,
+            startsAt: try fields["from"].map { try Moment.parse($0, field: "from") },
+            endsAt: try fields["until"].map { try Moment.parse($0, field: "until", endOfDay: true) }, createdAt: createdAt)
+    }
+
     private func registerMessages(on router: Router<Context>) {
         router.post("/api/v1/{product}/messages") { request, context in
             var request = request
             let product = try context.parameters.product()
             _ = try await authorization.token(for: request, writing: product)
             let fields = try await RequestFields.read(&request, context: context)
-            let typeText = fields["type"] ?? "info"
-            guard let level = Notice.Level(rawValue: typeText) else {
-                throw HeraldError.invalidInput("type \(quoted(typeText)) is invalid: info, warning or error")
-            }
-            // Only licenses of this product: any other answers as unknown, telling nothing of it.
-            let licenses = try await store.licenseIDs(of: list(fields, "licenses", "license"), covering: product)
-            let message = DisplayMessage(
-                id: UUID().uuidString.lowercased(), product: product, level: level, text: fields["text"] ?? fields["message"] ?? "",
-                code: fields["code"], channels: try list(fields, "channels", "channel").map { try ChannelID(validating: $0, field: "channels") },
-                urlPattern: fields["url_pattern"], licenses: licenses,
-                startsAt: try fields["from"].map { try Moment.parse($0, field: "from") },
-                endsAt: try fields["until"].map { try Moment.parse($0, field: "until", endOfDay: true) }, createdAt: currentTimeMillis())
+            let message = try await message(from: fields, id: UUID().uuidString.lowercased(), product: product, createdAt: currentTimeMillis())
             try await store.createMessage(message)
             return try envelopeResponse(MessageResource(message: message), status: .created)
+        }
+
+        router.put("/api/v1/{product}/messages/{message}") { request, context in
+            var request = request
+            let product = try context.parameters.product()
+            _ = try await authorization.token(for: request, writing: product)
+            let id = context.parameters.get("message") ?? ""
+            guard let existing = try await store.messages(of: product).first(where: { $0.id == id }) else { throw HeraldError.unknownMessage(id) }
+            let fields = try await RequestFields.read(&request, context: context)
+            let message = try await message(from: fields, id: id, product: product, createdAt: existing.createdAt)
+            try await store.replaceMessage(message)
+            return try envelopeResponse(MessageResource(message: message))
         }
 
         router.get("/api/v1/{product}/messages") { request, context in
