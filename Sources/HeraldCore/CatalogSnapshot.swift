@@ -14,10 +14,14 @@ public struct CatalogSnapshot: Sendable {
     public let rollouts: [ChannelID: Rollout]
     /// The product's display messages, oldest first.
     public let messages: [DisplayMessage]
+    /// Customer channels: those a license of the product is bound to. Only those licenses
+    /// are answered from them, and lists of channels leave them out for everyone else.
+    public let customerChannels: Set<ChannelID>
     private let resolution: ChannelResolution
 
     public init(
-        product: Product, revision: Int64, channels: [Channel], builds: [Build], rollouts: [Rollout], messages: [DisplayMessage]
+        product: Product, revision: Int64, channels: [Channel], builds: [Build], rollouts: [Rollout], messages: [DisplayMessage],
+        customerChannels: Set<ChannelID> = []
     ) {
         self.product = product
         self.revision = revision
@@ -25,6 +29,7 @@ public struct CatalogSnapshot: Sendable {
         self.builds = Dictionary(builds.map { ($0.hash, $0) }, uniquingKeysWith: { first, _ in first })
         self.rollouts = Dictionary(rollouts.map { ($0.channel, $0) }, uniquingKeysWith: { first, _ in first })
         self.messages = messages
+        self.customerChannels = customerChannels
         resolution = ChannelResolution(channels: channels)
     }
 

@@ -81,6 +81,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case accountExists = "account_exists"
         case serverBusy = "server_busy"
         case unknownToken = "unknown_token"
+        case channelNotLicensed = "channel_not_licensed"
     }
 
     private let codeValue: Code
@@ -110,7 +111,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             return .conflict
         case .unauthorized, .signInFailed:
             return .unauthorized
-        case .csrfRejected,
+        case .csrfRejected, .channelNotLicensed,
             .forbidden, .licenseInvalid, .licenseExpired, .licenseRevoked, .licenseSiteLimit, .licenseRequired, .linkInvalid, .linkExpired:
             return .forbidden
         case .tooLarge:
@@ -293,6 +294,12 @@ extension HeraldError {
 
     public static func unknownAccount(_ email: String) -> HeraldError {
         HeraldError(.unknownAccount, "there is no console account \(quoted(email))")
+    }
+
+    /// A customer channel asked for without a license bound to it; said like a refusal of
+    /// the license, so it tells nothing of whose channel it is.
+    public static func channelNotLicensed(_ channel: ChannelID, of product: ProductID) -> HeraldError {
+        HeraldError(.channelNotLicensed, "channel '\(channel)' of '\(product)' answers only the licenses bound to it")
     }
 
     public static func unknownToken(_ id: String) -> HeraldError {

@@ -56,7 +56,8 @@ public struct SiteDecision: Sendable, Equatable {
 extension CatalogSnapshot {
     /// Decides what the site asking `question` gets from this product.
     ///
-    /// In order: a license bound to a customer channel of the product answers from that
+    /// A customer channel named by a site whose license is not bound to it is refused
+    /// (`channel_not_licensed`). In order: a license bound to a customer channel of the product answers from that
     /// channel, else the named channel (stable when none); aliases are followed to the channel
     /// that holds the build; a site with an address that falls in that channel's running
     /// rollout gets the rollout's build; the build is offered when it is newer than the
@@ -64,6 +65,9 @@ extension CatalogSnapshot {
     /// requirements. Throws `unknown_channel` for a channel the product lacks.
     public func decide(_ question: SiteQuestion) throws(HeraldError) -> SiteDecision {
         let requested = question.channel ?? .stable
+        if customerChannels.contains(requested), question.license?.channels[product.id] != requested {
+            throw .channelNotLicensed(requested, of: product.id)
+        }
         var notices: [Notice] = []
         var channel = requested
         if let bound = question.license?.channels[product.id], channels[bound] != nil {

@@ -47,7 +47,8 @@ public struct GoUpdateRepository: Sendable {
         }
         var channels: [ChannelPointer] = []
         let millis = Int64(now.timeIntervalSince1970 * 1000)
-        for channel in snapshot.channels.values.sorted(by: { $0.id < $1.id }) {
+        // A customer channel is its licenses' alone, never in a public repository.
+        for channel in snapshot.channels.values.sorted(by: { $0.id < $1.id }) where !snapshot.customerChannels.contains(channel.id) {
             let decision = try snapshot.decide(SiteQuestion(channel: channel.id, now: millis))
             guard let served = decision.build, let id = idsByVersion[served.version.rawValue] else { continue }
             channels.append(ChannelPointer(id: channel.id.rawValue, name: channel.name, latestVersion: id))

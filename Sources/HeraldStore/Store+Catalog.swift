@@ -38,9 +38,16 @@ extension Store {
                 ? []
                 : try await database.select().column("*").from("builds").where("product_id", .equal, product.rawValue)
                     .where("hash", .in, hashes).all().map(Build.init(row:))
+            var customerChannels: Set<ChannelID> = []
+            for bound in try await database.select().distinct().column("channel_id").from("license_products")
+                .where("product_id", .equal, product.rawValue).where("revoked", .equal, SQLLiteral.boolean(false))
+                .where("channel_id", .isNot, SQLLiteral.null).all()
+            {
+                customerChannels.insert(try ChannelID(validating: try bound.decode(column: "channel_id", as: String.self)))
+            }
             return CatalogSnapshot(
                 product: record, revision: revision, channels: channels, builds: builds, rollouts: rollouts,
-                messages: try await messages(of: product, in: database))
+                messages: try await messages(of: product, in: database), customerChannels: customerChannels)
         }
     }
 }

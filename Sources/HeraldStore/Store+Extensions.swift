@@ -22,22 +22,29 @@ extension Store {
             .run()
     }
 
-    /// The product's extension manifests, by name.
+    /// The product's extension manifests, by id.
     public func extensions(of product: ProductID) async throws -> [ExtensionManifest] {
+        try await withDatabase { try await extensions(of: product, in: $0) }.map(\.manifest)
+    }
+
+    /// The product's extension manifests with the ids they are saved under, by id.
+    public func extensionRecords(of product: ProductID) async throws -> [(id: String, manifest: ExtensionManifest)] {
         try await withDatabase { try await extensions(of: product, in: $0) }
     }
 
-    func extensions(of product: ProductID, in database: any SQLDatabase) async throws -> [ExtensionManifest] {
+    func extensions(of product: ProductID, in database: any SQLDatabase) async throws -> [(id: String, manifest: ExtensionManifest)] {
         let rows = try await database.select().column("*").from("extensions")
             .where("product_id", .equal, product.rawValue).orderBy("id").all()
-        var manifests: [ExtensionManifest] = []
+        var manifests: [(id: String, manifest: ExtensionManifest)] = []
         for row in rows {
             let beta = try row.decode(column: "beta_tag", as: String?.self)
             let stable = try row.decode(column: "stable_tag", as: String?.self)
-            manifests.append(
+            manifests.append((
+                try row.decode(column: "id", as: String.self),
                 ExtensionManifest(
                     name: try row.decode(column: "name", as: String.self), premium: try row.decode(column: "premium", as: Bool.self),
-                    beta: try beta.map { try VersionTag(validating: $0) }, stable: try stable.map { try VersionTag(validating: $0) }))
+                    beta: try beta.map { try VersionTag(validating: $0) }, stable: try stable.map { try VersionTag(validating: $0) })
+            ))
         }
         return manifests
     }

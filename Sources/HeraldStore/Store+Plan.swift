@@ -51,7 +51,7 @@ extension Store {
             let hash = try resolution.resolveServedBuild(for: channel.id, of: product)
             serving.append((channel, hash.flatMap { byHash[$0] }))
         }
-        let extensions = try await extensions(of: product, in: database)
+        let extensions = try await extensions(of: product, in: database).map(\.manifest)
         let autoDeploy =
             try await database.select().column("auto_deploy").from("products").where("id", .equal, product.rawValue)
             .first()?.decode(column: "auto_deploy", as: Bool.self) ?? false
@@ -68,7 +68,7 @@ extension Store {
     /// takes it when every extension's beta tag matches, stable takes it only with auto-deploy.
     /// Each move is recorded as a promotion by `actor`; stable without auto-deploy waits in the plan.
     func promoteAfterUpload(_ build: Build, uploadedTo channel: ChannelID, actor: String, in database: any SQLDatabase) async throws {
-        let extensions = try await extensions(of: build.product, in: database)
+        let extensions = try await extensions(of: build.product, in: database).map(\.manifest)
         guard !extensions.isEmpty else { return }
         let autoDeploy =
             try await database.select().column("auto_deploy").from("products").where("id", .equal, build.product.rawValue)

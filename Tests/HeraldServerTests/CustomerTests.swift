@@ -186,4 +186,40 @@ struct CustomerTests {
             #expect(missing == .notFound && answer.errorCode == "unknown_message")
         }
     }
+
+    @Test("Customer channels: listed and answered only for the licenses bound to them (installation_id is the license key)")
+    func customerChannelsPrivate() async throws {
+        try await TestServer.run(framework: .router) { server in
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            func license(_ name: String) async throws -> String {
+                let made = try await server.send(
+                    .post, "/api/v1/licenses", json: ["customer_name": name, "customer_email": "\(name)@example.com", "products": "private_blog"])
+                return try #require(made.1.response["key"] as? String)
+            }
+            let david = try await license("david")
+            let erin = try await license("erin")
+            let bound = try await server.send(.put, "/api/v1/private_blog/david_m", json: ["channel_name": "David M", "alias_for": "stable", "licenses": david])
+            #expect(bound.0 == .ok)
+
+            func listed(_ query: String) async throws -> [String] {
+                let (status, body) = try await server.get("/api/list_channels?product_name=private_blog" + query)
+                #expect(status == .ok)
+                return ((body.response["channels"] as? [[String: Any]]) ?? []).compactMap { $0["channel_id"] as? String }.sorted()
+            }
+            #expect(try await listed("") == ["beta", "development", "stable"])
+            #expect(try await listed("&installation_id=\(david)") == ["beta", "david_m", "development", "stable"])
+            #expect(try await listed("&installation_id=\(erin)") == ["beta", "development", "stable"])
+            let vendor = try await server.send(.get, "/api/v1/private_blog")
+            #expect((vendor.1.response["channels"] as? [[String: Any]])?.count == 4)
+
+            let base = "/api/check_for_update/?product_name=private_blog&release_channel=david_m&current_product_version=0.9&site_url=https://a.example"
+            let stranger = try await server.get(base + "&license=\(erin)")
+            #expect(stranger.0 == .forbidden && stranger.1.errorCode == "channel_not_licensed")
+            let anonymous = try await server.get(base)
+            #expect(anonymous.0 == .forbidden && anonymous.1.errorCode == "channel_not_licensed")
+            let owner = try await server.get(base + "&license=\(david)")
+            #expect(owner.0 == .ok && owner.1.response["new_version"] as? String == "1.0")
+            #expect(try await server.get("/api/v1/private_blog/david_m/latest/").0 == .forbidden)
+        }
+    }
 }

@@ -32,7 +32,7 @@ struct ScopedTokenTests {
                 + "&site_url=https://customer.example")
     }
 
-    @Test("A scoped token sees, makes and revokes only tokens within its own products; it cannot make an all-products one")
+    @Test("A scoped token lists only tokens within its products and makes or revokes none; a token for every product can")
     func tokensWithinScope() async throws {
         try await TestServer.run(framework: .router) { server in
             func call(_ method: HTTPRequest.Method, _ uri: String, token: String, json: String? = nil) async throws -> (HTTPResponse.Status, [String: Any]) {
@@ -49,15 +49,18 @@ struct ScopedTokenTests {
             let elsewhere = try await call(.post, "/api/v1/tokens", token: server.scopedToken, json: #"{"name": "x", "products": "private_blog"}"#)
             #expect(elsewhere.0 == .forbidden)
             let own = try await call(.post, "/api/v1/tokens", token: server.scopedToken, json: #"{"name": "deploy", "products": "other_plugin"}"#)
-            #expect(own.0 == .created)
-            let secret = try #require(own.1.response["secret"] as? String)
+            #expect(own.0 == .forbidden, "a scoped token cannot mint a token, not even for its own product")
+            let made = try await call(.post, "/api/v1/tokens", token: server.token, json: #"{"name": "deploy", "products": "other_plugin"}"#)
+            #expect(made.0 == .created)
+            let secret = try #require(made.1.response["secret"] as? String)
             #expect(try await server.store.token(forSecret: secret)?.products == [try ProductID(validating: "other_plugin")])
             let all = try await server.store.tokens()
             let unscoped = try #require(all.first { $0.name == "ci" })
-            #expect(try await call(.delete, "/api/v1/tokens/\(unscoped.id)", token: server.scopedToken).0 == .notFound)
+            #expect(try await call(.delete, "/api/v1/tokens/\(unscoped.id)", token: server.scopedToken).0 == .forbidden)
+            let deploy = try #require(all.first { $0.name == "deploy" })
+            #expect(try await call(.delete, "/api/v1/tokens/\(deploy.id)", token: server.scopedToken).0 == .forbidden)
             #expect(try await server.store.tokens().count == 3)
-            let made = try #require(all.first { $0.name == "deploy" })
-            #expect(try await call(.delete, "/api/v1/tokens/\(made.id)", token: server.scopedToken).0 == .ok)
+            #expect(try await call(.delete, "/api/v1/tokens/\(deploy.id)", token: server.token).0 == .ok)
             #expect(try await server.store.token(forSecret: secret) == nil)
         }
     }

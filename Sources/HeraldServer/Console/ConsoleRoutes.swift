@@ -53,8 +53,11 @@ struct ConsoleRoutes<Context: RequestContext> {
         }
         router.get("/admin/products/{product}/extensions") { request, context in
             try await productPage(request, context: context, page: "extensions", title: "Extensions") { _, snapshot in
-                let extensions = try await store.extensions(of: snapshot.product.id).map { manifest -> [String: Any] in
-                    ["name": manifest.name, "premium": manifest.premium, "beta": manifest.beta?.text ?? "none", "stable": manifest.stable?.text ?? "none"]
+                let extensions = try await store.extensionRecords(of: snapshot.product.id).map { id, manifest -> [String: Any] in
+                    [
+                        "id": id, "product": snapshot.product.id.rawValue, "name": manifest.name, "premium": manifest.premium,
+                        "beta": manifest.beta?.text ?? "", "stable": manifest.stable?.text ?? "",
+                    ]
                 }
                 return ["extensions": extensions]
             }

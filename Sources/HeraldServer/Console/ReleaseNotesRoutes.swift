@@ -1,5 +1,6 @@
 import HeraldCore
 import HeraldFormats
+import HTTPTypes
 import HeraldStore
 import Hummingbird
 
@@ -58,7 +59,10 @@ struct ReleaseNotesRoutes<Context: RequestContext> {
         if let php = build.requiresPHP { values["requiresPHP"] = php }
         if let homepage = product.homepage, homepage.lowercased().hasPrefix("http") { values["homepage"] = homepage }
         var response = pages.page("notes", values)
+        // WordPress shows it in a frame ("View version details"); it has nothing to click into.
         response.headers[.cacheControl] = "public, max-age=300"
+        response.headers[HTTPField.Name("X-Frame-Options")!] = nil
+        response.headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'"
         return response
     }
 }

@@ -16,9 +16,10 @@ struct CatalogRoutes<Context: RequestContext> {
         router.get("/api/v1") { _, _ in try await listProducts() }
         router.get("/api/list_products") { _, _ in try await listProducts() }
 
-        router.get("/api/v1/{product}") { _, context in try await listChannels(of: context.parameters.product()) }
+        router.get("/api/v1/{product}") { request, context in try await listChannels(of: context.parameters.product(), request: request) }
         router.get("/api/list_channels") { request, _ in
-            try await listChannels(of: ProductID(validating: RequestFields(query: request)["product_name"] ?? "", field: "product_name"))
+            try await listChannels(
+                of: ProductID(validating: RequestFields(query: request)["product_name"] ?? "", field: "product_name"), request: request)
         }
 
         router.get("/api/v1/{product}/{channel}") { request, context in
@@ -65,10 +66,22 @@ struct CatalogRoutes<Context: RequestContext> {
         try envelopeResponse(["products": try await store.products().map(ProductResource.init)])
     }
 
-    private func listChannels(of product: ProductID) async throws -> Response {
-        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
-        let channels = try await store.channels(of: product)
-        let resolution = ChannelResolution(channels: channels)
+    /// The product's channels as the asker may see them (seed 000's `list_channels`): every
+    /// one for a token or console session that may change the product; for anyone else every
+    /// channel but the customer channels, plus the one bound to the license whose key is the
+    /// `installation_id` (a site's settings page lists the channels it may choose).
+    private func listChannels(of product: ProductID, request: Request) async throws -> Response {
+        guard let snapshot = try await store.catalogSnapshot(of: product) else { throw HeraldError.unknownProduct(product) }
+        let vendor = request.headers[.authorization] != nil || request.headers[.cookie] != nil
+            ? (try? await Authorization(store: store).token(for: request, writing: product)) != nil : false
+        var bound: ChannelID?
+        if !vendor, let installation = RequestFields(query: request)["installation_id"], installation.utf8.count <= 256,
+            let license = try await store.license(keyOrID: installation), !license.revoked, !license.revokedProducts.contains(product)
+        {
+            bound = license.channels[product]
+        }
+        let channels = try await store.channels(of: product).filter { vendor || !snapshot.customerChannels.contains($0.id) || $0.id == bound }
+        let resolution = ChannelResolution(channels: try await store.channels(of: product))
         let resources = channels.map { channel in
             ChannelResource(channel: channel, servedBuild: try? resolution.resolveServedBuild(for: channel.id, of: product))
         }

@@ -96,20 +96,30 @@ struct CustomerRoutes<Context: RequestContext> {
     // MARK: Display messages
 
     /// A display message as the fields describe it: `type`, `text`, `code`, `channels`,
-    /// `url_pattern`, `licenses` (this product's only), `from`, `until`.
-    private func message(from fields: RequestFields, id: String, product: ProductID, createdAt: Int64) async throws -> DisplayMessage {
-        let typeText = fields["type"] ?? "info"
+    /// `url_pattern`, `licenses` (this product's only), `from`, `until`. When `existing` is
+    /// given (an edit), a field not sent keeps its value: an edit of the text never widens
+    /// who sees the message.
+    private func message(
+        from fields: RequestFields, id: String, product: ProductID, createdAt: Int64, keeping existing: DisplayMessage? = nil
+    ) async throws -> DisplayMessage {
+        func sent(_ names: String...) -> Bool { existing == nil || names.contains(where: fields.contains) }
+        let typeText = fields["type"] ?? existing?.level.rawValue ?? "info"
         guard let level = Notice.Level(rawValue: typeText) else {
             throw HeraldError.invalidInput("type \(quoted(typeText)) is invalid: info, warning or error")
         }
         // Only licenses of this product: any other answers as unknown, telling nothing of it.
-        let licenses = try await store.licenseIDs(of: list(fields, "licenses", "license"), covering: product)
+        let licenses =
+            sent("licenses", "license")
+            ? try await store.licenseIDs(of: list(fields, "licenses", "license"), covering: product) : existing?.licenses ?? []
         return DisplayMessage(
-            id: id, product: product, level: level, text: fields["text"] ?? fields["message"] ?? "",
-            code: fields["code"], channels: try list(fields, "channels", "channel").map { try ChannelID(validating: $0, field: "channels") },
-            urlPattern: fields["url_pattern"], licenses: licenses,
-            startsAt: try fields["from"].map { try Moment.parse($0, field: "from") },
-            endsAt: try fields["until"].map { try Moment.parse($0, field: "until", endOfDay: true) }, createdAt: createdAt)
+            id: id, product: product, level: level, text: fields["text"] ?? fields["message"] ?? existing?.text ?? "",
+            code: sent("code") ? fields["code"] : existing?.code,
+            channels: sent("channels", "channel")
+                ? try list(fields, "channels", "channel").map { try ChannelID(validating: $0, field: "channels") } : existing?.channels ?? [],
+            urlPattern: sent("url_pattern") ? fields["url_pattern"] : existing?.urlPattern, licenses: licenses,
+            startsAt: sent("from") ? try fields["from"].map { try Moment.parse($0, field: "from") } : existing?.startsAt,
+            endsAt: sent("until") ? try fields["until"].map { try Moment.parse($0, field: "until", endOfDay: true) } : existing?.endsAt,
+            createdAt: createdAt)
     }
 
     private func registerMessages(on router: Router<Context>) {
@@ -130,7 +140,7 @@ struct CustomerRoutes<Context: RequestContext> {
             let id = context.parameters.get("message") ?? ""
             guard let existing = try await store.messages(of: product).first(where: { $0.id == id }) else { throw HeraldError.unknownMessage(id) }
             let fields = try await RequestFields.read(&request, context: context)
-            let message = try await message(from: fields, id: id, product: product, createdAt: existing.createdAt)
+            let message = try await message(from: fields, id: id, product: product, createdAt: existing.createdAt, keeping: existing)
             try await store.replaceMessage(message)
             return try envelopeResponse(MessageResource(message: message))
         }

@@ -2,9 +2,10 @@ import HeraldCore
 import HeraldStore
 import Hummingbird
 
-/// API tokens over HTTP (token or console session needed): list, create (the secret shown
-/// once), revoke. A caller limited to some products sees, makes and revokes only tokens
-/// limited to those products, so no one widens their own reach.
+/// API tokens over HTTP: list (a token or a console session), create (the secret shown once)
+/// and revoke (a console session, or a token for every product: a leaked CI token cannot mint
+/// its own replacement). A caller limited to some products sees, makes and revokes only
+/// tokens limited to those products, so no one widens their own reach.
 struct TokenRoutes<Context: RequestContext> {
     let store: any Store
 
@@ -19,6 +20,7 @@ struct TokenRoutes<Context: RequestContext> {
         router.post("/api/v1/tokens") { request, context in
             var request = request
             let caller = try await authorization.token(for: request)
+            try Self.mayManage(caller)
             let fields = try await RequestFields.read(&request, context: context)
             let name = fields["name"] ?? ""
             try APIToken.validateName(name)
@@ -34,12 +36,20 @@ struct TokenRoutes<Context: RequestContext> {
         }
         router.delete("/api/v1/tokens/{token}") { request, context in
             let caller = try await authorization.token(for: request)
+            try Self.mayManage(caller)
             let id = context.parameters.get("token") ?? ""
             guard let token = try await store.tokens().first(where: { $0.id == id }), Self.covers(caller, token.products) else {
                 throw HeraldError.unknownToken(id)
             }
             try await store.revokeToken(id: id)
             return try envelopeResponse(["revoked": id])
+        }
+    }
+
+    /// Tokens are made and revoked by a person in the console, or with a token for every product.
+    static func mayManage(_ caller: APIToken) throws {
+        guard caller.id.hasPrefix("console:") || caller.products.isEmpty else {
+            throw HeraldError.forbidden("token '\(caller.name)' may not make or revoke tokens; use the console or a token for every product")
         }
     }
 
