@@ -88,3 +88,21 @@ public enum SiteAddress {
         return String(Substring(site))
     }
 }
+
+extension SiteAddress {
+    /// A site a license's limit does not count: this machine (`localhost`, 127.0.0.1, `::1`),
+    /// a local or test name (`*.local`, `*.test`, `*.localhost`) or a staging copy
+    /// (`staging.*`), as vendors commonly let customers run beside their live site.
+    /// `site` is normalized (``normalize(_:)``).
+    public static func isStagingOrLocal(_ site: String) -> Bool {
+        var host = site.prefix { $0 != "/" }
+        if host.hasPrefix("[") {
+            host = host.dropFirst().prefix { $0 != "]" }
+        } else if let colon = host.lastIndex(of: ":"), !host[..<colon].contains(":") {
+            host = host[..<colon]
+        }
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.") || host.hasSuffix(".localhost")
+            || host.hasSuffix(".local") || host.hasSuffix(".test") || host.hasPrefix("staging.")
+    }
+}
+

@@ -217,7 +217,8 @@ extension Store {
         case .expired: throw HeraldError.licenseExpired(license.keyLast4)
         case .active: break
         }
-        guard let limit = license.siteLimit else { return license }
+        // A question that names no site activates nothing, and neither do staging and local copies.
+        guard let limit = license.siteLimit, !site.isEmpty, !SiteAddress.isStagingOrLocal(site) else { return license }
         let siteDigest = InstallSample.siteDigest(of: site.lowercased(), salt: siteSalt).hexString
         let unsalted = Self.digest(ofSecret: site.lowercased())
         // A site already activated (every check after its first) needs no write.
@@ -249,6 +250,25 @@ extension Store {
                 .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis())).run()
         }
         return license
+    }
+
+    /// Frees `site` (normalized) from the license's site limit; false when it was not active on it.
+    /// The license's products count as changed (``CatalogChanges``), so no instance goes on
+    /// answering the site from what it remembered of the license.
+    public func deactivateSite(_ site: String, licenseID: String, siteSalt: String) async throws -> Bool {
+        let digests = [InstallSample.siteDigest(of: site.lowercased(), salt: siteSalt).hexString, Self.digest(ofSecret: site.lowercased())]
+        return try await withTransaction { database in
+            // Products first, then the license: the lock order every write keeps.
+            let products = try await database.select().column("product_id").from("license_products").where("license_id", .equal, licenseID)
+                .all().map { try $0.decode(column: "product_id", as: String.self) }.sorted()
+            for product in products { _ = try await lockProduct(try ProductID(validating: product), in: database) }
+            _ = try await database.select().column("id").from("licenses").where("id", .equal, licenseID).for(.update).first()
+            let found = try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, licenseID)
+                .where("site_sha256", .in, digests).all()
+            guard !found.isEmpty else { return false }
+            try await database.delete(from: "license_sites").where("license_id", .equal, licenseID).where("site_sha256", .in, digests).run()
+            return true
+        }
     }
 
     /// The salt of the sites recorded as active on licenses, shared by every instance.

@@ -6,7 +6,7 @@ import HeraldStore
 /// `herald license create|list|search|revoke`: customers' licenses.
 struct LicenseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "license", abstract: "Manage customers' licenses.", subcommands: [Create.self, List.self, Search.self, Revoke.self])
+        commandName: "license", abstract: "Manage customers' licenses.", subcommands: [Create.self, List.self, Search.self, Revoke.self, LicenseDeactivate.self])
 
     /// Prints the license's id, then its key alone on the last line (shown once, stored hashed).
     struct Create: AsyncParsableCommand {
@@ -88,6 +88,31 @@ struct LicenseCommand: AsyncParsableCommand {
             }
             print("Revoked license \(revoked.id) (…\(revoked.keyLast4)) of \(revoked.customerName)")
         }
+    }
+}
+
+/// `herald license deactivate KEY_OR_ID SITE`: frees a place of the license's site limit.
+struct LicenseDeactivate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deactivate", abstract: "Free a site's place in a license's site limit.")
+
+    @Argument(help: "The license's key or id.")
+    var license: String
+
+    @Argument(help: "The site, e.g. https://shop.example.com.")
+    var site: String
+
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        guard let address = SiteAddress.normalize(site) else { throw CommandFailure(message: "\(quoted(site)) is not a site address") }
+        let freed = try await data.withStore(logger: quietLogger()) { store -> Bool in
+            guard let found = try await store.license(keyOrID: license) else {
+                throw CommandFailure(message: "no license has the key or id \(quoted(license))")
+            }
+            return try await store.deactivateSite(address, licenseID: found.id, siteSalt: try await store.licenseSiteSalt())
+        }
+        guard freed else { throw CommandFailure(message: "the site \(quoted(address)) is not active on this license") }
+        print("Deactivated \(address); its place is free.")
     }
 }
 

@@ -222,4 +222,37 @@ struct CustomerTests {
             #expect(try await server.get("/api/v1/private_blog/david_m/latest/").0 == .forbidden)
         }
     }
+
+    @Test("A site limit of 2: a third site is refused until one is deactivated; staging, local and site-less checks take no place")
+    func siteLimit() async throws {
+        try await TestServer.run(framework: .router) { server in
+            #expect(try await server.send(.put, "/api/v1/private_blog", json: ["premium": true]).0 == .ok)
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            let made = try await server.send(
+                .post, "/api/v1/licenses", json: ["customer_name": "Shop", "customer_email": "shop@example.com", "products": "private_blog", "sites": 2])
+            let key = try #require(made.1.response["key"] as? String)
+            func check(_ site: String?) async throws -> (HTTPResponse.Status, String?) {
+                let query = "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=0.9&license=\(key)"
+                let (status, body) = try await server.get(query + (site.map { "&site_url=\($0)" } ?? ""))
+                return (status, body.errorCode)
+            }
+            for site in ["https://staging.shop.example", "http://localhost:8080", "https://shop.local", "https://shop.test/wp", nil] {
+                #expect(try await check(site).0 == .ok, "\(site ?? "no site")")
+            }
+            #expect(try await check("https://one.example").0 == .ok)
+            #expect(try await check("https://two.example").0 == .ok)
+            let third = try await check("https://three.example")
+            #expect(third.0 == .forbidden && third.1 == "license_site_limit")
+
+            let freed = try await server.send(.post, "/api/v1/licenses/\(key)/sites/one.example/deactivate")
+            #expect(freed.0 == .ok)
+            #expect(try await server.send(.post, "/api/v1/licenses/\(key)/sites/one.example/deactivate").0 == .badRequest)
+            #expect(try await check("https://three.example").0 == .ok)
+            #expect(try await check("https://one.example").1 == "license_site_limit")
+            let stranger = try await server.client.execute(
+                uri: "/api/v1/licenses/\(key)/sites/two.example/deactivate", method: .post, headers: server.headers(token: server.scopedToken)
+            ) { $0.status }
+            #expect(stranger == .notFound, "a token for another product cannot touch the license")
+        }
+    }
 }

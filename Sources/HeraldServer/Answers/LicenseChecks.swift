@@ -21,7 +21,8 @@ import Synchronization
 final class LicenseChecks: Sendable {
     private struct Entry {
         var license: License
-        /// SHA-256 of each site seen active on the license; activation is never undone.
+        /// SHA-256 of each site seen active on the license (a deactivation writes to the
+        /// license's products, which forgets the entry).
         var sites: Set<String>
         /// When the read this entry holds began.
         var readAt: ContinuousClock.Instant

@@ -71,6 +71,17 @@ struct CustomerRoutes<Context: RequestContext> {
 
         router.delete("/api/v1/licenses/{license}") { request, context in try await revoke(request, context: context) }
         router.post("/api/v1/licenses/{license}/revoke") { request, context in try await revoke(request, context: context) }
+        // Frees a place of the license's site limit: the site moved, or was taken down.
+        router.post("/api/v1/licenses/{license}/sites/{site}/deactivate") { request, context in
+            let license = try await visibleLicense(request, context: context)
+            let text = context.parameters.get("site") ?? ""
+            guard let site = SiteAddress.normalize(text.removingPercentEncoding ?? text) else {
+                throw HeraldError.invalidInput("site \(quoted(text)) is invalid: a site address such as shop.example.com")
+            }
+            let freed = try await store.deactivateSite(site, licenseID: license.id, siteSalt: try await store.licenseSiteSalt())
+            guard freed else { throw HeraldError.invalidInput("the site \(quoted(site)) is not active on this license") }
+            return try envelopeResponse(["deactivated": site])
+        }
     }
 
     /// The license named in the path, when the request's token may manage one of its products.
