@@ -70,6 +70,9 @@ public enum ReadmeHTML {
 
     /// HTML-escapes `&`, `<`, `>`, `"` and `'`.
     public static func escape(_ text: String) -> String {
+        // Most text has none of them: it is returned as it is, without a copy.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") })
+        else { return text }
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in text {

@@ -1,3 +1,5 @@
+import HeraldFormats
+
 /// A horizontal bar chart as inline SVG, drawn on the server: one bar per label, longest first.
 enum BarChart {
     static func svg(_ counts: [String: Int], limit: Int = 12) -> String {
@@ -11,25 +13,11 @@ enum BarChart {
         for (index, row) in rows.enumerated() {
             let y = index * rowHeight + 4
             let barWidth = max(1, (width - labelWidth - 70) * row.value / largest)
-            let label = escape(String(row.key.prefix(24)))
+            let label = ReadmeHTML.escape(String(row.key.prefix(24)))
             svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 16)\" text-anchor=\"end\" font-size=\"13\">\(label)</text>"
             svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(barWidth)\" height=\"\(rowHeight - 8)\" fill=\"#3b6ea5\"><title>\(label): \(row.value)</title></rect>"
             svg += "<text x=\"\(labelWidth + barWidth + 6)\" y=\"\(y + 16)\" font-size=\"13\">\(row.value)</text>"
         }
         return svg + "</svg>"
-    }
-
-    private static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "&": out += "&amp;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldFormats
 import HeraldStore
 
 /// What the product page shows: its channels (what each serves and how, a running rollout,
@@ -31,13 +32,18 @@ struct ProductPage {
         let sortedChannels = snapshot.channels.values.sorted { $0.id < $1.id }
         let channels = sortedChannels.map { channel -> [String: Any] in
             var row: [String: Any] = [
-                "id": channel.id.rawValue, "product": product.id.rawValue, "name": channel.name, "alias": channel.aliasFor != nil,
+                "id": channel.id.rawValue, "product": product.id.rawValue, "name": channel.name,
                 "served": ((try? snapshot.servingChannel(for: channel.id))?.ownServedBuild).map(label) ?? "nothing",
                 "how": Self.how(channel),
             ]
             if let rollout = snapshot.rollouts[channel.id] { row["rollout"] = "\(rollout.percentage)%\(rollout.paused ? " (paused)" : "")" }
             if let count = bound[channel.id] { row["licenses"] = "\(count)" }
             return row
+        }
+        // The two selects of channels, 200 options each on a large product, are written here
+        // once, escaped, rather than walked by the template twice.
+        func options(_ channels: [Channel]) -> String {
+            channels.map { "<option value=\"\($0.id)\">\(ReadmeHTML.escape($0.name)) (\($0.id))</option>" }.joined()
         }
         let effects = try await removalEffects(of: Set(builds.map(\.hash)), channels: sortedChannels, label: label)
         let rows = builds.map { build -> [String: Any] in
@@ -59,6 +65,7 @@ struct ProductPage {
         }
         var values: [String: Any] = [
             "kind": product.kind.rawValue, "premium": product.premium, "hidden": product.hidden, "channels": channels, "builds": rows,
+            "uploadOptions": options(sortedChannels.filter { $0.aliasFor == nil }), "aliasOptions": options(sortedChannels),
             "followable": newest.map { build in
                 ["hash": build.hash.rawValue, "short": String(build.hash.rawValue.prefix(8)), "version": build.version.rawValue, "channel": build.channel.rawValue]
             },
