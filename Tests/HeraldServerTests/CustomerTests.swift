@@ -220,6 +220,14 @@ struct CustomerTests {
             let owner = try await server.get(base + "&license=\(david)")
             #expect(owner.0 == .ok && owner.1.response["new_version"] as? String == "1.0")
             #expect(try await server.get("/api/v1/private_blog/david_m/latest/").0 == .forbidden)
+            for path in ["/api/v1/private_blog/david_m/", "/api/v1/private_blog/david_m/history/", "/api/list_builds?product_name=private_blog&channel=david_m"] {
+                let anonymous = try await server.get(path)
+                #expect(anonymous.0 == .forbidden && anonymous.1.errorCode == "channel_not_licensed", "\(path)")
+                let separator = path.contains("?") ? "&" : "?"
+                #expect(try await server.get(path + separator + "license=\(erin)").0 == .forbidden, "\(path)")
+                #expect(try await server.get(path + separator + "license=\(david)").0 == .ok, "\(path)")
+                #expect(try await server.send(.get, path).0 == .ok, "\(path) with a token")
+            }
         }
     }
 

@@ -44,10 +44,10 @@ struct CatalogRoutes<Context: RequestContext> {
             return try await latest(request, product: product, channel: nil)
         }
 
-        router.get("/api/v1/{product}/{channel}/history") { _, context in
+        router.get("/api/v1/{product}/{channel}/history") { request, context in
             let product = try context.parameters.product()
             let channel = try context.parameters.channel()
-            try await requireChannel(channel, of: product)
+            try await requireVisible(channel, of: product, request: request)
             let moves = try await store.history(of: channel, of: product)
             return try envelopeResponse(["history": moves.map(MoveResource.init)])
         }
@@ -56,7 +56,7 @@ struct CatalogRoutes<Context: RequestContext> {
             let product = try context.parameters.product()
             let channel = try context.parameters.channel()
             let reference = try BuildReference(validating: context.parameters.get("build") ?? "", field: "build")
-            try await requireChannel(channel, of: product)
+            try await requireVisible(channel, of: product, request: request)
             let build = try await store.build(matching: reference, of: product)
             return try envelopeResponse(BuildResource(build: build, urls: PublicURL(configured: publicURL, request: request)))
         }
@@ -134,7 +134,7 @@ struct CatalogRoutes<Context: RequestContext> {
 
     /// The builds of a channel; for an alias, those of the channel it follows.
     private func listBuilds(_ request: Request, product: ProductID, channel: ChannelID) async throws -> Response {
-        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+        try await requireVisible(channel, of: product, request: request)
         let serving = try ChannelResolution(channels: try await store.channels(of: product))
             .resolveServingChannel(for: channel, of: product).id
         let fields = RequestFields(query: request)
@@ -157,8 +157,25 @@ struct CatalogRoutes<Context: RequestContext> {
             messages: answer.decision.notices)
     }
 
-    private func requireChannel(_ channel: ChannelID, of product: ProductID) async throws {
-        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
-        guard try await store.channel(channel, of: product) != nil else { throw HeraldError.unknownChannel(channel, of: product) }
+    /// The channel exists; and a customer channel's builds and history are read only by its
+    /// licenses (`license` or `installation_id`, the key) and the vendor (a token or console
+    /// session for the product): 403 `channel_not_licensed` for anyone else.
+    private func requireVisible(_ channel: ChannelID, of product: ProductID, request: Request) async throws {
+        guard let snapshot = try await store.catalogSnapshot(of: product) else { throw HeraldError.unknownProduct(product) }
+        guard snapshot.channels[channel] != nil else { throw HeraldError.unknownChannel(channel, of: product) }
+        guard snapshot.customerChannels.contains(channel) else { return }
+        if request.headers[.authorization] != nil || request.headers[.cookie] != nil,
+            (try? await Authorization(store: store).token(for: request, writing: product)) != nil
+        {
+            return
+        }
+        let fields = RequestFields(query: request)
+        if let key = fields["license"] ?? fields["license_key"] ?? fields["installation_id"], key.utf8.count <= 256,
+            let license = try await store.license(keyOrID: key), !license.revoked, !license.revokedProducts.contains(product),
+            license.channels[product] == channel
+        {
+            return
+        }
+        throw HeraldError.channelNotLicensed(channel, of: product)
     }
 }
