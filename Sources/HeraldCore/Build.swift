@@ -42,12 +42,15 @@ public struct Build: Hashable, Sendable {
     public var sha384: String?
     /// The WordPress details of the build, for the "View details" dialog.
     public var details: WordPressDetails
+    /// The release date as the vendor wrote it (seed 002's release.json, e.g.
+    /// `2012-05-11 21:47:44 -0700`), answered as written; nil for a build uploaded here.
+    public var releaseDate: String?
 
     public init(
         hash: BuildHash, md5: String, product: ProductID, version: Version, channel: ChannelID, timestamp: Int64,
         builder: Builder = Builder(), uploadedBy: String? = nil, size: Int64, fileName: FileName, isLatest: Bool = true,
         requires: String? = nil, tested: String? = nil, requiresPHP: String? = nil, changelog: String? = nil,
-        sha384: String? = nil, details: WordPressDetails = WordPressDetails()
+        sha384: String? = nil, details: WordPressDetails = WordPressDetails(), releaseDate: String? = nil
     ) {
         self.hash = hash
         self.md5 = md5
@@ -66,5 +69,6 @@ public struct Build: Hashable, Sendable {
         self.changelog = changelog
         self.sha384 = sha384
         self.details = details
+        self.releaseDate = releaseDate
     }
 }

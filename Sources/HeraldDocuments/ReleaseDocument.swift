@@ -7,6 +7,8 @@ public struct ReleaseDocument: Sendable, Equatable {
     public let name: String?
     /// Milliseconds since 1970; nil when `date` is absent.
     public let date: Int64?
+    /// The date as written, e.g. `2012-05-11 21:47:44 -0700`: what seed 002 answers.
+    public let dateText: String?
     /// The package's URL: `"package": {"zip": URL}`, `"package": URL` or the first of
     /// `"packages": [{"zip": URL}]`, the forms seed 002's server reads.
     public let packageURL: String
@@ -28,8 +30,10 @@ public struct ReleaseDocument: Sendable, Equatable {
                 throw DocumentError("its date \(String(reflecting: String(text.prefix(80)))) is not like \"2012-06-29 21:47:12 -0700\"")
             }
             self.date = date
+            dateText = text.trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
             date = nil
+            dateText = nil
         }
         if let package = object["package"] as? [String: Any], let zip = package["zip"] as? String {
             packageURL = zip

@@ -15,6 +15,8 @@ public struct BuildIntake: Sendable {
         public var tested: String?
         public var requiresPHP: String?
         public var changelog: String?
+        /// The release date as written where the build came from (seed 002's release.json).
+        public var releaseDate: String?
 
         public init(version: String?, fileName: FileName) {
             self.version = version
@@ -49,7 +51,7 @@ public struct BuildIntake: Sendable {
                 builder: fields.builder, uploadedBy: fields.uploadedBy ?? actor, size: blob.size, fileName: fields.fileName,
                 requires: fields.requires ?? metadata.requires, tested: fields.tested ?? metadata.tested,
                 requiresPHP: fields.requiresPHP ?? metadata.requiresPHP, changelog: fields.changelog ?? metadata.changelog,
-                sha384: blob.sha384, details: metadata.wordPressDetails)
+                sha384: blob.sha384, details: metadata.wordPressDetails, releaseDate: fields.releaseDate)
             try Self.validateFreeText(build)
             let extensions = try await BuildArchive.extensionManifests(path: writer.path)
             // Blobs are stored and the build that uses them committed while no blob is deleted.

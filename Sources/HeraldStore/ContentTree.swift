@@ -26,6 +26,8 @@ public struct ContentTree: Sendable {
         public let version: Version
         /// Milliseconds since 1970; nil when `date` is absent.
         public let date: Int64?
+        /// The date as release.json writes it.
+        public let dateText: String?
         public let package: Package
         /// The file name the package is downloaded as.
         public let fileName: FileName
@@ -101,7 +103,7 @@ public struct ContentTree: Sendable {
             throw problem("no file name can be made for its package")
         }
         return Release(
-            path: path, kind: kind, product: product, name: document.name, version: version, date: document.date,
+            path: path, kind: kind, product: product, name: document.name, version: version, date: document.date, dateText: document.dateText,
             package: package, fileName: fileName)
     }
 

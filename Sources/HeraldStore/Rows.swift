@@ -79,7 +79,8 @@ extension Build {
                 requiresPHP: try row.decode(column: "requires_php", as: String?.self),
                 changelog: try row.decode(column: "changelog", as: String?.self),
                 sha384: try row.decode(column: "sha384", as: String?.self),
-                details: try WordPressDetails(json: try row.decode(column: "wordpress_details", as: String?.self)))
+                details: try WordPressDetails(json: try row.decode(column: "wordpress_details", as: String?.self)),
+                releaseDate: try row.decode(column: "release_date", as: String?.self))
         }
     }
 }

@@ -61,6 +61,7 @@ struct ImportCommand: AsyncParsableCommand {
                     }
                     var fields = BuildIntake.Fields(version: release.version.rawValue, fileName: release.fileName)
                     fields.uploadedBy = "import"
+                    fields.releaseDate = release.dateText
                     let build = try await intake.publish(
                         writer, of: product, to: .stable, fields: fields, actor: "import", at: release.date ?? currentTimeMillis())
                     imported += 1

@@ -168,7 +168,8 @@ private struct Release: Encodable {
 
     init(build: Build, package: String) {
         version = build.version.rawValue
-        date = UTCDate.wordpress(Int(build.timestamp / 1000)) + " +0000"
+        // As the vendor wrote it when it came from a release.json; else the upload's time.
+        date = build.releaseDate ?? UTCDate.wordpress(Int(build.timestamp / 1000)) + " +0000"
         self.package = package
     }
 }

@@ -13,6 +13,6 @@ public struct Migration: Sendable {
     /// Every migration, in order; their versions are 1, 2, 3, ... with no gaps.
     public static let all: [Migration] = [
         .catalog, .accessAndHistory, .signaturesAndDetails, .goUpdate, .releaseManagement, .licenses, .customers, .catalogRevisions,
-        .installChecks, .licenseScope, .console,
+        .installChecks, .licenseScope, .console, .releaseDates,
     ]
 }
