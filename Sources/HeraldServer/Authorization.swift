@@ -41,21 +41,11 @@ struct Authorization: Sendable {
         }
         if ConsoleCookie.isChange(request.method) {
             guard ConsoleCookie.isSameOrigin(request), let sent = request.headers[ConsoleCookie.csrfHeader],
-                constantTimeMatch(sent, session.csrfToken)
+                constantTimeEqual(sent, session.csrfToken)
             else {
                 throw HeraldError.csrfRejected
             }
         }
         return session.account.credential
     }
-}
-
-/// Compares two secrets in time that depends only on their lengths.
-func constantTimeMatch(_ lhs: String, _ rhs: String) -> Bool {
-    let left = Array(lhs.utf8)
-    let right = Array(rhs.utf8)
-    guard left.count == right.count else { return false }
-    var difference: UInt8 = 0
-    for index in left.indices { difference |= left[index] ^ right[index] }
-    return difference == 0
 }

@@ -116,7 +116,8 @@ extension Sequence<UInt8> {
 }
 
 /// Compares two digests in time that does not depend on where they differ.
-func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+/// Compares two secrets in time that depends only on their lengths.
+public func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
     let (a, b) = (Array(lhs.utf8), Array(rhs.utf8))
     guard a.count == b.count else { return false }
     return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0

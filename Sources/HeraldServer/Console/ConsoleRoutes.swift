@@ -123,7 +123,7 @@ struct ConsoleRoutes<Context: RequestContext> {
         var request = request
         let fields = try await RequestFields.read(&request, context: context)
         if let secret = ConsoleCookie.secret(in: request.headers), let session = try await store.session(forSecret: secret) {
-            guard ConsoleCookie.isSameOrigin(request), constantTimeMatch(fields["csrf"] ?? "", session.csrfToken) else {
+            guard ConsoleCookie.isSameOrigin(request), constantTimeEqual(fields["csrf"] ?? "", session.csrfToken) else {
                 throw HeraldError.csrfRejected
             }
             try await store.endSession(secret: secret)
