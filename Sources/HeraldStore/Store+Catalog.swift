@@ -38,16 +38,25 @@ extension Store {
                 ? []
                 : try await database.select().column("*").from("builds").where("product_id", .equal, product.rawValue)
                     .where("hash", .in, hashes).all().map(Build.init(row:))
-            var customerChannels: Set<ChannelID> = []
-            for bound in try await database.select().distinct().column("channel_id").from("license_products")
-                .where("product_id", .equal, product.rawValue).where("revoked", .equal, SQLLiteral.boolean(false))
-                .where("channel_id", .isNot, SQLLiteral.null).all()
-            {
-                customerChannels.insert(try ChannelID(validating: try bound.decode(column: "channel_id", as: String.self)))
-            }
             return CatalogSnapshot(
                 product: record, revision: revision, channels: channels, builds: builds, rollouts: rollouts,
-                messages: try await messages(of: product, in: database), customerChannels: customerChannels)
+                messages: try await messages(of: product, in: database), customerChannels: try await customerChannels(of: product, in: database))
         }
+    }
+
+    /// The product's customer channels: those a license not revoked for the product is bound to.
+    public func customerChannels(of product: ProductID) async throws -> Set<ChannelID> {
+        try await withDatabase { try await customerChannels(of: product, in: $0) }
+    }
+
+    private func customerChannels(of product: ProductID, in database: any SQLDatabase) async throws -> Set<ChannelID> {
+        var channels: Set<ChannelID> = []
+        for bound in try await database.select().distinct().column("channel_id").from("license_products")
+            .where("product_id", .equal, product.rawValue).where("revoked", .equal, SQLLiteral.boolean(false))
+            .where("channel_id", .isNot, SQLLiteral.null).all()
+        {
+            channels.insert(try ChannelID(validating: try bound.decode(column: "channel_id", as: String.self)))
+        }
+        return channels
     }
 }

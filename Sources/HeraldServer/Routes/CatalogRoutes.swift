@@ -71,18 +71,16 @@ struct CatalogRoutes<Context: RequestContext> {
     /// channel but the customer channels, plus the one bound to the license whose key is the
     /// `installation_id` (a site's settings page lists the channels it may choose).
     private func listChannels(of product: ProductID, request: Request) async throws -> Response {
-        guard let snapshot = try await store.catalogSnapshot(of: product) else { throw HeraldError.unknownProduct(product) }
-        let vendor = request.headers[.authorization] != nil || request.headers[.cookie] != nil
-            ? (try? await Authorization(store: store).token(for: request, writing: product)) != nil : false
-        var bound: ChannelID?
-        if !vendor, let installation = RequestFields(query: request)["installation_id"], installation.utf8.count <= 256,
-            let license = try await store.license(keyOrID: installation), !license.revoked, !license.revokedProducts.contains(product)
-        {
-            bound = license.channels[product]
+        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+        let all = try await store.channels(of: product)
+        var shown = all
+        if try await !isVendor(request, of: product) {
+            let customer = try await store.customerChannels(of: product)
+            let bound = try await boundChannel(licenseKey: RequestFields(query: request)["installation_id"], of: product)
+            shown = all.filter { !customer.contains($0.id) || $0.id == bound }
         }
-        let channels = try await store.channels(of: product).filter { vendor || !snapshot.customerChannels.contains($0.id) || $0.id == bound }
-        let resolution = ChannelResolution(channels: try await store.channels(of: product))
-        let resources = channels.map { channel in
+        let resolution = ChannelResolution(channels: all)
+        let resources = shown.map { channel in
             ChannelResource(channel: channel, servedBuild: try? resolution.resolveServedBuild(for: channel.id, of: product))
         }
         return try envelopeResponse(["channels": resources])
@@ -161,21 +159,28 @@ struct CatalogRoutes<Context: RequestContext> {
     /// licenses (`license` or `installation_id`, the key) and the vendor (a token or console
     /// session for the product): 403 `channel_not_licensed` for anyone else.
     private func requireVisible(_ channel: ChannelID, of product: ProductID, request: Request) async throws {
-        guard let snapshot = try await store.catalogSnapshot(of: product) else { throw HeraldError.unknownProduct(product) }
-        guard snapshot.channels[channel] != nil else { throw HeraldError.unknownChannel(channel, of: product) }
-        guard snapshot.customerChannels.contains(channel) else { return }
-        if request.headers[.authorization] != nil || request.headers[.cookie] != nil,
-            (try? await Authorization(store: store).token(for: request, writing: product)) != nil
-        {
-            return
-        }
+        guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+        guard try await store.channel(channel, of: product) != nil else { throw HeraldError.unknownChannel(channel, of: product) }
+        guard try await store.customerChannels(of: product).contains(channel), try await !isVendor(request, of: product) else { return }
         let fields = RequestFields(query: request)
-        if let key = fields["license"] ?? fields["license_key"] ?? fields["installation_id"], key.utf8.count <= 256,
-            let license = try await store.license(keyOrID: key), !license.revoked, !license.revokedProducts.contains(product),
-            license.channels[product] == channel
-        {
-            return
+        guard try await boundChannel(licenseKey: fields["license"] ?? fields["license_key"] ?? fields["installation_id"], of: product) == channel
+        else {
+            throw HeraldError.channelNotLicensed(channel, of: product)
         }
-        throw HeraldError.channelNotLicensed(channel, of: product)
+    }
+
+    /// Whether the request carries a token or console session that may change the product.
+    private func isVendor(_ request: Request, of product: ProductID) async throws -> Bool {
+        guard request.headers[.authorization] != nil || request.headers[.cookie] != nil else { return false }
+        return (try? await Authorization(store: store).token(for: request, writing: product)) != nil
+    }
+
+    /// The customer channel of the product bound to the license with this key, when the
+    /// license is not revoked for the product.
+    private func boundChannel(licenseKey key: String?, of product: ProductID) async throws -> ChannelID? {
+        guard let key, key.utf8.count <= 256, let license = try await store.license(keyOrID: key), !license.revoked,
+            !license.revokedProducts.contains(product)
+        else { return nil }
+        return license.channels[product]
     }
 }
