@@ -49,8 +49,8 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let forwardedHeaders: ForwardedHeaders
     /// Whether this connection's peer may set the forwarded headers.
     private var trustsForwardedHeaders = false
-    /// The peer's address, which requests passed on carry in ``ConsoleCookie/peerHeader``
-    /// for the audit log (a client's own value of that header is replaced).
+    /// The peer's address, which console requests passed on carry in ``ConsoleCookie/peerHeader``
+    /// for the audit log and the sign-in throttle (a client's own value of that header is replaced).
     private var peer = "unknown"
 
     private let idleTimeout: TimeAmount
@@ -116,7 +116,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head(var head):
             if !trustsForwardedHeaders, ForwardedHeaders.strip(from: &head.headers) {
-                head.headers.replaceOrAdd(name: ConsoleCookie.peerHeader, value: peer)
+                markPeer(&head)
                 context.fireChannelRead(wrapInboundOut(.head(head)))
                 awaitingAnswers += 1
                 idleSince = nil
@@ -132,9 +132,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             idleSince = nil
             awaitingAnswers += 1
             readingBody = true
-            // Behind a trusted proxy, the client is the address the proxy appended last.
-            let client = trustsForwardedHeaders ? head.headers["x-forwarded-for"].last?.split(separator: ",").last : nil
-            head.headers.replaceOrAdd(name: ConsoleCookie.peerHeader, value: client.map { $0.trimmingCharacters(in: .whitespaces) } ?? peer)
+            markPeer(&head)
             context.fireChannelRead(wrapInboundOut(.head(head)))
             return
         case .body, .end:
@@ -146,6 +144,16 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .end = part { readingBody = false }
         }
         context.fireChannelRead(data)
+    }
+
+    /// Writes where a console request comes from into ``ConsoleCookie/peerHeader``: the console's
+    /// pages and anything a session cookie comes with (the only requests that read it), so the
+    /// sites' questions pass unchanged. Behind a trusted proxy, the client is the address the
+    /// proxy appended last to X-Forwarded-For.
+    private func markPeer(_ head: inout HTTPRequestHead) {
+        guard head.uri.utf8.starts(with: "/admin".utf8) || head.headers.contains(name: "cookie") else { return }
+        let client = trustsForwardedHeaders ? head.headers["x-forwarded-for"].last?.split(separator: ",").last : nil
+        head.headers.replaceOrAdd(name: ConsoleCookie.peerHeader, value: client.map { $0.trimmingCharacters(in: .whitespaces) } ?? peer)
     }
 
     /// Herald asks for more bytes: while a request's body is read, the wait for them counts.
