@@ -64,7 +64,9 @@ public func buildApplication(
     let links = LicensedDownloadLinks(store: store, lifetime: settings.linkLifetime)
     let statistics = settings.recordsStatistics ? InstallStatsRecorder(store: store, logger: logger) : nil
     let snapshots = CatalogSnapshots(store: store, logger: logger)
-    let answers = SiteAnswers(snapshots: snapshots, licenses: LicenseChecks(store: store, snapshots: snapshots), publicURL: settings.publicURL, links: links)
+    let answers = SiteAnswers(
+        snapshots: snapshots, licenses: LicenseChecks(store: store, snapshots: snapshots), publicURL: settings.publicURL, links: links,
+        signatures: AnswerSignatures(signer: signatures.signer))
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: CompressionMiddleware())
     router.add(middleware: ErrorEnvelopeMiddleware())

@@ -63,6 +63,12 @@ public struct PackageSigner: Sendable {
         try key.signature(for: document).base64EncodedString()
     }
 
+    /// A detached signature of `bytes`, base64: an answer's `X-Herald-Signature`.
+    public func sign<Bytes: Sequence>(bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        // Signing a byte string with a valid key cannot fail; BoringSSL reports no error for it.
+        (try? key.signature(for: Data(bytes)).base64EncodedString()) ?? ""
+    }
+
     /// The signature of a file, base64, from its hex SHA-384: the value of `X-Content-Signature`.
     public func signature(sha384 hex: String) throws -> String {
         guard let digest = Data(hexString: hex), digest.count == 48 else {

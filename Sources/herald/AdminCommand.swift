@@ -26,7 +26,7 @@ struct AdminCommand: AsyncParsableCommand {
             let scope = Set(try products.map { try ProductID(validating: $0) })
             let email = try ConsoleAccount.normalizeEmail(email)
             let password = try readPassword()
-            try await data.withStore(logger: quietLogger()) { store in
+            _ = try await data.withStore(logger: quietLogger()) { store in
                 try await store.createAccount(email: email, password: password, products: scope)
             }
             let reach = scope.isEmpty ? "every product" : scope.sorted().map(\.rawValue).joined(separator: ", ")

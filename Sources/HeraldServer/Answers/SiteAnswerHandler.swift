@@ -125,7 +125,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if awaitingAnswers == 0, context.channel.isWritable, let encoder, let response = response(to: head) {
                 discardingRequest = true
-                respond(with: response.body, gzipped: response.gzipped, through: encoder)
+                respond(with: response.body, gzipped: response.gzipped, signature: response.signature, through: encoder)
                 idleSince = .now()
                 return
             }
@@ -172,13 +172,14 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The bytes to send, gzipped when the client accepts it, and the check counted in the
     /// install statistics; nil when the router must answer (and count) instead.
-    private func response(to head: HTTPRequestHead) -> (body: ByteBuffer, gzipped: Bool)? {
+    private func response(to head: HTTPRequestHead) -> (body: ByteBuffer, gzipped: Bool, signature: String)? {
         guard let (counted, body) = answer(head) else { return nil }
         let gzipped = ContentCoding.acceptsGzip(head.headers["accept-encoding"])
         guard let sent = gzipped ? try? ContentCoding.gzip(body) : body else { return nil }
+        let signature = answers.signatures.signature(of: body)
         // Counted last, once the answer is certain to be sent from here.
         if let counted, let statistics, !statistics.recordNow(counted) { return nil }
-        return (sent, gzipped)
+        return (sent, gzipped, signature)
     }
 
     /// The answer's bytes, with the answer when the install statistics count it (as the
@@ -225,7 +226,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Writes the answer, head and body in one buffer, on the socket side of the encoder.
-    private func respond(with body: ByteBuffer, gzipped: Bool, through encoder: ChannelHandlerContext) {
+    private func respond(with body: ByteBuffer, gzipped: Bool, signature: String, through encoder: ChannelHandlerContext) {
         let now = UTCDate.nowSeconds()
         if now != date.second { date = (now, UTCDate.http(now)) }
         var bytes = encoder.channel.allocator.buffer(capacity: body.readableBytes + 256)
@@ -235,6 +236,8 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         bytes.writeStaticString("Content-Length: ")
         bytes.writeString(String(body.readableBytes))
+        bytes.writeStaticString("\r\nX-Herald-Signature: ")
+        bytes.writeString(signature)
         bytes.writeStaticString("\r\nServer: ")
         bytes.writeString(serverName)
         bytes.writeStaticString("\r\nDate: ")

@@ -16,6 +16,7 @@ struct SiteAnswers: Sendable {
     let licenses: LicenseChecks
     let publicURL: String?
     let links: LicensedDownloadLinks
+    let signatures: AnswerSignatures
 
     /// How an endpoint names the question's fields.
     struct FieldNames: Sendable {
@@ -114,6 +115,15 @@ struct SiteAnswers: Sendable {
         guard let license = answer.question.license else { return BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls) }
         return BuildLinks.makeNow(for: build, product: answer.product, license: license, urls: answer.urls, links: links)
     }
+
+    /// A 200 answer of JSON `body` for a site, signed (``AnswerSignatures``).
+    func signedResponse(_ body: ByteBuffer) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        headers[Self.signatureField] = signatures.signature(of: body)
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    private static let signatureField = HTTPField.Name(AnswerSignatures.header)!
 
     /// Reads a question from an endpoint's fields: the channel, the installed version, WordPress's
     /// version (`wordpress_version`, or WordPress's `User-Agent`), PHP's (`php_version` or

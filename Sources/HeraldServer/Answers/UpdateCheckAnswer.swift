@@ -5,9 +5,12 @@ import NIOCore
 /// ``SiteAnswerHandler`` send.
 ///
 /// `{"messages": [...], "response": {"update_available", "new_version", "current_version",
-/// "product_id", "product_name", "channel"}}`, and when the build is offered also `build`,
-/// `download_url`, `persistent_download_url`, `authenticated_download_url`, `requires`,
-/// `tested`, `requires_php` and `changelog`. Keys are sorted, so the bytes are those
+/// "product_id", "product_name", "channel", "expires"}}`, and when the build is offered also
+/// `build` (with the package's `sha384`), `download_url`, `persistent_download_url`,
+/// `authenticated_download_url`, `requires`, `tested`, `requires_php` and `changelog`. The
+/// answer is signed (``AnswerSignatures``), and names what a site needs to trust it: the
+/// product, the channel, the version, the package's SHA-384 and until when it holds
+/// (`expires`, seconds since 1970). Keys are sorted, so the bytes are those
 /// JSONEncoder writes with `.sortedKeys` and `.withoutEscapingSlashes`. What depends only on
 /// the offered build is encoded once per snapshot (``EncodedBuild``).
 enum UpdateCheckAnswer {
@@ -22,6 +25,7 @@ enum UpdateCheckAnswer {
         json.notices(decision.notices)
         json.raw(",\"response\":{")
         let installed = answer.question.installedVersion?.rawValue
+        let expires = Int64(AnswerSignatures.expiry(now: Int(answer.question.now / 1000)))
         if decision.updateAvailable, let build = decision.build {
             if answer.question.license == nil {
                 // One kept per build and channel, for the base URL of the first site to ask: a
@@ -31,13 +35,17 @@ enum UpdateCheckAnswer {
                 if offered.base != answer.urls.base { offered = OfferedAnswer(answer, build: build) }
                 json.raw(offered.head)
                 json.string(installed)
+                json.raw(offered.middle)
+                json.integer(expires)
                 json.raw(offered.tail)
             } else {
                 let encoded = encodedBuild(build, of: answer, snapshots: snapshots)
-                writeResponse(of: answer, offered: (encoded, licensedLinks ?? BuildLinks()), into: &json) { $0.string(installed) }
+                writeResponse(of: answer, offered: (encoded, licensedLinks ?? BuildLinks()), into: &json) { $0.string(installed) } expires: {
+                    $0.integer(expires)
+                }
             }
         } else {
-            writeResponse(of: answer, offered: nil, into: &json) { $0.string(installed) }
+            writeResponse(of: answer, offered: nil, into: &json) { $0.string(installed) } expires: { $0.integer(expires) }
         }
         json.raw("}")
         return json.buffer
@@ -53,10 +61,10 @@ enum UpdateCheckAnswer {
     }
 
     /// `response`'s members and its closing brace, the offered build's with its links;
-    /// `installed` writes `current_version`'s value.
+    /// `installed` writes `current_version`'s value, `expires` that of `expires`.
     fileprivate static func writeResponse(
         of answer: SiteAnswers.Answer, offered: (build: EncodedBuild, links: BuildLinks)?, into json: inout JSONWriter,
-        installed: (inout JSONWriter) -> Void
+        installed: (inout JSONWriter) -> Void, expires: (inout JSONWriter) -> Void
     ) {
         let decision = answer.decision
         if let (encoded, links) = offered {
@@ -77,6 +85,8 @@ enum UpdateCheckAnswer {
             json.key("download_url")
             json.string(links.download)
         }
+        json.key("expires")
+        expires(&json)
         json.key("new_version")
         json.string(decision.newVersion?.rawValue)
         if let (_, links) = offered {
@@ -97,13 +107,15 @@ enum UpdateCheckAnswer {
 }
 
 /// The `response` of an offered build to a site without a license, around its installed
-/// version: the same for every such site on the channel, so encoded once.
+/// version and its expiry: the same for every such site on the channel, so encoded once.
 private struct OfferedAnswer: Sendable {
     /// The base URL its links begin with.
     let base: String
     /// From the first member to `"current_version":`.
     let head: ByteBuffer
-    /// From `,"download_url":` to the closing brace.
+    /// From `,"download_url":` to `"expires":`.
+    let middle: ByteBuffer
+    /// From `,"new_version":` to the closing brace.
     let tail: ByteBuffer
 
     init(_ answer: SiteAnswers.Answer, build: Build) {
@@ -112,13 +124,17 @@ private struct OfferedAnswer: Sendable {
         let encoded = EncodedBuild(build)
         let links = answer.decision.mayDownload ? BuildLinks.unlicensed(for: build, product: answer.product, urls: answer.urls) : BuildLinks()
         var json = JSONWriter(capacity: 2048)
-        var split = 0
-        UpdateCheckAnswer.writeResponse(of: answer, offered: (encoded, links), into: &json) { split = $0.buffer.readableBytes }
-        // One buffer of the exact size, which both parts are slices of.
+        var installedAt = 0
+        var expiresAt = 0
+        UpdateCheckAnswer.writeResponse(of: answer, offered: (encoded, links), into: &json) { installedAt = $0.buffer.readableBytes } expires: {
+            expiresAt = $0.buffer.readableBytes
+        }
+        // One buffer of the exact size, which the parts are slices of.
         var bytes = ByteBufferAllocator().buffer(capacity: json.buffer.readableBytes)
         bytes.writeImmutableBuffer(json.buffer)
-        head = bytes.getSlice(at: bytes.readerIndex, length: split) ?? ByteBuffer()
-        tail = bytes.getSlice(at: bytes.readerIndex + split, length: bytes.readableBytes - split) ?? ByteBuffer()
+        head = bytes.getSlice(at: bytes.readerIndex, length: installedAt) ?? ByteBuffer()
+        middle = bytes.getSlice(at: bytes.readerIndex + installedAt, length: expiresAt - installedAt) ?? ByteBuffer()
+        tail = bytes.getSlice(at: bytes.readerIndex + expiresAt, length: bytes.readableBytes - expiresAt) ?? ByteBuffer()
     }
 }
 
@@ -178,6 +194,8 @@ struct EncodedBuild: Sendable {
         json.string(build.requires)
         json.key("requires_php")
         json.string(build.requiresPHP)
+        json.key("sha384")
+        json.string(build.sha384)
         json.key("size")
         json.integer(build.size)
         json.key("tested")

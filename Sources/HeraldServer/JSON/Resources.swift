@@ -81,7 +81,7 @@ struct BuildResource: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case buildHash = "build_hash", md5, product, version, channel, timestamp, builder, uploadedBy = "uploaded_by"
         case size, fileName = "file_name", isLatest = "is_latest", requires, tested, requiresPHP = "requires_php"
-        case changelog, downloadURL = "download_url", persistentDownloadURL = "persistent_download_url"
+        case changelog, downloadURL = "download_url", persistentDownloadURL = "persistent_download_url", sha384
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -100,6 +100,7 @@ struct BuildResource: Encodable, Sendable {
         try container.encode(build.requires, forKey: .requires)
         try container.encode(build.tested, forKey: .tested)
         try container.encode(build.requiresPHP, forKey: .requiresPHP)
+        try container.encode(build.sha384, forKey: .sha384)
         if !listed { try container.encode(build.changelog, forKey: .changelog) }
         try container.encode(downloadURL, forKey: .downloadURL)
         try container.encode(persistentDownloadURL, forKey: .persistentDownloadURL)
@@ -107,19 +108,21 @@ struct BuildResource: Encodable, Sendable {
 }
 
 /// The get_latest answer of seed 000: every field of its example, plus the build's hash,
-/// size and requirements.
+/// size, requirements, the package's SHA-384 and until when the (signed) answer holds.
 struct LatestResource: Encodable, Sendable {
     let product: Product
     let channel: ChannelID
     let build: Build
     let links: BuildLinks
+    /// Seconds since 1970 (``AnswerSignatures/expiry(now:)``).
+    let expires: Int
 
     enum CodingKeys: String, CodingKey {
         case productName = "product_name", productID = "product_id", productVersion = "product_version"
         case builtOn = "built_on", builtBy = "built_by", downloadURL = "download_url"
         case persistentDownloadURL = "persistent_download_url", secureDownloadURL = "secure_download_url"
         case authenticatedDownloadURL = "authenticated_download_url", builder, channel, buildHash = "build_hash"
-        case md5, size, fileName = "file_name", requires, tested, requiresPHP = "requires_php", changelog
+        case md5, size, fileName = "file_name", requires, tested, requiresPHP = "requires_php", changelog, sha384, expires
     }
 
     /// seed 000's `built_by`: a nickname, and an email when `uploaded_by` is one.
@@ -165,6 +168,8 @@ struct LatestResource: Encodable, Sendable {
         try container.encode(build.tested, forKey: .tested)
         try container.encode(build.requiresPHP, forKey: .requiresPHP)
         try container.encode(build.changelog, forKey: .changelog)
+        try container.encode(build.sha384, forKey: .sha384)
+        try container.encode(expires, forKey: .expires)
     }
 }
 

@@ -150,9 +150,12 @@ struct CatalogRoutes<Context: RequestContext> {
         let answer = try await answers.answer(request, fields: RequestFields(query: request), names: .latest, product: product, channel: channel)
         guard let build = answer.decision.build else { throw HeraldError.noBuild(answer.decision.channel, of: product) }
         let links = try await answers.links(for: answer) ?? BuildLinks()
-        return try envelopeResponse(
-            LatestResource(product: answer.product, channel: answer.decision.channel, build: build, links: links),
-            messages: answer.decision.notices)
+        return answers.signedResponse(
+            try encodeEnvelope(
+                LatestResource(
+                    product: answer.product, channel: answer.decision.channel, build: build, links: links,
+                    expires: AnswerSignatures.expiry(now: Int(answer.question.now / 1000))),
+                messages: answer.decision.notices))
     }
 
     /// The channel exists; and a customer channel's builds and history are read only by its

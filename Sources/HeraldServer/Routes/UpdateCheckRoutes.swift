@@ -26,8 +26,6 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         let answer = try await answers.answer(request, fields: fields, names: .updateCheck, product: product)
         let links = answer.decision.updateAvailable && answer.question.license != nil ? try await answers.links(for: answer) : nil
         try await statistics?.record(answer)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots)))
+        return answers.signedResponse(UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots))
     }
 }

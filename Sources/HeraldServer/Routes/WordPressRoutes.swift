@@ -69,7 +69,7 @@ struct WordPressRoutes<Context: RequestContext> {
             let build = try served(answer)
             let link = try await answers.links(for: answer)?.download
             let body = try PluginMetadataAnswer.body(for: answer, build: build, downloadURL: { link }, snapshots: answers.snapshots)
-            return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+            return answers.signedResponse(body)
         case "download":
             let answer = try await answers.answer(
                 request, fields: fields, names: .pluginMetadata, product: try Self.plugin(fields["slug"]), serves: { $0.kind != .app })
@@ -152,9 +152,7 @@ struct WordPressRoutes<Context: RequestContext> {
     private func json<T: Encodable>(_ value: T) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return answers.signedResponse(ByteBuffer(bytes: try encoder.encode(value)))
     }
 }
 
