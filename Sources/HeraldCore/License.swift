@@ -71,3 +71,17 @@ public struct License: Hashable, Sendable {
         }
     }
 }
+
+/// A site a license is active on: a place of its site limit.
+public struct LicenseSite: Hashable, Sendable {
+    /// The site's address as it identifies itself (``SiteAddress``); nil for a site activated
+    /// before addresses were kept and not seen since.
+    public let address: String?
+    /// Milliseconds since 1970.
+    public let activatedAt: Int64
+
+    public init(address: String?, activatedAt: Int64) {
+        self.address = address
+        self.activatedAt = activatedAt
+    }
+}

@@ -226,7 +226,15 @@ extension Store {
             try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, license.id)
                 .where("site_sha256", .in, [siteDigest, unsalted]).all().map { try $0.decode(column: "site_sha256", as: String.self) }
         }
-        if recorded == [siteDigest] { return license }
+        let address = site.lowercased()
+        if recorded == [siteDigest] {
+            // Activated before addresses were kept: its address is written once.
+            try await withDatabase { database in
+                try await database.update("license_sites").set("site", to: SQLBind(address)).where("license_id", .equal, license.id)
+                    .where("site_sha256", .equal, siteDigest).where("site", .is, SQLLiteral.null).run()
+            }
+            return license
+        }
         try await withTransaction { database in
             _ = try await database.select().column("id").from("licenses").where("id", .equal, license.id).for(.update).first()
             let known = try await database.select().column("site_sha256").from("license_sites")
@@ -237,8 +245,8 @@ extension Store {
                 // Recorded before salting (or again by an instance of an earlier version):
                 // recorded once, salted, in the same place.
                 if !sites.contains(siteDigest) {
-                    try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at")
-                        .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis())).run()
+                    try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at", "site")
+                        .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis()), SQLBind(address)).run()
                 }
                 try await database.delete(from: "license_sites").where("license_id", .equal, license.id)
                     .where("site_sha256", .equal, unsalted).run()
@@ -246,8 +254,8 @@ extension Store {
             }
             if sites.contains(siteDigest) { return }
             guard sites.count < limit else { throw HeraldError.licenseSiteLimit(license.keyLast4, limit: limit) }
-            try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at")
-                .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis())).run()
+            try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at", "site")
+                .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis()), SQLBind(address)).run()
         }
         return license
     }
@@ -269,6 +277,23 @@ extension Store {
             try await database.delete(from: "license_sites").where("license_id", .equal, licenseID).where("site_sha256", .in, digests).run()
             return true
         }
+    }
+
+    /// The sites a license is active on, first activated first; a site activated before
+    /// addresses were kept, and not seen since, has none.
+    public func activeSites(licenseID: String) async throws -> [LicenseSite] {
+        try await withDatabase { database in
+            try await database.select().column("site").column("activated_at").from("license_sites").where("license_id", .equal, licenseID)
+                .orderBy("activated_at").all().map {
+                    LicenseSite(address: try $0.decode(column: "site", as: String?.self), activatedAt: try $0.decode(column: "activated_at", as: Int64.self))
+                }
+        }
+    }
+
+    /// The license whose key this is (never by id: for a site proving it holds the key).
+    public func license(key: String) async throws -> License? {
+        guard key.utf8.count <= 256 else { return nil }
+        return try await license(forKey: key)
     }
 
     /// The salt of the sites recorded as active on licenses, shared by every instance.

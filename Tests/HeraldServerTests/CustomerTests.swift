@@ -261,6 +261,22 @@ struct CustomerTests {
                 uri: "/api/v1/licenses/\(key)/sites/two.example/deactivate", method: .post, headers: server.headers(token: server.scopedToken)
             ) { $0.status }
             #expect(stranger == .notFound, "a token for another product cannot touch the license")
+
+            let listed = try await server.send(.get, "/api/v1/licenses/\(key)/sites")
+            #expect(listed.0 == .ok)
+            let sites = (listed.1.response["sites"] as? [[String: Any]])?.compactMap { $0["site"] as? String }
+            #expect(sites == ["two.example", "three.example"])
+            #expect(try await server.client.execute(uri: "/api/v1/licenses/\(key)/sites", method: .get) { $0.status } == .unauthorized)
+
+            // The site itself, with no token, frees its place by the license's key; not by its id, nor with a wrong key.
+            let id = try #require(made.1.response["license"] as? [String: Any])["id"] as? String ?? ""
+            for wrong in [id, "HRLD-WRONG-KEY"] {
+                let refused = try await server.client.execute(uri: "/api/v1/licenses/\(wrong)/sites/two.example/deactivate", method: .post) { $0.status }
+                #expect(refused == .notFound, "\(wrong)")
+            }
+            let bySite = try await server.client.execute(uri: "/api/v1/licenses/\(key)/sites/two.example/deactivate", method: .post) { $0.status }
+            #expect(bySite == .ok)
+            #expect(try await check("https://one.example").0 == .ok)
         }
     }
 }

@@ -32,6 +32,22 @@ struct LicenseResource: Encodable, Sendable {
     }
 }
 
+/// A site a license is active on: `{"site", "activated_at"}`.
+struct LicenseSiteResource: Encodable, Sendable {
+    let site: String?
+    let activatedAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case site, activatedAt = "activated_at"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(site, forKey: .site)
+        try container.encode(activatedAt, forKey: .activatedAt)
+    }
+}
+
 /// A newly issued license, with its key: the only answer that ever holds it.
 struct IssuedLicenseResource: Encodable, Sendable {
     let license: LicenseResource

@@ -71,9 +71,16 @@ struct CustomerRoutes<Context: RequestContext> {
 
         router.delete("/api/v1/licenses/{license}") { request, context in try await revoke(request, context: context) }
         router.post("/api/v1/licenses/{license}/revoke") { request, context in try await revoke(request, context: context) }
-        // Frees a place of the license's site limit: the site moved, or was taken down.
-        router.post("/api/v1/licenses/{license}/sites/{site}/deactivate") { request, context in
+        router.get("/api/v1/licenses/{license}/sites") { request, context in
             let license = try await visibleLicense(request, context: context)
+            let sites = try await store.activeSites(licenseID: license.id)
+            return try envelopeResponse(["sites": sites.map { LicenseSiteResource(site: $0.address, activatedAt: Moment.iso($0.activatedAt)) }])
+        }
+        // Frees a place of the license's site limit: the site moved, or was taken down. The
+        // vendor (a token) names the license by key or id; a site, with no token, by its key,
+        // which it proves it holds (the WordPress drop-in's "Deactivate license" link).
+        router.post("/api/v1/licenses/{license}/sites/{site}/deactivate") { request, context in
+            let license = try await deactivatingLicense(request, context: context)
             let text = context.parameters.get("site") ?? ""
             guard let site = SiteAddress.normalize(text.removingPercentEncoding ?? text) else {
                 throw HeraldError.invalidInput("site \(quoted(text)) is invalid: a site address such as shop.example.com")
@@ -82,6 +89,17 @@ struct CustomerRoutes<Context: RequestContext> {
             guard freed else { throw HeraldError.invalidInput("the site \(quoted(site)) is not active on this license") }
             return try envelopeResponse(["deactivated": site])
         }
+    }
+
+    /// The license named in the path: by a token that may manage one of its products, or,
+    /// for a request with neither token nor session, by its key alone.
+    private func deactivatingLicense(_ request: Request, context: Context) async throws -> License {
+        guard request.headers[.authorization] == nil, request.headers[.cookie] == nil else {
+            return try await visibleLicense(request, context: context)
+        }
+        let key = context.parameters.get("license") ?? ""
+        guard let license = try await store.license(key: key.removingPercentEncoding ?? key) else { throw HeraldError.unknownLicense("") }
+        return license
     }
 
     /// The license named in the path, when the request's token may manage one of its products.
