@@ -8,11 +8,22 @@
  * - `timeout`: the request goes, with the updater's own arguments (its timeout among them), to
  *   HERALD_TEST_SILENT_PORT, a socket that accepts connections and never answers.
  *
- * Without the variable it does nothing.
+ * And when HERALD_TEST_MITM names a mode, every request to Herald (HERALD_TEST_SERVER) goes
+ * instead, with the same arguments, to the tampering proxy (HERALD_TEST_PROXY) with that mode
+ * in `X-Herald-Test-Tamper`: a man in the middle the updater cannot tell from Herald.
+ *
+ * Without the variables it does nothing.
  */
 add_filter(
 	'pre_http_request',
 	function ( $response, $args, $url ) {
+		$mitm   = (string) getenv( 'HERALD_TEST_MITM' );
+		$server = (string) getenv( 'HERALD_TEST_SERVER' );
+		if ( '' !== $mitm && '' !== $server && 0 === strpos( $url, $server . '/' ) ) {
+			$args['headers']                          = isset( $args['headers'] ) && is_array( $args['headers'] ) ? $args['headers'] : array();
+			$args['headers']['X-Herald-Test-Tamper'] = $mitm;
+			return wp_remote_request( getenv( 'HERALD_TEST_PROXY' ) . substr( $url, strlen( $server ) ), $args );
+		}
 		$failure = (string) getenv( 'HERALD_TEST_FAILURE' );
 		if ( '' === $failure || false === strpos( $url, '/api/check_for_update/' ) ) {
 			return $response;

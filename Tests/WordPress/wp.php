@@ -139,6 +139,27 @@ switch ( $step ) {
 		do_action( 'admin_notices' );
 		echo wp_strip_all_tags( ob_get_clean() ), "\n";
 		break;
+	case 'plugin-action-links':
+		// The plugin's row on the plugins page: its action links, as text.
+		$links = apply_filters( 'plugin_action_links_' . $args[0], array(), $args[0], array(), 'all' );
+		echo wp_strip_all_tags( implode( ' | ', $links ) ), "\n";
+		break;
+	case 'admin-post':
+		// A click on an admin-post.php link: `admin-post ACTION DO`, with a valid nonce. The
+		// handler redirects and exits; what it left for the admin is printed on the way out.
+		$_GET['action']     = $args[0];
+		$_GET['do']         = $args[1];
+		$_REQUEST['_wpnonce'] = wp_create_nonce( $args[0] );
+		register_shutdown_function(
+			function () {
+				set_current_screen( 'dashboard' );
+				ob_start();
+				do_action( 'admin_notices' );
+				echo wp_strip_all_tags( ob_get_clean() ), "\n";
+			}
+		);
+		do_action( 'admin_post_' . $args[0] );
+		break;
 	case 'versions':
 		global $wp_version;
 		echo 'WordPress ', $wp_version, ', PHP ', PHP_VERSION, "\n";

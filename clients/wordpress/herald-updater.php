@@ -17,7 +17,16 @@
  * package it downloads from Herald. Herald being down, slow or wrong never breaks a page: the
  * error is logged and the last good answer is used.
  *
- * Requires PHP 7.4 and WordPress 5.2 (signature checks); no other dependency.
+ * Nothing Herald answers is trusted until its signature (X-Herald-Signature, Ed25519 over the
+ * body, with the pinned key) verifies and it names this product, its channel and a time not
+ * past. A package is fetched when WordPress installs it, from a fresh answer (so a licensed
+ * site's short-lived link is never stale), only from Herald's own origin, only when newer than
+ * the installed version, and kept only when its SHA-384 is the one the answer signed.
+ *
+ * The server URL must be https; `define( 'HERALD_UPDATER_ALLOW_HTTP', true )` allows http
+ * (tests, a Herald on loopback).
+ *
+ * Requires PHP 7.4 and WordPress 5.2 (signature checks, sodium); no other dependency.
  *
  * @package Herald
  */
@@ -47,6 +56,13 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		 * @var string
 		 */
 		private $host;
+
+		/**
+		 * Scheme, host and port of $server: packages are downloaded from there and nowhere else.
+		 *
+		 * @var string
+		 */
+		private $origin;
 
 		/**
 		 * Herald's product id: the plugin's folder name or the theme's stylesheet.
@@ -111,6 +127,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			$this->license         = isset( $args['license'] ) ? (string) $args['license'] : '';
 			$this->public_key      = isset( $args['public_key'] ) ? trim( (string) $args['public_key'] ) : '';
 			$this->host            = (string) wp_parse_url( $this->server, PHP_URL_HOST );
+			$this->origin          = self::origin_of( $this->server );
 			if ( isset( $args['type'] ) ) {
 				$this->type = 'theme' === $args['type'] ? 'theme' : 'plugin';
 			} else {
@@ -118,6 +135,11 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			}
 			if ( '' === $this->server || '' === $this->host || '' === $this->product || '' === $this->file ) {
 				error_log( 'Herald_Updater: server, product and file are required; updates are off.' );
+				return;
+			}
+			$http_allowed = defined( 'HERALD_UPDATER_ALLOW_HTTP' ) && HERALD_UPDATER_ALLOW_HTTP;
+			if ( 0 !== strpos( $this->origin, 'https://' ) && ! $http_allowed ) {
+				error_log( sprintf( 'Herald_Updater(%s): the server URL must be https (or HERALD_UPDATER_ALLOW_HTTP defined); updates are off.', $this->product ) );
 				return;
 			}
 
@@ -129,10 +151,156 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				add_filter( 'pre_set_site_transient_update_themes', array( $this, 'add_theme_update' ) );
 				add_filter( 'themes_api', array( $this, 'theme_details' ), 10, 3 );
 			}
+			add_filter( 'upgrader_pre_download', array( $this, 'download_package' ), 10, 4 );
 			add_filter( 'wp_signature_hosts', array( $this, 'signature_hosts' ) );
 			add_filter( 'wp_trusted_keys', array( $this, 'trusted_keys' ) );
 			add_filter( 'wp_signature_softfail', array( $this, 'signature_softfail' ), 10, 2 );
 			add_action( 'admin_notices', array( $this, 'show_messages' ) );
+			if ( '' !== $this->license && 'plugin' === $this->type ) {
+				add_filter( 'plugin_action_links_' . plugin_basename( $this->file ), array( $this, 'license_links' ) );
+				add_action( 'admin_post_' . $this->option_name( 'license' ), array( $this, 'change_license' ) );
+			}
+		}
+
+		/**
+		 * Downloads this plugin's or theme's package when WordPress is about to install it:
+		 * from a fresh, verified answer (the link a stored answer holds may have expired),
+		 * from Herald's origin only, newer than what is installed, WordPress core verifying
+		 * its signature, and its SHA-384 the one the answer signed.
+		 *
+		 * @param false|string|WP_Error $reply      What an earlier filter decided; false to download as usual.
+		 * @param string                $package    The package URL WordPress has.
+		 * @param WP_Upgrader           $upgrader   The upgrader.
+		 * @param array                 $hook_extra Names the plugin or theme being upgraded.
+		 * @return false|string|WP_Error The downloaded file, an error, or $reply for other packages.
+		 */
+		public function download_package( $reply, $package, $upgrader = null, $hook_extra = array() ) {
+			if ( false !== $reply || ! $this->is_own_upgrade( (string) $package, is_array( $hook_extra ) ? $hook_extra : array() ) ) {
+				return $reply;
+			}
+			$this->answers = array();
+			$answer        = $this->check( false );
+			if ( null === $answer || ! $this->offers_update( $answer ) ) {
+				return new WP_Error( 'herald_no_update', sprintf( 'Herald offers no verified update of %s now.', $this->product ) );
+			}
+			$file = download_url( (string) $answer['download_url'], 300, true );
+			if ( is_wp_error( $file ) ) {
+				return $file;
+			}
+			if ( ! hash_equals( strtolower( (string) $answer['build']['sha384'] ), (string) hash_file( 'sha384', $file ) ) ) {
+				wp_delete_file( $file );
+				error_log( sprintf( 'Herald_Updater(%s): the package is not the one the answer signed; refused.', $this->product ) );
+				return new WP_Error( 'herald_package_mismatch', 'The package is not the one Herald signed for this update.' );
+			}
+			return $file;
+		}
+
+		/**
+		 * Adds "Deactivate license" (or "Activate license") to the plugin's row of the plugins page.
+		 *
+		 * @param array $links The row's action links.
+		 * @return array The links, with this one.
+		 */
+		public function license_links( $links ) {
+			if ( ! current_user_can( 'update_plugins' ) ) {
+				return $links;
+			}
+			$action  = $this->option_name( 'license' );
+			$do      = $this->license_deactivated() ? 'activate' : 'deactivate';
+			$url     = wp_nonce_url( admin_url( 'admin-post.php?action=' . rawurlencode( $action ) . '&do=' . $do ), $action );
+			$links   = is_array( $links ) ? $links : array();
+			$links[] = sprintf( '<a href="%s">%s</a>', esc_url( $url ), 'activate' === $do ? esc_html( 'Activate license' ) : esc_html( 'Deactivate license' ) );
+			return $links;
+		}
+
+		/**
+		 * Handles the license link: frees this site's place in the license's site limit on
+		 * Herald (and stops sending the key, so the next check does not take it again), or
+		 * sends the key again.
+		 */
+		public function change_license() {
+			$action = $this->option_name( 'license' );
+			if ( ! current_user_can( 'update_plugins' ) || ! check_admin_referer( $action ) ) {
+				wp_die( esc_html( 'Sorry, you are not allowed to do that.' ), 403 );
+			}
+			$do = isset( $_GET['do'] ) ? sanitize_key( wp_unslash( $_GET['do'] ) ) : '';
+			if ( 'deactivate' === $do ) {
+				$notice = $this->deactivate_license();
+			} else {
+				delete_site_option( $this->option_name( 'license_deactivated' ) );
+				delete_site_transient( 'update_plugins' );
+				$notice = 'The license is active on this site again.';
+			}
+			update_site_option( $this->option_name( 'license_notice' ), $notice );
+			wp_safe_redirect( admin_url( 'plugins.php' ) );
+			exit;
+		}
+
+		/**
+		 * Asks Herald to free this site's place in the license's site limit.
+		 *
+		 * @return string What happened, for the admin.
+		 */
+		private function deactivate_license() {
+			$site     = preg_replace( '#^https?://#i', '', untrailingslashit( home_url() ) );
+			$response = wp_remote_post(
+				$this->server . '/api/v1/licenses/' . rawurlencode( $this->license ) . '/sites/' . rawurlencode( $site ) . '/deactivate',
+				array(
+					'timeout' => self::TIMEOUT,
+					'headers' => array( 'Accept' => 'application/json' ),
+				)
+			);
+			if ( is_wp_error( $response ) ) {
+				error_log( sprintf( 'Herald_Updater(%s): deactivating the license failed: %s', $this->product, $response->get_error_message() ) );
+				return 'Herald could not be reached; the license is still active on this site.';
+			}
+			$status  = (int) wp_remote_retrieve_response_code( $response );
+			$decoded = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+			$code    = isset( $decoded['messages'][0]['code'] ) ? (string) $decoded['messages'][0]['code'] : '';
+			// 400: the site was not active on the license (a staging copy, say): nothing to free.
+			if ( 200 !== $status && 400 !== $status ) {
+				error_log( sprintf( 'Herald_Updater(%s): deactivating the license answered %d %s', $this->product, $status, $code ) );
+				return 'Herald refused to deactivate the license on this site.';
+			}
+			update_site_option( $this->option_name( 'license_deactivated' ), 1 );
+			delete_site_transient( 'update_plugins' );
+			return 'The license was deactivated on this site; its place is free for another site.';
+		}
+
+		/**
+		 * Whether the site's admin deactivated the license here.
+		 *
+		 * @return bool True when the key is not sent.
+		 */
+		private function license_deactivated() {
+			return (bool) get_site_option( $this->option_name( 'license_deactivated' ) );
+		}
+
+		/**
+		 * The license key the questions carry: none once deactivated on this site.
+		 *
+		 * @return string The key, or ''.
+		 */
+		private function license_key() {
+			return $this->license_deactivated() ? '' : $this->license;
+		}
+
+		/**
+		 * Whether WordPress is upgrading this plugin or theme.
+		 *
+		 * @param string $package    The package URL WordPress has.
+		 * @param array  $hook_extra The upgrader's hook_extra.
+		 * @return bool True for this updater's plugin or theme.
+		 */
+		private function is_own_upgrade( $package, array $hook_extra ) {
+			if ( 'plugin' === $this->type && isset( $hook_extra['plugin'] ) ) {
+				return plugin_basename( $this->file ) === $hook_extra['plugin'];
+			}
+			if ( 'theme' === $this->type && isset( $hook_extra['theme'] ) ) {
+				return $this->theme_stylesheet() === $hook_extra['theme'];
+			}
+			// Without hook_extra (WordPress before 5.5): a package URL of this product on Herald.
+			return 0 === strpos( $package, $this->origin . '/' ) && false !== strpos( $package, '/' . rawurlencode( $this->product ) . '/' );
 		}
 
 		/**
@@ -310,6 +478,11 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			if ( ! current_user_can( 'plugin' === $this->type ? 'update_plugins' : 'update_themes' ) ) {
 				return;
 			}
+			$license_notice = get_site_option( $this->option_name( 'license_notice' ) );
+			if ( is_string( $license_notice ) && '' !== $license_notice ) {
+				delete_site_option( $this->option_name( 'license_notice' ) );
+				printf( '<div class="notice notice-info is-dismissible"><p><strong>%1$s</strong> %2$s</p></div>', esc_html( $this->product . ':' ), esc_html( $license_notice ) );
+			}
 			$stored = get_site_option( $this->option_name( 'answer' ) );
 			if ( ! is_array( $stored ) || empty( $stored['messages'] ) || ! is_array( $stored['messages'] ) ) {
 				return;
@@ -366,12 +539,13 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		}
 
 		/**
-		 * Herald's check_for_update answer for this site: fresh, or the last good one when
-		 * Herald cannot answer now; null when it never has.
+		 * Herald's check_for_update answer for this site: fresh and verified, or (when
+		 * `$fallback`) the last good one while Herald cannot answer; null when there is none.
 		 *
+		 * @param bool $fallback Whether the last good answer stands in for a failed one.
 		 * @return array|null The answer's `response`, with its `messages`.
 		 */
-		private function check() {
+		private function check( $fallback = true ) {
 			$channel = $this->channel();
 			$query   = array(
 				'product_name'            => $this->product,
@@ -380,15 +554,18 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				'wordpress_version'       => get_bloginfo( 'version' ),
 				'php_version'             => PHP_VERSION,
 				'site_url'                => home_url( '/' ),
-				'license'                 => $this->license,
+				'license'                 => $this->license_key(),
 			);
 			$key = md5( wp_json_encode( $query ) );
 			if ( isset( $this->answers[ $key ] ) ) {
 				return $this->answers[ $key ];
 			}
 			$refusal  = null;
-			$envelope = $this->get_json( '/api/check_for_update/?' . http_build_query( $query, '', '&' ), $refusal );
+			$envelope = $this->get_json( '/api/check_for_update/?' . http_build_query( $query, '', '&' ), $refusal, true );
 			$stored   = get_site_option( $this->option_name( 'answer' ) );
+			if ( null !== $envelope && ! $this->is_answer_for_this_site( $envelope, $channel ) ) {
+				$envelope = null;
+			}
 			if ( null !== $refusal ) {
 				// Herald refused this site (a license that is invalid, expired, revoked or over
 				// its site limit): no package, and the reason shown to the site's admins.
@@ -401,8 +578,8 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				$this->answers[ $key ] = $answer;
 				return $answer;
 			}
-			if ( null === $envelope || ! isset( $envelope['response'] ) || ! is_array( $envelope['response'] ) ) {
-				$last = is_array( $stored ) && isset( $stored['channel'] ) && $stored['channel'] === $channel ? $stored : null;
+			if ( null === $envelope ) {
+				$last = $fallback && is_array( $stored ) && isset( $stored['channel'] ) && $stored['channel'] === $channel ? $stored : null;
 				$this->answers[ $key ] = $last;
 				return $last;
 			}
@@ -411,8 +588,58 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			$answer['messages'] = isset( $envelope['messages'] ) && is_array( $envelope['messages'] ) ? $envelope['messages'] : array();
 			update_site_option( $this->option_name( 'answer' ), $answer );
 			$this->answers[ $key ] = $answer;
-			$this->signing_key();
 			return $answer;
+		}
+
+		/**
+		 * Whether a verified check_for_update envelope is an answer to this site's question:
+		 * this product, the channel asked for (or, with a license, the customer channel it is
+		 * bound to), not expired, and a package offered only from Herald's origin with the
+		 * SHA-384 it must have.
+		 *
+		 * @param array  $envelope The decoded answer.
+		 * @param string $channel  The channel asked for.
+		 * @return bool False, with a log line, when anything is off.
+		 */
+		private function is_answer_for_this_site( array $envelope, $channel ) {
+			$answer = isset( $envelope['response'] ) && is_array( $envelope['response'] ) ? $envelope['response'] : null;
+			$reason = '';
+			if ( null === $answer ) {
+				$reason = 'it has no response';
+			} elseif ( ! isset( $answer['product_id'] ) || $this->product !== $answer['product_id'] ) {
+				$reason = 'it is for another product';
+			} elseif ( ! isset( $answer['channel'] ) || ( $channel !== $answer['channel'] && '' === $this->license_key() ) ) {
+				$reason = 'it is for another channel';
+			} elseif ( ! isset( $answer['expires'] ) || ! is_int( $answer['expires'] ) || $answer['expires'] <= time() ) {
+				$reason = 'it has expired';
+			} elseif ( ! empty( $answer['update_available'] ) && ! empty( $answer['download_url'] ) ) {
+				if ( self::origin_of( (string) $answer['download_url'] ) !== $this->origin ) {
+					$reason = 'its package is on another host (' . self::origin_of( (string) $answer['download_url'] ) . ')';
+				} elseif ( ! isset( $answer['build']['sha384'] ) || ! preg_match( '/^[0-9a-f]{96}$/i', (string) $answer['build']['sha384'] ) ) {
+					$reason = 'it names no package SHA-384';
+				}
+			}
+			if ( '' === $reason ) {
+				return true;
+			}
+			error_log( sprintf( 'Herald_Updater(%s): an answer was refused: %s.', $this->product, $reason ) );
+			return false;
+		}
+
+		/**
+		 * Scheme, host and port of a URL, lower-cased, the port always written.
+		 *
+		 * @param string $url A URL.
+		 * @return string Such as `https://updates.example.com:443`; '' for no URL.
+		 */
+		private static function origin_of( $url ) {
+			$parts = wp_parse_url( $url );
+			if ( ! is_array( $parts ) || empty( $parts['scheme'] ) || empty( $parts['host'] ) ) {
+				return '';
+			}
+			$scheme = strtolower( $parts['scheme'] );
+			$port   = isset( $parts['port'] ) ? (int) $parts['port'] : ( 'https' === $scheme ? 443 : 80 );
+			return $scheme . '://' . strtolower( $parts['host'] ) . ':' . $port;
 		}
 
 		/**
@@ -423,8 +650,16 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		 * @return bool True when the answer's package should be offered.
 		 */
 		private function offers_update( array $answer ) {
-			return ! empty( $answer['update_available'] ) && ! empty( $answer['download_url'] ) && isset( $answer['new_version'] )
-				&& version_compare( (string) $answer['new_version'], $this->installed_version(), '>' );
+			if ( empty( $answer['update_available'] ) || empty( $answer['download_url'] ) || ! isset( $answer['new_version'] ) ) {
+				return false;
+			}
+			if ( version_compare( (string) $answer['new_version'], $this->installed_version(), '>' ) ) {
+				return true;
+			}
+			if ( version_compare( (string) $answer['new_version'], $this->installed_version(), '<' ) ) {
+				error_log( sprintf( 'Herald_Updater(%s): an answer offering %s, lower than the installed %s, was refused.', $this->product, $answer['new_version'], $this->installed_version() ) );
+			}
+			return false;
 		}
 
 		/**
@@ -440,10 +675,11 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				'installed_version' => $this->installed_version(),
 				'php'               => PHP_VERSION,
 				'locale'            => get_locale(),
-				'license'           => $this->license,
+				'license'           => $this->license_key(),
 				'site_url'          => home_url( '/' ),
 			);
-			$metadata = $this->get_json( '/wordpress/?' . http_build_query( $query, '', '&' ) );
+			$unused   = null;
+			$metadata = $this->get_json( '/wordpress/?' . http_build_query( $query, '', '&' ), $unused, true );
 			if ( null === $metadata || empty( $metadata['version'] ) ) {
 				return null;
 			}
@@ -477,9 +713,10 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		 *
 		 * @param string     $path    The path and query, from the server's root.
 		 * @param array|null $refusal Set to the error messages when Herald answers 403 with its envelope.
+		 * @param bool       $signed  Whether a 200 answer must carry a signature that verifies.
 		 * @return array|null The decoded JSON.
 		 */
-		private function get_json( $path, &$refusal = null ) {
+		private function get_json( $path, &$refusal = null, $signed = false ) {
 			$response = wp_remote_get(
 				$this->server . $path,
 				array(
@@ -503,7 +740,31 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				error_log( sprintf( 'Herald_Updater(%s): %s answered %d: %s', $this->product, $logged, $status, $reason ) );
 				return null;
 			}
+			if ( $signed && ! $this->verifies( (string) wp_remote_retrieve_header( $response, 'x-herald-signature' ), (string) wp_remote_retrieve_body( $response ) ) ) {
+				error_log( sprintf( 'Herald_Updater(%s): %s: the answer\'s signature does not verify; refused.', $this->product, $logged ) );
+				return null;
+			}
 			return $decoded;
+		}
+
+		/**
+		 * Whether `$signature` (base64) is Herald's Ed25519 signature of `$body`, by the pinned key.
+		 *
+		 * @param string $signature The X-Herald-Signature header.
+		 * @param string $body      The answer's body, as received.
+		 * @return bool True when it verifies.
+		 */
+		private function verifies( $signature, $body ) {
+			$key       = base64_decode( $this->signing_key(), true );
+			$signature = base64_decode( $signature, true );
+			if ( false === $key || 32 !== strlen( $key ) || false === $signature || 64 !== strlen( $signature ) ) {
+				return false;
+			}
+			try {
+				return sodium_crypto_sign_verify_detached( $signature, $body, $key );
+			} catch ( Throwable $error ) {
+				return false;
+			}
 		}
 
 		/**
