@@ -31,12 +31,48 @@ public struct ContentTree: Sendable {
         public let package: Package
         /// The file name the package is downloaded as.
         public let fileName: FileName
+
+        /// The release a `release.json` describes, found at `path` (a file or a URL) in the
+        /// folder of product `slug`; `locate` says where its package URL points.
+        public init(json data: Data, path: String, kind: Product.Kind, slug: String, locate: (String) throws -> Package) throws {
+            func problem(_ reason: String) -> Problem { Problem(path: path, reason: reason) }
+            let document: ReleaseDocument
+            do {
+                document = try ReleaseDocument(json: data)
+            } catch {
+                throw problem(error.reason)
+            }
+            do {
+                product = try ProductID(validating: slug, field: "slug")
+                version = try Version(validating: document.version, field: "version")
+            } catch {
+                throw problem(error.message)
+            }
+            let packageURL = document.packageURL
+            package = try locate(packageURL)
+            let lastComponent = packageURL.split(separator: "/").last.map(String.init) ?? ""
+            let fallbackName = try? FileName(validating: "\(slug)-\(version).zip")
+            guard let fileName = (try? FileName(validating: lastComponent)) ?? fallbackName else {
+                throw problem("no file name can be made for its package")
+            }
+            self.path = path
+            self.kind = kind
+            self.fileName = fileName
+            name = document.name
+            date = document.date
+            dateText = document.dateText
+        }
     }
 
     /// A `release.json` that could not be read, and why.
     public struct Problem: Error, Sendable, Equatable {
         public let path: String
         public let reason: String
+
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
     }
 
     public let root: String
@@ -78,33 +114,11 @@ public struct ContentTree: Sendable {
     }
 
     private func release(at path: String, kind: Product.Kind, slug: String) throws -> Release {
-        func problem(_ reason: String) -> Problem { Problem(path: path, reason: reason) }
-        guard let real = Self.realPath(path), real.hasPrefix(root + "/") else { throw problem("it links to a file outside the content tree") }
-        guard let data = FileManager.default.contents(atPath: real) else { throw problem("cannot be read") }
-        let document: ReleaseDocument
-        do {
-            document = try ReleaseDocument(json: data)
-        } catch {
-            throw problem(error.reason)
+        guard let real = Self.realPath(path), real.hasPrefix(root + "/") else {
+            throw Problem(path: path, reason: "it links to a file outside the content tree")
         }
-        let product: ProductID
-        let version: Version
-        do {
-            product = try ProductID(validating: slug, field: "slug")
-            version = try Version(validating: document.version, field: "version")
-        } catch {
-            throw problem(error.message)
-        }
-        let packageURL = document.packageURL
-        let package = try locate(packageURL, from: path)
-        let lastComponent = packageURL.split(separator: "/").last.map(String.init) ?? ""
-        let fallbackName = try? FileName(validating: "\(slug)-\(version).zip")
-        guard let fileName = (try? FileName(validating: lastComponent)) ?? fallbackName else {
-            throw problem("no file name can be made for its package")
-        }
-        return Release(
-            path: path, kind: kind, product: product, name: document.name, version: version, date: document.date, dateText: document.dateText,
-            package: package, fileName: fileName)
+        guard let data = FileManager.default.contents(atPath: real) else { throw Problem(path: path, reason: "cannot be read") }
+        return try Release(json: data, path: path, kind: kind, slug: slug) { try locate($0, from: path) }
     }
 
     /// Where a package URL points: a file of the tree, or a URL to fetch.

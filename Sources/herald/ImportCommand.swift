@@ -6,8 +6,9 @@ import HeraldStore
 import NIOCore
 import NIOFoundationCompat
 
-/// `herald import DIR [--root-url URL]`: brings a content tree of seed 002's WordPress Package
-/// API (`plugins|themes/SLUG/VERSION/release.json` and their zips) into Herald.
+/// `herald import DIR [--root-url URL]` or `herald import URL`: brings a content tree of seed
+/// 002's WordPress Package API (`plugins|themes/SLUG/VERSION/release.json` and their zips), or
+/// what a running server of that API lists (``PackageAPIServer``), into Herald.
 ///
 /// Each release becomes a build on the stable channel, oldest version first, dated as its
 /// release.json says; missing products are created. A release whose product already has a
@@ -15,9 +16,10 @@ import NIOFoundationCompat
 /// broken release.json is reported by path and skipped; the rest is imported.
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Import a WordPress Package API content tree (plugins/ and themes/ with release.json files).")
+        commandName: "import",
+        abstract: "Import a WordPress Package API content tree (plugins/ and themes/ with release.json files), or a running server's.")
 
-    @Argument(help: "The content root: the folder holding plugins/ and themes/.")
+    @Argument(help: "The content root (the folder holding plugins/ and themes/), or the URL of a running WordPress Package API.")
     var directory: String
 
     @Option(name: .customLong("root-url"), help: "The URL the tree was served at; package URLs under it are read from the tree.")
@@ -33,12 +35,17 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
-            throw CommandFailure(message: "\(directory) is not a folder")
+        let releases: [ContentTree.Release]
+        let problems: [ContentTree.Problem]
+        if PackageAPIServer.names(directory) {
+            (releases, problems) = try await PackageAPIServer(url: directory).releases()
+        } else {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CommandFailure(message: "\(directory) is not a folder")
+            }
+            (releases, problems) = ContentTree(root: directory, rootURL: rootURL).releases()
         }
-        let tree = ContentTree(root: directory, rootURL: rootURL)
-        let (releases, problems) = tree.releases()
         var failures = problems.map { "\($0.path): \($0.reason)" }
         var imported = 0
         var present = 0
