@@ -64,12 +64,13 @@ public func buildApplication(
     let links = LicensedDownloadLinks(store: store, lifetime: settings.linkLifetime)
     let statistics = settings.recordsStatistics ? InstallStatsRecorder(store: store, logger: logger) : nil
     let snapshots = CatalogSnapshots(store: store, logger: logger)
+    let answerSignatures = AnswerSignatures(signer: signatures.signer)
     let answers = SiteAnswers(
         snapshots: snapshots, licenses: LicenseChecks(store: store, snapshots: snapshots), publicURL: settings.publicURL, links: links,
-        signatures: AnswerSignatures(signer: signatures.signer))
+        signatures: answerSignatures)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: CompressionMiddleware())
-    router.add(middleware: ErrorEnvelopeMiddleware())
+    router.add(middleware: ErrorEnvelopeMiddleware(signatures: answerSignatures))
     router.add(middleware: ConsoleAuditMiddleware(store: store))
     HealthRoutes(store: store).register(on: router)
     CatalogRoutes(store: store, publicURL: settings.publicURL, answers: answers).register(on: router)

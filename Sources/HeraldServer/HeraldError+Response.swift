@@ -21,11 +21,12 @@ extension HeraldError: HTTPResponseError {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if kind == .unauthorized {
-            headers[.wwwAuthenticate] = "Bearer"
-        }
-        return errorEnvelopeResponse(status: status, code: code, message: clientMessage, headers: headers)
+        errorEnvelopeResponse(status: status, code: code, message: clientMessage, headers: headers)
+    }
+
+    /// The headers the error's answer carries besides its content type.
+    var headers: HTTPFields {
+        kind == .unauthorized ? [.wwwAuthenticate: "Bearer"] : [:]
     }
 
     /// The message a client reads. What Herald depends on (the database's address, its

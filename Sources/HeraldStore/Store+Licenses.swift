@@ -204,10 +204,11 @@ extension Store {
     /// cover the product, be neither revoked nor expired, and have room for `site` (activated
     /// here on first use; a license without a site limit records no sites).
     ///
-    /// A site is recorded by its SHA-256 under `siteSalt` (``licenseSiteSalt()``), so the
-    /// table does not say which sites a license runs on to whoever can read it and guess
-    /// addresses. A site recorded by the unsalted hash of earlier versions is found as well,
-    /// and recorded again salted.
+    /// A site is found by its SHA-256 under `siteSalt` (``licenseSiteSalt()``); its address is
+    /// kept beside it, so the vendor can list a license's sites and free one by name (the
+    /// addresses of its customers' sites: data to protect like the rest of the database). A
+    /// site recorded by the unsalted hash of earlier versions is found as well, and recorded
+    /// again salted.
     public func checkLicense(key: String, for product: ProductID, site: String, siteSalt: String) async throws -> License {
         guard key.utf8.count <= 256, let license = try await license(forKey: key), license.products.contains(product) else {
             throw HeraldError.licenseInvalid(for: product)
@@ -265,6 +266,12 @@ extension Store {
     /// answering the site from what it remembered of the license.
     public func deactivateSite(_ site: String, licenseID: String, siteSalt: String) async throws -> Bool {
         let digests = [InstallSample.siteDigest(of: site.lowercased(), salt: siteSalt).hexString, Self.digest(ofSecret: site.lowercased())]
+        // A site that is not active costs a read: nothing is locked, and no snapshot is dropped.
+        let active = try await withDatabase { database in
+            try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, licenseID)
+                .where("site_sha256", .in, digests).first() != nil
+        }
+        guard active else { return false }
         return try await withTransaction { database in
             // Products first, then the license: the lock order every write keeps.
             let products = try await database.select().column("product_id").from("license_products").where("license_id", .equal, licenseID)

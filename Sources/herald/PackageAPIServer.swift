@@ -10,9 +10,10 @@ import NIOFoundationCompat
 /// reads a content tree: its `?action=index` lists a `release.json` path per version
 /// (`packages/plugins/SLUG/VERSION/release.json`, relative to the API's URL); each is fetched
 /// from there, and its package URL, when relative, is anchored to the content root the path
-/// names (the part before `plugins/` or `themes/`). A server that does not serve its
-/// release.json files answers `?action=show&slug=KIND/SLUG&version=VERSION` instead, which
-/// gives the version, the date as written and the package's absolute URL.
+/// names (the part before `plugins/` or `themes/`). When a release.json cannot be read there
+/// (not served, refused, or not a release.json), the server's own
+/// `?action=show&slug=KIND/SLUG&version=VERSION` answer is read instead, which gives the
+/// version, the date as written and the package's absolute URL.
 struct PackageAPIServer {
     /// The API's URL as given, e.g. `https://api.example.com/wordpress` or `.../index.php`.
     let url: String
@@ -80,10 +81,12 @@ struct PackageAPIServer {
             }
             return .remote(contentRoot + "/" + (package.hasPrefix("/") ? String(package.dropFirst()) : package))
         }
-        if let document = try await fetch(base + "/" + path) {
-            return try ContentTree.Release(json: document, path: base + "/" + path, kind: kind, slug: slug, locate: locate)
+        if let document = try? await fetch(base + "/" + path),
+            let release = try? ContentTree.Release(json: document, path: base + "/" + path, kind: kind, slug: slug, locate: locate)
+        {
+            return release
         }
-        // The release.json is not served: the API's own answer for that version.
+        // The release.json is not served (or not as a release.json): the API's own answer for that version.
         let version = parts[parts.count - 2]
         var query = URLComponents()
         query.queryItems = [.init(name: "action", value: "show"), .init(name: "slug", value: "\(parts[kindAt])/\(slug)"), .init(name: "version", value: version)]

@@ -100,6 +100,7 @@ struct SignedAnswerTests {
                 let response = try #require((try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["response"] as? [String: Any])
                 #expect(response["product_id"] as? String == "private_blog")
                 #expect(response["channel"] as? String == "stable")
+                #expect(response["requested_channel"] as? String == "stable")
                 #expect(response["new_version"] as? String == "2.0")
                 #expect((response["build"] as? [String: Any])?["sha384"] as? String == SHA384.hash(data: zip).map { String(format: "%02x", $0) }.joined())
                 let expires = try #require(response["expires"] as? Int)
@@ -125,6 +126,20 @@ struct SignedAnswerTests {
                     #expect(response.status == .ok, "\(uri)")
                     #expect(Self.verifies(key, response.headers[.init(AnswerSignatures.header)!], String(buffer: response.body)), "\(uri)")
                 }
+            }
+            // Refusals and errors answered to sites are signed too; the vendor's API is not a site's.
+            for (uri, status) in [
+                ("/api/check_for_update/?product_name=nobody", HTTPResponse.Status.notFound),
+                ("/wordpress/?action=check&slug=plugins/private_blog", .badRequest),
+            ] {
+                try await server.client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == status, "\(uri)")
+                    #expect(Self.verifies(key, response.headers[.init(AnswerSignatures.header)!], String(buffer: response.body)), "\(uri)")
+                }
+            }
+            try await server.client.execute(uri: "/api/v1/nobody/", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.init(AnswerSignatures.header)!] == nil)
             }
         }
     }

@@ -1,7 +1,7 @@
 <?php
 /**
- * Test site only: makes Herald's update check fail as a real server or network can, when the
- * environment variable HERALD_TEST_FAILURE says how:
+ * Test site only: makes Herald's update check of the demo plugin fail as a real server or
+ * network can, when the environment variable HERALD_TEST_FAILURE says how:
  *
  * - `status-500`: Herald's error envelope with status 500;
  * - `broken-json`: status 200 and a body cut off in the middle of the JSON;
@@ -25,7 +25,8 @@ add_filter(
 			return wp_remote_request( getenv( 'HERALD_TEST_PROXY' ) . substr( $url, strlen( $server ) ), $args );
 		}
 		$failure = (string) getenv( 'HERALD_TEST_FAILURE' );
-		if ( '' === $failure || false === strpos( $url, '/api/check_for_update/' ) ) {
+		// The demo plugin's checks alone: the premium plugin beside it keeps its own answers.
+		if ( '' === $failure || false === strpos( $url, '/api/check_for_update/' ) || false === strpos( $url, 'product_name=herald-demo&' ) ) {
 			return $response;
 		}
 		$answer = array(

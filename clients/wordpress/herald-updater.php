@@ -158,6 +158,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			add_action( 'admin_notices', array( $this, 'show_messages' ) );
 			if ( '' !== $this->license && 'plugin' === $this->type ) {
 				add_filter( 'plugin_action_links_' . plugin_basename( $this->file ), array( $this, 'license_links' ) );
+				add_filter( 'network_admin_plugin_action_links_' . plugin_basename( $this->file ), array( $this, 'license_links' ) );
 				add_action( 'admin_post_' . $this->option_name( 'license' ), array( $this, 'change_license' ) );
 			}
 		}
@@ -300,7 +301,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				return $this->theme_stylesheet() === $hook_extra['theme'];
 			}
 			// Without hook_extra (WordPress before 5.5): a package URL of this product on Herald.
-			return 0 === strpos( $package, $this->origin . '/' ) && false !== strpos( $package, '/' . rawurlencode( $this->product ) . '/' );
+			return self::origin_of( $package ) === $this->origin && false !== strpos( $package, '/' . rawurlencode( $this->product ) . '/' );
 		}
 
 		/**
@@ -579,7 +580,8 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				return $answer;
 			}
 			if ( null === $envelope ) {
-				$last = $fallback && is_array( $stored ) && isset( $stored['channel'] ) && $stored['channel'] === $channel ? $stored : null;
+				// Only an answer this updater verified (an earlier version's stored ones name no expiry).
+				$last = $fallback && is_array( $stored ) && isset( $stored['channel'], $stored['expires'] ) && $stored['channel'] === $channel ? $stored : null;
 				$this->answers[ $key ] = $last;
 				return $last;
 			}
@@ -608,7 +610,9 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				$reason = 'it has no response';
 			} elseif ( ! isset( $answer['product_id'] ) || $this->product !== $answer['product_id'] ) {
 				$reason = 'it is for another product';
-			} elseif ( ! isset( $answer['channel'] ) || ( $channel !== $answer['channel'] && '' === $this->license_key() ) ) {
+			} elseif ( ! isset( $answer['requested_channel'], $answer['channel'] ) || $channel !== $answer['requested_channel']
+				|| ( $channel !== $answer['channel'] && '' === $this->license_key() ) ) {
+				// Answered from another channel only for a license bound to a customer channel.
 				$reason = 'it is for another channel';
 			} elseif ( ! isset( $answer['expires'] ) || ! is_int( $answer['expires'] ) || $answer['expires'] <= time() ) {
 				$reason = 'it has expired';
@@ -730,9 +734,11 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				error_log( sprintf( 'Herald_Updater(%s): %s failed: %s', $this->product, $logged, $response->get_error_message() ) );
 				return null;
 			}
-			$status  = (int) wp_remote_retrieve_response_code( $response );
-			$decoded = json_decode( (string) wp_remote_retrieve_body( $response ), true );
-			if ( 403 === $status && is_array( $decoded ) && isset( $decoded['messages'] ) && is_array( $decoded['messages'] ) ) {
+			$status   = (int) wp_remote_retrieve_response_code( $response );
+			$decoded  = json_decode( (string) wp_remote_retrieve_body( $response ), true );
+			$verified = ! $signed || $this->verifies( (string) wp_remote_retrieve_header( $response, 'x-herald-signature' ), (string) wp_remote_retrieve_body( $response ) );
+			// A refusal is believed only when Herald signed it; else it is a failure like any other.
+			if ( 403 === $status && $verified && is_array( $decoded ) && isset( $decoded['messages'] ) && is_array( $decoded['messages'] ) ) {
 				$refusal = $decoded['messages'];
 			}
 			if ( 200 !== $status || ! is_array( $decoded ) ) {
@@ -740,7 +746,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				error_log( sprintf( 'Herald_Updater(%s): %s answered %d: %s', $this->product, $logged, $status, $reason ) );
 				return null;
 			}
-			if ( $signed && ! $this->verifies( (string) wp_remote_retrieve_header( $response, 'x-herald-signature' ), (string) wp_remote_retrieve_body( $response ) ) ) {
+			if ( ! $verified ) {
 				error_log( sprintf( 'Herald_Updater(%s): %s: the answer\'s signature does not verify; refused.', $this->product, $logged ) );
 				return null;
 			}

@@ -1,3 +1,5 @@
+import Crypto
+import HTTPTypes
 import HeraldStore
 import NIOCore
 import Synchronization
@@ -7,16 +9,18 @@ import Synchronization
 /// exact bytes of the body before any content coding, in ``header``.
 ///
 /// Many sites get the very same bytes (every site on a version, on a channel, in an hour), so
-/// the signatures of recent bodies are kept: a body asked about again costs a hash lookup,
-/// not a signature. What is kept is bounded, and dropped whole when full.
+/// the signatures of recent bodies are kept by the bodies' SHA-256: a body asked about again
+/// costs a hash, not a signature. What is kept is a few hundred kilobytes at most, whatever
+/// the bodies, and dropped whole when full.
 final class AnswerSignatures: Sendable {
     /// The response header that carries the signature, base64.
     static let header = "X-Herald-Signature"
+    static let field = HTTPField.Name(header)!
     /// How many recent bodies' signatures are kept.
     private static let keptLimit = 4096
 
     private let signer: PackageSigner
-    private let kept = Mutex<[ByteBuffer: String]>([:])
+    private let kept = Mutex<[SHA256Digest: String]>([:])
 
     init(signer: PackageSigner) {
         self.signer = signer
@@ -24,11 +28,12 @@ final class AnswerSignatures: Sendable {
 
     /// The base64 Ed25519 signature of `body`'s readable bytes.
     func signature(of body: ByteBuffer) -> String {
-        if let known = kept.withLock({ $0[body] }) { return known }
+        let digest = body.withUnsafeReadableBytes { SHA256.hash(data: $0) }
+        if let known = kept.withLock({ $0[digest] }) { return known }
         let signature = signer.sign(bytes: body.readableBytesView)
         kept.withLock { kept in
             if kept.count >= Self.keptLimit { kept.removeAll(keepingCapacity: true) }
-            kept[body] = signature
+            kept[digest] = signature
         }
         return signature
     }

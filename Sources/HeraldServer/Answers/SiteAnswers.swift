@@ -119,11 +119,9 @@ struct SiteAnswers: Sendable {
     /// A 200 answer of JSON `body` for a site, signed (``AnswerSignatures``).
     func signedResponse(_ body: ByteBuffer) -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        headers[Self.signatureField] = signatures.signature(of: body)
+        headers[AnswerSignatures.field] = signatures.signature(of: body)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
-
-    private static let signatureField = HTTPField.Name(AnswerSignatures.header)!
 
     /// Reads a question from an endpoint's fields: the channel, the installed version, WordPress's
     /// version (`wordpress_version`, or WordPress's `User-Agent`), PHP's (`php_version` or

@@ -5,11 +5,11 @@ import NIOCore
 /// ``SiteAnswerHandler`` send.
 ///
 /// `{"messages": [...], "response": {"update_available", "new_version", "current_version",
-/// "product_id", "product_name", "channel", "expires"}}`, and when the build is offered also
+/// "product_id", "product_name", "channel", "requested_channel", "expires"}}`, and when the build is offered also
 /// `build` (with the package's `sha384`), `download_url`, `persistent_download_url`,
 /// `authenticated_download_url`, `requires`, `tested`, `requires_php` and `changelog`. The
 /// answer is signed (``AnswerSignatures``), and names what a site needs to trust it: the
-/// product, the channel, the version, the package's SHA-384 and until when it holds
+/// product, the channel asked about and the one that answered, the version, the package's SHA-384 and until when it holds
 /// (`expires`, seconds since 1970). Keys are sorted, so the bytes are those
 /// JSONEncoder writes with `.sortedKeys` and `.withoutEscapingSlashes`. What depends only on
 /// the offered build is encoded once per snapshot (``EncodedBuild``).
@@ -30,7 +30,7 @@ enum UpdateCheckAnswer {
             if answer.question.license == nil {
                 // One kept per build and channel, for the base URL of the first site to ask: a
                 // client that varies its Host header gets its answer made for it, and keeps nothing.
-                let key = "update-check:\(build.hash):\(decision.channel):\(decision.mayDownload)"
+                let key = "update-check:\(build.hash):\(decision.channel):\(decision.requestedChannel):\(decision.mayDownload)"
                 var offered = snapshots.derivedNow(key, of: answer.snapshot) { OfferedAnswer(answer, build: build) }
                 if offered.base != answer.urls.base { offered = OfferedAnswer(answer, build: build) }
                 json.raw(offered.head)
@@ -97,6 +97,8 @@ enum UpdateCheckAnswer {
         json.string(answer.product.id.rawValue)
         json.key("product_name")
         json.string(answer.product.name)
+        json.key("requested_channel")
+        json.string(decision.requestedChannel.rawValue)
         if let (encoded, _) = offered {
             json.raw(encoded.requirements)
         }
