@@ -39,9 +39,14 @@ extension HeraldError: HTTPResponseError {
 
 /// An error envelope as a complete response.
 func errorEnvelopeResponse(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) -> Response {
+    errorEnvelopeResponse(status: status, body: errorEnvelope(code: code, message: message), headers: headers)
+}
+
+/// An error envelope's bytes (``errorEnvelope(code:message:)``) as a complete response.
+func errorEnvelopeResponse(status: HTTPResponse.Status, body: ByteBuffer, headers: HTTPFields = [:]) -> Response {
     var headers = headers
     headers[.contentType] = "application/json; charset=utf-8"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: errorEnvelope(code: code, message: message)))
+    return Response(status: status, headers: headers, body: .init(byteBuffer: body))
 }
 
 /// The body of an error answer: the envelope with one `error` message and no response.

@@ -210,7 +210,7 @@ extension Store {
     /// site recorded by the unsalted hash of earlier versions is found as well, and recorded
     /// again salted.
     public func checkLicense(key: String, for product: ProductID, site: String, siteSalt: String) async throws -> License {
-        guard key.utf8.count <= 256, let license = try await license(forKey: key), license.products.contains(product) else {
+        guard let license = try await license(key: key), license.products.contains(product) else {
             throw HeraldError.licenseInvalid(for: product)
         }
         switch license.status(at: currentTimeMillis(), for: product) {
@@ -224,15 +224,19 @@ extension Store {
         let unsalted = Self.digest(ofSecret: site.lowercased())
         // A site already activated (every check after its first) needs no write.
         let recorded = try await withDatabase { database in
-            try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, license.id)
-                .where("site_sha256", .in, [siteDigest, unsalted]).all().map { try $0.decode(column: "site_sha256", as: String.self) }
+            try await database.select().column("site_sha256").column("site").from("license_sites").where("license_id", .equal, license.id)
+                .where("site_sha256", .in, [siteDigest, unsalted]).all().map {
+                    (digest: try $0.decode(column: "site_sha256", as: String.self), address: try $0.decode(column: "site", as: String?.self))
+                }
         }
         let address = site.lowercased()
-        if recorded == [siteDigest] {
-            // Activated before addresses were kept: its address is written once.
-            try await withDatabase { database in
-                try await database.update("license_sites").set("site", to: SQLBind(address)).where("license_id", .equal, license.id)
-                    .where("site_sha256", .equal, siteDigest).where("site", .is, SQLLiteral.null).run()
+        if recorded.map(\.digest) == [siteDigest] {
+            if recorded[0].address == nil {
+                // Activated before addresses were kept: its address is written once.
+                try await withDatabase { database in
+                    try await database.update("license_sites").set("site", to: SQLBind(address)).where("license_id", .equal, license.id)
+                        .where("site_sha256", .equal, siteDigest).where("site", .is, SQLLiteral.null).run()
+                }
             }
             return license
         }
@@ -264,8 +268,9 @@ extension Store {
     /// Frees `site` (normalized) from the license's site limit; false when it was not active on it.
     /// The license's products count as changed (``CatalogChanges``), so no instance goes on
     /// answering the site from what it remembered of the license.
-    public func deactivateSite(_ site: String, licenseID: String, siteSalt: String) async throws -> Bool {
-        let digests = [InstallSample.siteDigest(of: site.lowercased(), salt: siteSalt).hexString, Self.digest(ofSecret: site.lowercased())]
+    public func deactivateSite(_ site: String, licenseID: String) async throws -> Bool {
+        let salted = InstallSample.siteDigest(of: site.lowercased(), salt: try await licenseSiteSalt()).hexString
+        let digests = [salted, Self.digest(ofSecret: site.lowercased())]
         // A site that is not active costs a read: nothing is locked, and no snapshot is dropped.
         let active = try await withDatabase { database in
             try await database.select().column("site_sha256").from("license_sites").where("license_id", .equal, licenseID)
@@ -297,19 +302,16 @@ extension Store {
         }
     }
 
-    /// The license whose key this is (never by id: for a site proving it holds the key).
-    public func license(key: String) async throws -> License? {
-        guard key.utf8.count <= 256 else { return nil }
-        return try await license(forKey: key)
-    }
 
     /// The salt of the sites recorded as active on licenses, shared by every instance.
     public func licenseSiteSalt() async throws -> String {
         try await serverSecret(named: "license_sites_salt")
     }
 
-    /// The license with this key, by the key's hash; nil when none.
-    private func license(forKey key: String) async throws -> License? {
+    /// The license whose key this is, by the key's hash (never by id: for a site proving it
+    /// holds the key); nil when none.
+    public func license(key: String) async throws -> License? {
+        guard key.utf8.count <= 256 else { return nil }
         let digest = Self.digest(ofSecret: key)
         let row = try await withDatabase { database in
             try await database.select().column("*").from("licenses").where("key_sha256", .equal, digest).first()

@@ -115,7 +115,6 @@ extension Sequence<UInt8> {
     }
 }
 
-/// Compares two digests in time that does not depend on where they differ.
 /// Compares two secrets in time that depends only on their lengths.
 public func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
     let (a, b) = (Array(lhs.utf8), Array(rhs.utf8))

@@ -109,7 +109,7 @@ struct LicenseDeactivate: AsyncParsableCommand {
             guard let found = try await store.license(keyOrID: license) else {
                 throw CommandFailure(message: "no license has the key or id \(quoted(license))")
             }
-            return try await store.deactivateSite(address, licenseID: found.id, siteSalt: try await store.licenseSiteSalt())
+            return try await store.deactivateSite(address, licenseID: found.id)
         }
         guard freed else { throw CommandFailure(message: "the site \(quoted(address)) is not active on this license") }
         print("Deactivated \(address); its place is free.")

@@ -55,11 +55,8 @@ struct PackageAPIServer {
             }
         }
         // Oldest version first within each product, as from a folder.
-        var ordered: [ContentTree.Release] = []
-        for product in Set(releases.map(\.product)).sorted() {
-            ordered += releases.filter { $0.product == product }.sorted { VersionOrder.compare($0.version.rawValue, $1.version.rawValue) < 0 }
-        }
-        return (ordered, problems)
+        releases.sort { $0.product != $1.product ? $0.product < $1.product : VersionOrder.compare($0.version.rawValue, $1.version.rawValue) < 0 }
+        return (releases, problems)
     }
 
     /// One index entry: `[ROOT/](plugins|themes)/SLUG/.../VERSION/release.json`.

@@ -78,21 +78,6 @@ switch ( $step ) {
 		$item      = isset( $transient->response[ $args[0] ] ) ? $transient->response[ $args[0] ] : null;
 		echo wp_json_encode( $item ? array( 'new_version' => $item['new_version'], 'package' => $item['package'] ) : null ), "\n";
 		break;
-	case 'redirect-package':
-		// Points the stored update at another address: the tampering proxy. The updater's own
-		// filter would put Herald's answer back on this write, so it is taken off first.
-		$kind = $args[0];
-		remove_all_filters( 'pre_set_site_transient_update_' . $kind );
-		$transient = get_site_transient( 'update_' . $kind );
-		$key       = $args[1];
-		if ( 'plugins' === $kind ) {
-			$transient->response[ $key ]->package = str_replace( $args[2], $args[3], $transient->response[ $key ]->package );
-		} else {
-			$transient->response[ $key ]['package'] = str_replace( $args[2], $args[3], $transient->response[ $key ]['package'] );
-		}
-		set_site_transient( 'update_' . $kind, $transient );
-		echo "redirected\n";
-		break;
 	case 'upgrade-plugin':
 		$skin   = new Herald_Test_Skin();
 		$result = ( new Plugin_Upgrader( $skin ) )->bulk_upgrade( array( $args[0] ) );

@@ -41,11 +41,12 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// The error envelope, signed when it answers a site's question.
     private func answer(status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:], to request: Request) -> Response {
-        var response = errorEnvelopeResponse(status: status, code: code, message: message, headers: headers)
+        let body = errorEnvelope(code: code, message: message)
+        var headers = headers
         if Self.answersSite(request.uri.path) {
-            response.headers[AnswerSignatures.field] = signatures.signature(of: errorEnvelope(code: code, message: message))
+            headers[AnswerSignatures.field] = signatures.signature(of: body)
         }
-        return response
+        return errorEnvelopeResponse(status: status, body: body, headers: headers)
     }
 
     /// Whether `path` is one of the questions sites ask.

@@ -85,7 +85,7 @@ struct CustomerRoutes<Context: RequestContext> {
             guard let site = SiteAddress.normalize(text.removingPercentEncoding ?? text) else {
                 throw HeraldError.invalidInput("site \(quoted(text)) is invalid: a site address such as shop.example.com")
             }
-            let freed = try await store.deactivateSite(site, licenseID: license.id, siteSalt: try await store.licenseSiteSalt())
+            let freed = try await store.deactivateSite(site, licenseID: license.id)
             guard freed else { throw HeraldError.invalidInput("the site \(quoted(site)) is not active on this license") }
             return try envelopeResponse(["deactivated": site])
         }
