@@ -191,13 +191,14 @@ struct CustomerTests {
     func customerChannelsPrivate() async throws {
         try await TestServer.run(framework: .router) { server in
             #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
-            func license(_ name: String) async throws -> String {
+            func license(_ name: String) async throws -> (key: String, id: String) {
                 let made = try await server.send(
                     .post, "/api/v1/licenses", json: ["customer_name": name, "customer_email": "\(name)@example.com", "products": "private_blog"])
-                return try #require(made.1.response["key"] as? String)
+                let id = (made.1.response["license"] as? [String: Any])?["id"] as? String
+                return (try #require(made.1.response["key"] as? String), try #require(id))
             }
-            let david = try await license("david")
-            let erin = try await license("erin")
+            let (david, davidID) = try await license("david")
+            let (erin, _) = try await license("erin")
             let bound = try await server.send(.put, "/api/v1/private_blog/david_m", json: ["channel_name": "David M", "alias_for": "stable", "licenses": david])
             #expect(bound.0 == .ok)
 
@@ -209,6 +210,8 @@ struct CustomerTests {
             #expect(try await listed("") == ["beta", "development", "stable"])
             #expect(try await listed("&installation_id=\(david)") == ["beta", "david_m", "development", "stable"])
             #expect(try await listed("&installation_id=\(erin)") == ["beta", "development", "stable"])
+            // The installation id is the license's key, the secret a site holds, never its id.
+            #expect(try await listed("&installation_id=\(davidID)") == ["beta", "development", "stable"])
             let vendor = try await server.send(.get, "/api/v1/private_blog")
             #expect((vendor.1.response["channels"] as? [[String: Any]])?.count == 4)
 
@@ -225,6 +228,7 @@ struct CustomerTests {
                 #expect(anonymous.0 == .forbidden && anonymous.1.errorCode == "channel_not_licensed", "\(path)")
                 let separator = path.contains("?") ? "&" : "?"
                 #expect(try await server.get(path + separator + "license=\(erin)").0 == .forbidden, "\(path)")
+                #expect(try await server.get(path + separator + "license=\(davidID)").0 == .forbidden, "\(path) by the license's id")
                 #expect(try await server.get(path + separator + "license=\(david)").0 == .ok, "\(path)")
                 #expect(try await server.send(.get, path).0 == .ok, "\(path) with a token")
             }

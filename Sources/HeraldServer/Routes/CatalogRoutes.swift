@@ -181,7 +181,7 @@ struct CatalogRoutes<Context: RequestContext> {
     /// The customer channel of the product bound to the license with this key, when the
     /// license is not revoked for the product.
     private func boundChannel(licenseKey key: String?, of product: ProductID) async throws -> ChannelID? {
-        guard let key, key.utf8.count <= 256, let license = try await store.license(keyOrID: key), !license.revoked,
+        guard let key, let license = try await store.license(key: key), !license.revoked,
             !license.revokedProducts.contains(product)
         else { return nil }
         return license.channels[product]
