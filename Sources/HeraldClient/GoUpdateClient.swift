@@ -29,25 +29,33 @@ public struct GoUpdateClient: Sendable {
     public let repository: String
     public let installDirectory: String
     public let channel: String
+    /// The product the folder holds: documents naming another are refused. When nil, the
+    /// product the folder was installed from, and at the first install the one the channel
+    /// file names, which is then recorded beside the folder.
+    public let product: String?
     /// Base64 Ed25519 key; nil for an unsigned repository.
     public let publicKey: String?
     public let progress: @Sendable (Progress) -> Void
 
     public init(
-        repository: String, installDirectory: String, channel: String = "stable", publicKey: String? = nil,
+        repository: String, installDirectory: String, channel: String = "stable", product: String? = nil, publicKey: String? = nil,
         progress: @escaping @Sendable (Progress) -> Void = { _ in }
     ) {
         self.repository = repository.hasSuffix("/") ? String(repository.dropLast()) : repository
         self.installDirectory = URL(fileURLWithPath: installDirectory).standardizedFileURL.path
         self.channel = channel
+        self.product = product
         self.publicKey = publicKey
         self.progress = progress
     }
 
     private var folders: InstallFolders { InstallFolders(installDirectory: installDirectory) }
 
-    /// Brings the folder to the version the channel points at.
+    /// Brings the folder to the version the channel points at. Two runs on one folder never
+    /// overlap: the second waits for the first.
     public func update() async throws -> Outcome {
+        let lock = try await folders.lock()
+        defer { lock.release() }
         try folders.recover()
         let key = try publicKey.map { text -> Curve25519.Signing.PublicKey in
             guard let raw = Data(base64Encoded: text), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
@@ -57,6 +65,12 @@ public struct GoUpdateClient: Sendable {
         }
         let channelDocument = try await document("\(channel).json", key: key)
         let pointer = try ChannelPointer(json: channelDocument)
+        // A mirror must not pass off another channel's or product's signed file as this one's.
+        if pointer.channel != channel, key != nil || pointer.channel != nil {
+            throw GoUpdateError("\(channel).json is the channel file of \(pointer.channel.map { "'\($0)'" } ?? "no channel")")
+        }
+        let product = self.product ?? folders.installedProduct() ?? pointer.product
+        try check(pointer.product, is: product, in: "\(channel).json", signed: key != nil)
         if key != nil {
             guard let expires = pointer.expires, expires > Date() else {
                 throw GoUpdateError("the channel file has expired or carries no Expires time; refusing stale metadata")
@@ -73,16 +87,27 @@ public struct GoUpdateClient: Sendable {
         guard version.id == pointer.latestVersion else {
             throw GoUpdateError("\(pointer.latestVersion).json describes version \(version.id)")
         }
+        try check(version.product, is: product, in: "\(version.id).json", signed: key != nil)
         // Files the installed version listed and the new one does not are removed; every other
         // file in the folder (a user's data, say) is kept. Without the installed version's list,
         // nothing is removed.
         var retired: Set<String> = []
-        if let installed, let old = try? VersionFile(json: try await document("\(installed).json", key: key)) {
+        if let installed, let old = try? VersionFile(json: try await document("\(installed).json", key: key)),
+            (try? check(old.product, is: product, in: "", signed: key != nil)) != nil
+        {
             retired = Set(old.files.map(\.path)).subtracting(version.files.map(\.path))
         }
         let (files, bytes) = try await stage(version, keepingAllBut: retired)
-        try folders.swapIn(version: version.id)
+        try folders.swapIn(version: version.id, product: product)
         return .updated(from: installed, to: version.id, downloadedFiles: files, downloadedBytes: bytes)
+    }
+
+    /// Refuses a document of another product than `expected`; a signed one must name its product.
+    private func check(_ named: String?, is expected: String?, in document: String, signed: Bool) throws {
+        if named != expected, signed || (named != nil && expected != nil) {
+            throw GoUpdateError(
+                "\(document) is of \(named.map { "the product '\($0)'" } ?? "no named product"), not \(expected.map { "'\($0)'" } ?? "a named one")")
+        }
     }
 
     /// Builds the new version in the staging folder, with the folder's other files except
@@ -100,26 +125,41 @@ public struct GoUpdateClient: Sendable {
                 let target = staging + "/" + file.path
                 try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let current = installDirectory + "/" + file.path
+                let currentMode = ((try? fileManager.attributesOfItem(atPath: current))?[.posixPermissions] as? NSNumber)?.uint16Value
                 if fileManager.fileExists(atPath: current), (try? MD5File.digest(of: current)) == file.md5 {
-                    if link(current, target) != 0 { try fileManager.copyItem(atPath: current, toPath: target) }
+                    // A hard link shares its mode with the installed file: copy one whose mode changes.
+                    if file.permissions.map({ $0 != currentMode.map { $0 & 0o777 } }) == true || link(current, target) != 0 {
+                        try fileManager.copyItem(atPath: current, toPath: target)
+                    }
                 } else {
                     downloadedBytes += try await download(file, to: target)
                     downloadedFiles += 1
-                    // A replaced file keeps its permissions, an executable bit among them.
-                    if let mode = (try? fileManager.attributesOfItem(atPath: current))?[.posixPermissions] as? NSNumber {
-                        chmod(target, mode_t(mode.uint16Value))
-                    }
+                }
+                // The repository's mode when it gives one; else a replaced file keeps its own.
+                if let mode = file.permissions ?? currentMode {
+                    guard chmod(target, mode_t(mode)) == 0 else { throw GoUpdateError("cannot set the mode of \(target): errno \(errno)") }
                 }
                 progress(Progress(files: index + 1, totalFiles: version.files.count, bytes: downloadedBytes))
             }
             let listed = Set(version.files.map(\.path))
+            var links: [String] = []
             for relative in fileManager.enumerator(atPath: installDirectory)?.compactMap({ $0 as? String }) ?? [] {
+                guard !listed.contains(relative), !retired.contains(relative), !links.contains(where: { relative.hasPrefix($0 + "/") }) else {
+                    continue
+                }
                 let source = installDirectory + "/" + relative
-                var isFolder: ObjCBool = false
-                guard fileManager.fileExists(atPath: source, isDirectory: &isFolder), !isFolder.boolValue,
-                    !listed.contains(relative), !retired.contains(relative)
-                else { continue }
                 let target = staging + "/" + relative
+                let type = (try? fileManager.attributesOfItem(atPath: source))?[.type] as? FileAttributeType
+                // A link the user made (a data folder kept elsewhere, say) is kept as a link,
+                // and nothing is copied through it.
+                if type == .typeSymbolicLink {
+                    links.append(relative)
+                    guard !fileManager.fileExists(atPath: target) else { continue }
+                    try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    try fileManager.createSymbolicLink(atPath: target, withDestinationPath: try fileManager.destinationOfSymbolicLink(atPath: source))
+                    continue
+                }
+                guard type == .typeRegular else { continue }
                 try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 if link(source, target) != 0 { try fileManager.copyItem(atPath: source, toPath: target) }
             }

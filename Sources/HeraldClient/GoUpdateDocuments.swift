@@ -9,9 +9,12 @@ public struct GoUpdateError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A channel file: the version id it points at, and when it expires (Herald's addition).
+/// A channel file: the version id it points at, and Herald's additions: the channel and
+/// product it is for, and when it expires.
 struct ChannelPointer {
     let latestVersion: Int64
+    let channel: String?
+    let product: String?
     let expires: Date?
 
     init(json: Data) throws {
@@ -21,6 +24,8 @@ struct ChannelPointer {
             throw GoUpdateError("the channel file has no LatestVersion")
         }
         latestVersion = latest
+        channel = object["Id"] as? String
+        product = object["Product"] as? String
         expires = (object["Expires"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
     }
 }
@@ -40,9 +45,14 @@ struct VersionFile {
         let path: String
         let md5: String
         let sources: [Source]
+        /// The mode to give the file (MultiMC's `Perms`), setuid, setgid and sticky bits
+        /// removed; nil when the repository gives none.
+        let permissions: UInt16?
     }
 
     let id: Int64
+    /// The product the version is of (Herald's addition).
+    let product: String?
     let files: [File]
 
     init(json: Data) throws {
@@ -52,6 +62,7 @@ struct VersionFile {
             throw GoUpdateError("the version file has no Id or Files")
         }
         self.id = id
+        product = object["Product"] as? String
         self.files = try files.map { file in
             guard let path = file["Path"] as? String, let md5 = (file["Md5"] ?? file["MD5"]) as? String else {
                 throw GoUpdateError("a file of version \(id) has no Path or Md5")
@@ -62,7 +73,8 @@ struct VersionFile {
                 else { return nil }
                 return Source(type: type, url: url, compression: source["CompressionType"] as? String)
             }
-            return File(path: path, md5: md5.lowercased(), sources: sources)
+            let permissions = (file["Perms"] as? NSNumber).flatMap { UInt16(exactly: $0.int64Value & 0o777) }
+            return File(path: path, md5: md5.lowercased(), sources: sources, permissions: permissions)
         }
     }
 }

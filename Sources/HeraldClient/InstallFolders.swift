@@ -13,15 +13,48 @@ struct InstallFolders {
     private var state: String { "\(parent)/.\(name).herald-state.json" }
     /// Written just before the swap: the staging folder is complete and holds this version.
     private var pending: String { "\(parent)/.\(name).herald-pending.json" }
+    private var lockFile: String { "\(parent)/.\(name).herald-lock" }
+
+    /// An exclusive lock on the folder, held while one run updates it.
+    struct Lock {
+        let descriptor: Int32
+        func release() { close(descriptor) }
+    }
+
+    /// Waits until no other run holds the folder's lock, then takes it.
+    func lock() async throws -> Lock {
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        let descriptor = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw GoUpdateError("cannot open \(lockFile): errno \(errno)") }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                close(descriptor)
+                throw GoUpdateError("cannot lock \(lockFile): errno \(errno)")
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(100))
+            } catch {
+                close(descriptor)
+                throw error
+            }
+        }
+        return Lock(descriptor: descriptor)
+    }
 
     /// The version installed, from the state file; nil before the first update.
     func installedVersion() -> Int64? {
-        read(state)
+        read(state)?.version
+    }
+
+    /// The product installed, from the state file; nil before the first update, and for a
+    /// folder installed before the product was recorded.
+    func installedProduct() -> String? {
+        read(state)?.product
     }
 
     /// Replaces the installed folder with the staging folder.
-    func swapIn(version: Int64) throws {
-        try write(version, to: pending)
+    func swapIn(version: Int64, product: String?) throws {
+        try write(Installed(version: version, product: product), to: pending)
         try finishSwap()
     }
 
@@ -43,7 +76,7 @@ struct InstallFolders {
     /// Steps of the swap, each safe to repeat: old folder aside, new folder in, state, cleanup.
     private func finishSwap() throws {
         let files = FileManager.default
-        guard let version = read(pending) else { throw GoUpdateError("\(pending) is unreadable") }
+        guard let installed = read(pending) else { throw GoUpdateError("\(pending) is unreadable") }
         if files.fileExists(atPath: staging) {
             var movedAside = false
             if files.fileExists(atPath: installDirectory) {
@@ -59,7 +92,7 @@ struct InstallFolders {
                 throw error
             }
         }
-        try write(version, to: state)
+        try write(installed, to: state)
         try? files.removeItem(atPath: previous)
         try files.removeItem(atPath: pending)
     }
@@ -70,17 +103,27 @@ struct InstallFolders {
         }
     }
 
-    private func read(_ path: String) -> Int64? {
-        guard let data = FileManager.default.contents(atPath: path),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
-        return (object["version"] as? NSNumber)?.int64Value
+    /// What a state file records.
+    private struct Installed {
+        let version: Int64
+        let product: String?
     }
 
-    /// Writes `{"version": N}` to `path` through a temporary file and a rename.
-    private func write(_ version: Int64, to path: String) throws {
+    private func read(_ path: String) -> Installed? {
+        guard let data = FileManager.default.contents(atPath: path),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let version = (object["version"] as? NSNumber)?.int64Value
+        else { return nil }
+        return Installed(version: version, product: object["product"] as? String)
+    }
+
+    /// Writes `{"version": N, "product": P}` to `path` through a temporary file and a rename.
+    private func write(_ installed: Installed, to path: String) throws {
         let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data("{\"version\":\(version)}\n".utf8)) else {
+        var object: [String: Any] = ["version": installed.version]
+        object["product"] = installed.product
+        let bytes = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        guard FileManager.default.createFile(atPath: temporary, contents: bytes + Data("\n".utf8)) else {
             throw GoUpdateError("cannot write \(temporary)")
         }
         try move(temporary, to: path)

@@ -10,14 +10,23 @@ public struct BuildFile: Hashable, Sendable {
     public var blob: BuildHash
     /// A gzip copy, kept only when it is smaller than the file.
     public var gzipBlob: BuildHash?
+    /// The permission bits the archive gives the file; nil when it records none.
+    public var permissions: UInt16?
 
-    public init(path: String, size: Int64, md5: String, blob: BuildHash, gzipBlob: BuildHash? = nil) {
+    /// What an updater sets a file's mode to when the archive recorded none: readable, not executable.
+    public static let defaultPermissions: UInt16 = 0o644
+
+    public init(path: String, size: Int64, md5: String, blob: BuildHash, gzipBlob: BuildHash? = nil, permissions: UInt16? = nil) {
         self.path = path
         self.size = size
         self.md5 = md5
         self.blob = blob
         self.gzipBlob = gzipBlob
+        self.permissions = permissions
     }
+
+    /// The mode an updater gives the installed file (MultiMC's `Perms`).
+    public var installedPermissions: UInt16 { permissions ?? Self.defaultPermissions }
 
     /// Refuses a path that could land outside the installation folder or that a file system
     /// could read differently: absolute, with `..` or `.` parts, empty parts, backslashes,

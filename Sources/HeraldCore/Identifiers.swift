@@ -66,8 +66,12 @@ public struct ChannelID: Identifier, Comparable {
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// Names the HTTP API uses under `/api/v1/{product}/` for itself, which a channel cannot
-    /// have; the server refuses to start if a route adds one that is missing here.
-    public static let reservedIDs: Set<String> = ["builds", "extensions", "history", "messages", "plan", "publish", "settings", "stats"]
+    /// have (the server refuses to start if a route adds one that is missing here), and the
+    /// names a GoUpdate repository uses beside its channels' (`files/`, `index.json`,
+    /// `channels.json`).
+    public static let reservedIDs: Set<String> = [
+        "builds", "extensions", "history", "messages", "plan", "publish", "settings", "stats", "files", "index", "channels",
+    ]
 
     /// Refuses a new channel whose id the HTTP API needs for itself.
     public func ensureIsFree() throws(HeraldError) {

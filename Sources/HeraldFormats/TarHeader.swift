@@ -21,6 +21,8 @@ public struct TarHeader: Sendable, Equatable {
     public let name: String
     public let size: Int64
     public let kind: Kind
+    /// The permission bits (`0o7777`); nil when the mode field is unreadable.
+    public let permissions: UInt16?
 
     /// Whether `block` is the all-zero block that ends an archive.
     public static func isEnd(_ block: [UInt8]) -> Bool {
@@ -38,6 +40,7 @@ public struct TarHeader: Sendable, Equatable {
         guard sum == stored else { throw ArchiveError("a tar header's checksum is wrong") }
         guard let size = Self.octal(block[124..<136]) else { throw ArchiveError("a tar header's size is unreadable") }
         self.size = size
+        permissions = Self.octal(block[100..<108]).map { UInt16($0 & 0o7777) }
         let name = Self.cString(block[0..<100])
         let prefix = Self.cString(block[345..<500])
         self.name = prefix.isEmpty ? name : prefix + "/" + name

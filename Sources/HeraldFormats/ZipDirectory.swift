@@ -22,6 +22,9 @@ public struct ZipDirectory: Sendable {
         public let compressedSize: UInt64
         public let uncompressedSize: UInt64
         public let localHeaderOffset: UInt64
+        /// The permission bits (`0o7777`) of an entry made on Unix; nil when the archive
+        /// records none (a zip made on Windows, say).
+        public let permissions: UInt16?
     }
 
     /// Reads `count` bytes at `offset` of the archive; fewer only at its end.
@@ -140,12 +143,14 @@ public struct ZipDirectory: Sendable {
             throw ArchiveError("an entry's size or offset lies outside the file")
         }
         let path = String(decoding: directory[nameStart..<extraStart], as: UTF8.self)
-        let unixMode = madeBy >> 8 == 3 ? (attributes >> 16) & 0o170000 : 0
+        let madeOnUnix = madeBy >> 8 == 3
+        let unixMode = madeOnUnix ? (attributes >> 16) & 0o170000 : 0
         let kind: Entry.Kind =
             unixMode == 0o120000 ? .symlink : (path.hasSuffix("/") || unixMode == 0o040000 ? .directory : .file)
         let entry = Entry(
             path: path, kind: kind, method: method, isEncrypted: flags & 1 == 1, crc32: crc, compressedSize: compressed,
-            uncompressedSize: uncompressed, localHeaderOffset: localOffset)
+            uncompressedSize: uncompressed, localHeaderOffset: localOffset,
+            permissions: madeOnUnix && attributes >> 16 != 0 ? UInt16((attributes >> 16) & 0o7777) : nil)
         return (entry, next)
     }
 

@@ -35,7 +35,10 @@ public enum BuildFileExtraction {
             }
             unlink(file.unpacked)
             unlink(file.gzipped)
-            files.append(BuildFile(path: file.path, size: stored.size, md5: stored.md5, blob: stored.hash, gzipBlob: gzipBlob))
+            files.append(
+                BuildFile(
+                    path: file.path, size: stored.size, md5: stored.md5, blob: stored.hash, gzipBlob: gzipBlob,
+                    permissions: file.permissions))
         }
         return files
     }
@@ -45,6 +48,7 @@ public enum BuildFileExtraction {
         let unpacked: String
         let gzipped: String
         let gzippedSize: Int64
+        let permissions: UInt16?
     }
 
     /// Writes each file of the zip or tar.gz at `path`, and its gzip copy, into `folder`; nil
@@ -77,7 +81,7 @@ public enum BuildFileExtraction {
         var files: [UnpackedFile] = []
         var seen: Set<String> = []
         do {
-            try TarArchive(path: tar).forEachFile { name, size, copy in
+            try TarArchive(path: tar).forEachFile { name, permissions, copy in
                 guard files.count < maximumEntries else {
                     throw HeraldError.refusedArchiveEntry("the archive has more than \(maximumEntries) files")
                 }
@@ -86,7 +90,7 @@ public enum BuildFileExtraction {
                 }
                 let unpacked = "\(folder)/\(files.count)"
                 try copy(unpacked)
-                files.append(try gzipCopy(of: unpacked, path: name))
+                files.append(try gzipCopy(of: unpacked, path: name, permissions: permissions))
             }
         } catch is TarArchive.NotATar {
             return nil
@@ -95,11 +99,11 @@ public enum BuildFileExtraction {
         return files
     }
 
-    private static func gzipCopy(of unpacked: String, path: String) throws -> UnpackedFile {
+    private static func gzipCopy(of unpacked: String, path: String, permissions: UInt16?) throws -> UnpackedFile {
         let gzipped = unpacked + ".gz"
         try gzip(unpacked, to: gzipped)
         let size = (try FileManager.default.attributesOfItem(atPath: gzipped)[.size] as? NSNumber)?.int64Value ?? Int64.max
-        return UnpackedFile(path: path, unpacked: unpacked, gzipped: gzipped, gzippedSize: size)
+        return UnpackedFile(path: path, unpacked: unpacked, gzipped: gzipped, gzippedSize: size, permissions: permissions)
     }
 
     /// Checks every entry of a zip, then writes each file and its gzip copy into `folder`.
@@ -135,7 +139,7 @@ public enum BuildFileExtraction {
         for (index, entry) in entries.enumerated() where entry.kind == .file {
             let unpacked = "\(folder)/\(index)"
             try extract(entry, of: archive, to: unpacked)
-            files.append(try gzipCopy(of: unpacked, path: entry.path))
+            files.append(try gzipCopy(of: unpacked, path: entry.path, permissions: entry.permissions))
         }
         return files
     }

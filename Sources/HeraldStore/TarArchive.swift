@@ -12,9 +12,10 @@ struct TarArchive {
 
     let path: String
 
-    /// Calls `body` with each regular file's path (leading `./` removed) and a function that
-    /// copies its bytes to a file. Throws ``NotATar`` when the first header is not a tar header.
-    func forEachFile(_ body: (String, Int64, (String) throws -> Void) throws -> Void) throws {
+    /// Calls `body` with each regular file's path (leading `./` removed), its permission bits
+    /// and a function that copies its bytes to a file. Throws ``NotATar`` when the first
+    /// header is not a tar header.
+    func forEachFile(_ body: (String, UInt16?, (String) throws -> Void) throws -> Void) throws {
         guard let input = FileHandle(forReadingAtPath: path) else { throw NotATar() }
         defer { try? input.close() }
         var longName: String?
@@ -37,7 +38,7 @@ struct TarArchive {
                 while name.hasPrefix("./") { name.removeFirst(2) }
                 try BuildFile.validatePath(name)
                 var copied = false
-                try body(name, header.size) { target in
+                try body(name, header.permissions) { target in
                     try Self.copy(header.size, from: input, to: target)
                     copied = true
                 }

@@ -23,7 +23,9 @@ struct ExportCommand: AsyncParsableCommand {
         @Option(help: "Where the repository goes: a symbolic link to the newest export, made if missing.")
         var out: String
 
-        @Option(name: .customLong("base-url"), help: "The URL the repository will be served at; file sources are relative to the repository without it.")
+        @Option(
+            name: .customLong("base-url"),
+            help: "The URL the repository will be served at; without it, file sources and channel repositories are relative (MultiMC needs it).")
         var baseURL: String?
 
         @OptionGroup var data: DataOptions
@@ -31,7 +33,8 @@ struct ExportCommand: AsyncParsableCommand {
         func run() async throws {
             let id = try ProductID(validating: product, field: "product")
             let blobs = try BlobStore(dataDirectory: data.dataDirectory)
-            let filesURL = baseURL.map { ($0.hasSuffix("/") ? String($0.dropLast()) : $0) + "/files" } ?? "files"
+            let repositoryURL = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? ""
+            let filesURL = baseURL == nil ? "files" : repositoryURL + "/files"
             let signer = try PackageSigner.load(dataDirectory: data.dataDirectory)
             let repository = try await data.withStore(logger: quietLogger()) { store in
                 guard let snapshot = try await store.catalogSnapshot(of: id), snapshot.product.kind == .app else {
@@ -41,7 +44,7 @@ struct ExportCommand: AsyncParsableCommand {
                 guard !snapshot.product.premium else {
                     throw CommandFailure(message: "'\(id)' is premium; a static export would publish its files to anyone")
                 }
-                return try await GoUpdateRepository.load(snapshot, store: store, filesURL: filesURL)
+                return try await GoUpdateRepository.load(snapshot, store: store, filesURL: filesURL, repositoryURL: repositoryURL)
             }
             var documents: [String: Data] = [:]
             for document in try repository.documents() {
@@ -73,7 +76,12 @@ struct StaticExport {
         let files = FileManager.default
         guard let current = try? files.destinationOfSymbolicLink(atPath: out) else { return false }
         let folder = current.hasPrefix("/") ? current : URL(fileURLWithPath: out).deletingLastPathComponent().appendingPathComponent(current).path
-        let names = Set((try? files.contentsOfDirectory(atPath: folder)) ?? []).subtracting(["files"])
+        var names: Set<String> = []
+        let listed = files.enumerator(atPath: folder)?.allObjects.compactMap { $0 as? String } ?? []
+        for name in listed where name != "files" && !name.hasPrefix("files/") {
+            var isFolder: ObjCBool = false
+            if files.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder), !isFolder.boolValue { names.insert(name) }
+        }
         guard names == Set(documents.keys) else { return false }
         for (name, bytes) in documents where files.contents(atPath: folder + "/" + name) != bytes {
             return false
@@ -104,6 +112,10 @@ struct StaticExport {
             }
         }
         for (name, bytes) in documents {
+            if name.contains("/") {
+                try files.createDirectory(
+                    atPath: folder + "/" + (name as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            }
             guard files.createFile(atPath: folder + "/" + name, contents: bytes) else {
                 throw CommandFailure(message: "cannot write \(folder)/\(name)")
             }

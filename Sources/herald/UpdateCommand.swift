@@ -17,11 +17,14 @@ struct UpdateCommand: AsyncParsableCommand {
     @Option(help: "The channel to follow.")
     var channel = "stable"
 
+    @Option(help: "The product the folder holds; by default the one it was installed from, recorded at its first update.")
+    var product: String?
+
     @Option(name: .customLong("public-key"), help: "Herald's key (herald key show): refuse unsigned, tampered or expired metadata and rollbacks.")
     var publicKey: String?
 
     func run() async throws {
-        let client = GoUpdateClient(repository: repo, installDirectory: dir, channel: channel, publicKey: publicKey) { progress in
+        let client = GoUpdateClient(repository: repo, installDirectory: dir, channel: channel, product: product, publicKey: publicKey) { progress in
             FileHandle.standardError.write(Data("\rfiles \(progress.files)/\(progress.totalFiles), \(progress.bytes) bytes downloaded".utf8))
         }
         let outcome: GoUpdateClient.Outcome

@@ -122,13 +122,17 @@ enum PluginZip {
         return try zip(files)
     }
 
-    static func zip(_ files: [(String, String)]) throws -> Data {
+    /// A zip of `files`, made on Unix: `executables` get mode 0755, the others 0644.
+    static func zip(_ files: [(String, String)], executables: Set<String> = []) throws -> Data {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("herald-zip-\(UUID().uuidString).zip")
         defer { try? FileManager.default.removeItem(at: url) }
         let archive = try Archive(url: url, accessMode: .create)
         for (path, text) in files {
             let data = Data(text.utf8)
-            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+            try archive.addEntry(
+                with: path, type: .file, uncompressedSize: Int64(data.count), permissions: executables.contains(path) ? 0o755 : 0o644,
+                compressionMethod: .deflate
+            ) { position, size in
                 data.subdata(in: Int(position)..<Int(position) + size)
             }
         }

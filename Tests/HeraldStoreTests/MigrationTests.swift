@@ -40,6 +40,38 @@ struct MigrationTests {
         }
     }
 
+    @Test("GoUpdate ids move from versions to builds: a version's id stays with its newest upload, the other app builds get the next ids", arguments: DatabaseKind.available)
+    func goUpdateIDsPerBuild(kind: DatabaseKind) async throws {
+        try await TestDatabase.with(kind, migrated: false) { store in
+            try await store.migrate(upTo: 13)
+            let app = try ProductID(validating: "old_app")
+            try await store.createProduct(Product(id: app, name: "Old App", kind: .app, createdAt: 1))
+            // Upload order: 1.0, 1.0 again with new bytes, 2.0, then the hotfix 0.9.1 (no id under the old rule).
+            let builds = [
+                try Fixture.build(1, product: app, version: "1.0"), try Fixture.build(2, product: app, version: "1.0"),
+                try Fixture.build(3, product: app, version: "2.0"), try Fixture.build(4, product: app, version: "0.9.1"),
+            ]
+            for build in builds { try await store.publish(build, actor: "ci") }
+            try await store.withDatabase { database in
+                for build in builds {
+                    try await database.raw(
+                        """
+                        INSERT INTO build_files (build_hash, path, size, md5, blob, gzip_blob)
+                        VALUES (\(bind: build.hash.rawValue), 'bin/app', 1, 'md5', \(bind: build.hash.rawValue), NULL)
+                        """
+                    ).run()
+                }
+                try await database.raw("INSERT INTO goupdate_versions (product_id, version, version_id) VALUES ('old_app', '1.0', 1)").run()
+                try await database.raw("INSERT INTO goupdate_versions (product_id, version, version_id) VALUES ('old_app', '2.0', 2)").run()
+            }
+            try await store.migrate()
+            let ids = try await store.goUpdateBuilds(of: app).map { ($0.id, $0.build.hash) }
+            #expect(ids.map(\.0) == [1, 2, 3, 4])
+            #expect(ids.map(\.1) == [builds[1].hash, builds[2].hash, builds[0].hash, builds[3].hash])
+            #expect(try await store.files(of: builds[0].hash).map(\.installedPermissions) == [0o644])
+        }
+    }
+
     @Test("A database from a newer Herald is refused", arguments: DatabaseKind.available)
     func newerSchemaRefused(kind: DatabaseKind) async throws {
         try await TestDatabase.with(kind) { store in
