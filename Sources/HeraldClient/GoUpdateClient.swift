@@ -13,7 +13,8 @@ import NIOFoundationCompat
 /// are hard-linked, changed ones downloaded and checked), then swapped in by two renames; a
 /// failure at any step leaves the installed folder as it was, and a run killed half-way is
 /// completed or undone by the next. Given the server's public key, the updater also refuses
-/// unsigned, tampered or expired metadata and a channel that points back to an older version.
+/// unsigned, tampered or expired metadata, documents of another channel or product, and a
+/// channel file older than the one the folder was last updated from.
 public struct GoUpdateClient: Sendable {
     public struct Progress: Sendable {
         public let files: Int
@@ -77,11 +78,18 @@ public struct GoUpdateClient: Sendable {
             }
         }
         let installed = folders.installedVersion()
-        if let installed, pointer.latestVersion == installed, FileManager.default.fileExists(atPath: installDirectory) {
-            return .upToDate(version: installed)
+        // A signed channel file made before the one the folder was last brought up to date
+        // with is a replay (a mirror serving an old file, say), even when it points at a
+        // newer id: ids follow uploads, not what a channel may serve next.
+        if key != nil, let seen = folders.installedRevision(), let revision = pointer.revision,
+            revision < seen || (revision == seen && installed.map { $0 != pointer.latestVersion } == true)
+        {
+            throw GoUpdateError(
+                "the channel file is of revision \(revision), older than revision \(seen) this folder was updated from; refusing a replayed channel file")
         }
-        if key != nil, let installed, pointer.latestVersion < installed {
-            throw GoUpdateError("the channel points at version \(pointer.latestVersion), older than the installed \(installed); refusing a rollback")
+        if let installed, pointer.latestVersion == installed, FileManager.default.fileExists(atPath: installDirectory) {
+            if key != nil, let revision = pointer.revision { try folders.record(revision: revision) }
+            return .upToDate(version: installed)
         }
         let version = try VersionFile(json: try await document("\(pointer.latestVersion).json", key: key))
         guard version.id == pointer.latestVersion else {
@@ -98,7 +106,7 @@ public struct GoUpdateClient: Sendable {
             retired = Set(old.files.map(\.path)).subtracting(version.files.map(\.path))
         }
         let (files, bytes) = try await stage(version, keepingAllBut: retired)
-        try folders.swapIn(version: version.id, product: product)
+        try folders.swapIn(version: version.id, product: product, revision: key == nil ? nil : pointer.revision)
         return .updated(from: installed, to: version.id, downloadedFiles: files, downloadedBytes: bytes)
     }
 
@@ -125,8 +133,12 @@ public struct GoUpdateClient: Sendable {
                 let target = staging + "/" + file.path
                 try fileManager.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 let current = installDirectory + "/" + file.path
-                let currentMode = ((try? fileManager.attributesOfItem(atPath: current))?[.posixPermissions] as? NSNumber)?.uint16Value
-                if fileManager.fileExists(atPath: current), (try? MD5File.digest(of: current)) == file.md5 {
+                // Only a regular file counts as installed: a link at a listed path (the
+                // user's, or planted) is never read, linked or changed through.
+                let attributes = try? fileManager.attributesOfItem(atPath: current)
+                let isInstalled = attributes?[.type] as? FileAttributeType == .typeRegular
+                let currentMode = isInstalled ? (attributes?[.posixPermissions] as? NSNumber)?.uint16Value : nil
+                if isInstalled, (try? MD5File.digest(of: current)) == file.md5 {
                     // A hard link shares its mode with the installed file: copy one whose mode changes.
                     if file.permissions.map({ $0 != currentMode.map { $0 & 0o777 } }) == true || link(current, target) != 0 {
                         try fileManager.copyItem(atPath: current, toPath: target)
@@ -136,7 +148,7 @@ public struct GoUpdateClient: Sendable {
                     downloadedFiles += 1
                 }
                 // The repository's mode when it gives one; else a replaced file keeps its own.
-                if let mode = file.permissions ?? currentMode {
+                if let mode = file.permissions ?? currentMode.map({ $0 & 0o777 }) {
                     guard chmod(target, mode_t(mode)) == 0 else { throw GoUpdateError("cannot set the mode of \(target): errno \(errno)") }
                 }
                 progress(Progress(files: index + 1, totalFiles: version.files.count, bytes: downloadedBytes))

@@ -16,6 +16,8 @@ struct ChannelPointer {
     let channel: String?
     let product: String?
     let expires: Date?
+    /// The catalog revision the file was made from; it only grows.
+    let revision: Int64?
 
     init(json: Data) throws {
         guard let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any],
@@ -27,6 +29,7 @@ struct ChannelPointer {
         channel = object["Id"] as? String
         product = object["Product"] as? String
         expires = (object["Expires"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }
+        revision = (object["Revision"] as? NSNumber)?.int64Value
     }
 }
 
@@ -45,8 +48,9 @@ struct VersionFile {
         let path: String
         let md5: String
         let sources: [Source]
-        /// The mode to give the file (MultiMC's `Perms`), setuid, setgid and sticky bits
-        /// removed; nil when the repository gives none.
+        /// The mode to give the file (MultiMC's `Perms`), at most 0755; nil when the repository
+        /// gives none, or gives `Perms` without `Executable` (Herald's sign that the archive
+        /// recorded no mode).
         let permissions: UInt16?
     }
 
@@ -73,7 +77,7 @@ struct VersionFile {
                 else { return nil }
                 return Source(type: type, url: url, compression: source["CompressionType"] as? String)
             }
-            let permissions = (file["Perms"] as? NSNumber).flatMap { UInt16(exactly: $0.int64Value & 0o777) }
+            let permissions = file["Executable"] != nil ? (file["Perms"] as? NSNumber).flatMap { UInt16(exactly: $0.int64Value & 0o755) } : nil
             return File(path: path, md5: md5.lowercased(), sources: sources, permissions: permissions)
         }
     }

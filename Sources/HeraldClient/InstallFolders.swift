@@ -24,7 +24,7 @@ struct InstallFolders {
     /// Waits until no other run holds the folder's lock, then takes it.
     func lock() async throws -> Lock {
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-        let descriptor = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(lockFile, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else { throw GoUpdateError("cannot open \(lockFile): errno \(errno)") }
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else {
@@ -52,9 +52,20 @@ struct InstallFolders {
         read(state)?.product
     }
 
+    /// The catalog revision of the signed channel file the folder was last updated from.
+    func installedRevision() -> Int64? {
+        read(state)?.revision
+    }
+
+    /// Notes a newer revision of the channel file for the installed version.
+    func record(revision: Int64) throws {
+        guard let installed = read(state), installed.revision.map({ $0 < revision }) ?? true else { return }
+        try write(Installed(version: installed.version, product: installed.product, revision: revision), to: state)
+    }
+
     /// Replaces the installed folder with the staging folder.
-    func swapIn(version: Int64, product: String?) throws {
-        try write(Installed(version: version, product: product), to: pending)
+    func swapIn(version: Int64, product: String?, revision: Int64?) throws {
+        try write(Installed(version: version, product: product, revision: revision), to: pending)
         try finishSwap()
     }
 
@@ -107,6 +118,7 @@ struct InstallFolders {
     private struct Installed {
         let version: Int64
         let product: String?
+        let revision: Int64?
     }
 
     private func read(_ path: String) -> Installed? {
@@ -114,14 +126,15 @@ struct InstallFolders {
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let version = (object["version"] as? NSNumber)?.int64Value
         else { return nil }
-        return Installed(version: version, product: object["product"] as? String)
+        return Installed(version: version, product: object["product"] as? String, revision: (object["revision"] as? NSNumber)?.int64Value)
     }
 
-    /// Writes `{"version": N, "product": P}` to `path` through a temporary file and a rename.
+    /// Writes `{"version": N, "product": P, "revision": R}` to `path` through a temporary file and a rename.
     private func write(_ installed: Installed, to path: String) throws {
         let temporary = path + ".tmp"
         var object: [String: Any] = ["version": installed.version]
         object["product"] = installed.product
+        object["revision"] = installed.revision
         let bytes = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         guard FileManager.default.createFile(atPath: temporary, contents: bytes + Data("\n".utf8)) else {
             throw GoUpdateError("cannot write \(temporary)")

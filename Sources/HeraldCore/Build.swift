@@ -45,12 +45,14 @@ public struct Build: Hashable, Sendable {
     /// The release date as the vendor wrote it (seed 002's release.json, e.g.
     /// `2012-05-11 21:47:44 -0700`), answered as written; nil for a build uploaded here.
     public var releaseDate: String?
+    /// What desktop updaters are told about an app build (Sparkle's minimum system, critical update, ...).
+    public var app: AppDetails
 
     public init(
         hash: BuildHash, md5: String, product: ProductID, version: Version, channel: ChannelID, timestamp: Int64,
         builder: Builder = Builder(), uploadedBy: String? = nil, size: Int64, fileName: FileName, isLatest: Bool = true,
         requires: String? = nil, tested: String? = nil, requiresPHP: String? = nil, changelog: String? = nil,
-        sha384: String? = nil, details: WordPressDetails = WordPressDetails(), releaseDate: String? = nil
+        sha384: String? = nil, details: WordPressDetails = WordPressDetails(), releaseDate: String? = nil, app: AppDetails = AppDetails()
     ) {
         self.hash = hash
         self.md5 = md5
@@ -70,5 +72,6 @@ public struct Build: Hashable, Sendable {
         self.sha384 = sha384
         self.details = details
         self.releaseDate = releaseDate
+        self.app = app
     }
 }

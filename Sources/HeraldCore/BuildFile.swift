@@ -13,7 +13,7 @@ public struct BuildFile: Hashable, Sendable {
     /// The permission bits the archive gives the file; nil when it records none.
     public var permissions: UInt16?
 
-    /// What an updater sets a file's mode to when the archive recorded none: readable, not executable.
+    /// The mode a repository names for a file whose mode is unknown: readable, not executable.
     public static let defaultPermissions: UInt16 = 0o644
 
     public init(path: String, size: Int64, md5: String, blob: BuildHash, gzipBlob: BuildHash? = nil, permissions: UInt16? = nil) {
@@ -25,8 +25,13 @@ public struct BuildFile: Hashable, Sendable {
         self.permissions = permissions
     }
 
-    /// The mode an updater gives the installed file (MultiMC's `Perms`).
-    public var installedPermissions: UInt16 { permissions ?? Self.defaultPermissions }
+    /// The mode an updater gives the installed file (MultiMC's `Perms`): the archive's, without
+    /// setuid, setgid, sticky or group and world write bits; nil when the archive recorded
+    /// none, or one the owner cannot read (a zip entry carrying only its type, say).
+    public var installedPermissions: UInt16? {
+        guard let permissions, permissions & 0o400 != 0 else { return nil }
+        return permissions & 0o755
+    }
 
     /// Refuses a path that could land outside the installation folder or that a file system
     /// could read differently: absolute, with `..` or `.` parts, empty parts, backslashes,

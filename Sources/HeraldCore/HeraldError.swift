@@ -82,6 +82,8 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case serverBusy = "server_busy"
         case unknownToken = "unknown_token"
         case channelNotLicensed = "channel_not_licensed"
+        case unknownArtifact = "unknown_artifact"
+        case notAnApp = "not_an_app"
     }
 
     private let codeValue: Code
@@ -104,7 +106,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             .missingVersion, .invalidArchive, .invalidMultipart, .invalidAction, .invalidSlug:
             return .invalidInput
         case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion, .notInRepository, .noRollout, .unknownMessage,
-            .unknownLicense, .unknownAccount, .unknownToken:
+            .unknownLicense, .unknownAccount, .unknownToken, .unknownArtifact, .notAnApp:
             return .notFound
         case .accountExists,
             .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack, .planChanged, .rolloutInProgress, .rolloutLowered:
@@ -230,6 +232,16 @@ extension HeraldError {
     /// A GoUpdate repository has no document or file by this name.
     public static func notInRepository(_ name: String, of product: ProductID) -> HeraldError {
         HeraldError(.notInRepository, "the GoUpdate repository of '\(product)' has nothing named \(quoted(name))")
+    }
+
+    /// A build has no file for the platform.
+    public static func unknownArtifact(_ platform: String, of build: BuildHash) -> HeraldError {
+        HeraldError(.unknownArtifact, "build \(build.rawValue.prefix(12)) has no file for the platform \(quoted(platform))")
+    }
+
+    /// Desktop app feeds and platform files exist for apps only.
+    public static func notAnApp(_ product: ProductID) -> HeraldError {
+        HeraldError(.notAnApp, "'\(product)' is not an app product; only apps have platform files and app update feeds")
     }
 
     /// A version the channel has never served.

@@ -16,9 +16,10 @@ import HeraldStore
 /// Seed 001 names the fields `Md5`, `source_type` and `url`; MultiMC reads `MD5`, `SourceType`
 /// and `Url`, skips `httpc`, and sets each file's mode from `Perms`. Both spellings are written,
 /// every file's sources end with a plain `http` source, and `Perms` is the mode the archive
-/// gave the file. Channel and version files name their product (and channel files expire),
-/// and every document has a detached Ed25519 signature (`NAME.sig`) for updaters that check
-/// them; plain GoUpdate clients ignore both.
+/// gave the file (0644 when it gave none, and then there is no `Executable`). Channel and
+/// version files name their product; channel files carry an `Expires` time and the catalog
+/// `Revision` they were made from, and every document has a detached Ed25519 signature
+/// (`NAME.sig`) for updaters that check them; plain GoUpdate clients ignore all three.
 public struct GoUpdateRepository: Sendable {
     /// One app build: ids are given in upload order and never reused, so a client running one
     /// updates to any other.
@@ -37,6 +38,10 @@ public struct GoUpdateRepository: Sendable {
         public let latestVersion: Int64
         public let servedVersions: [Int64]
     }
+
+    /// The product's catalog revision the repository was made from: it only grows, so a
+    /// client that remembers it can tell a replayed old channel file from a newer one.
+    public let revision: Int64
 
     public let product: ProductID
     public let versions: [Version]
@@ -66,12 +71,20 @@ public struct GoUpdateRepository: Sendable {
         }
         var channels: [ChannelPointer] = []
         let millis = Int64(now.timeIntervalSince1970 * 1000)
-        // A customer channel is its licenses' alone, never in a public repository.
-        for channel in snapshot.channels.values.sorted(by: { $0.id < $1.id }) where !snapshot.customerChannels.contains(channel.id) {
+        // A customer channel is its licenses' alone, never in a public repository; a channel
+        // made before `channels`, `files` and `index` were reserved would collide with the
+        // repository's own names.
+        let channelsShown = snapshot.channels.values.sorted(by: { $0.id < $1.id }).filter {
+            !snapshot.customerChannels.contains($0.id) && !["channels", "files", "index"].contains($0.id.rawValue)
+        }
+        var shownIDs: Set<Int64> = []
+        for channel in channelsShown {
             let decision = try snapshot.decide(SiteQuestion(channel: channel.id, now: millis))
             guard let served = decision.build, let latest = ids[served.hash] else { continue }
             let history = try await store.history(of: decision.servingChannel, of: product)
-            let earlier = Set(history.compactMap { $0.to.flatMap { ids[$0] } }).filter { $0 < latest }
+            let everServed = Set(history.compactMap { $0.to.flatMap { ids[$0] } }).union([latest])
+            shownIDs.formUnion(everServed)
+            let earlier = everServed.filter { $0 < latest }
             channels.append(
                 ChannelPointer(
                     id: channel.id.rawValue, name: channel.name, description: channel.description, latestVersion: latest,
@@ -79,8 +92,11 @@ public struct GoUpdateRepository: Sendable {
         }
         let day = 86_400.0
         let expires = Date(timeIntervalSince1970: ((now.timeIntervalSince1970 / day).rounded(.down) + 8) * day)
+        // Only builds a public channel has served: one only ever on a customer channel is not
+        // listed, and its files are not served.
         return GoUpdateRepository(
-            product: product, versions: versions, channels: channels, filesURL: filesURL, repositoryURL: repositoryURL, expires: expires)
+            product: product, versions: versions.filter { shownIDs.contains($0.id) }, channels: channels, filesURL: filesURL,
+            repositoryURL: repositoryURL, expires: expires, revision: snapshot.revision)
     }
 
     /// Every document by path, `index.json` first, without signatures.
@@ -89,7 +105,7 @@ public struct GoUpdateRepository: Sendable {
         let versionFiles = try versions.map { ("\($0.id).json", try encode(VersionDocument(version: $0, product: product, filesURL: filesURL))) }
         documents += versionFiles
         for channel in channels {
-            documents.append(("\(channel.id).json", try encode(ChannelDocument(channel: channel, product: product, expires: expires))))
+            documents.append(("\(channel.id).json", try encode(ChannelDocument(channel: channel, repository: self))))
         }
         documents.append(("channels.json", try encode(ChannelList(repository: self))))
         for channel in channels {
@@ -114,7 +130,7 @@ public struct GoUpdateRepository: Sendable {
         if name == "channels.json" { return try encode(ChannelList(repository: self)) }
         if let document = try versionDocument(named: name[...]) { return document }
         guard name.hasSuffix(".json"), let channel = channels.first(where: { $0.id == name.dropLast(".json".count) }) else { return nil }
-        return try encode(ChannelDocument(channel: channel, product: product, expires: expires))
+        return try encode(ChannelDocument(channel: channel, repository: self))
     }
 
     private func versionDocument(named name: Substring) throws -> Data? {
@@ -124,9 +140,21 @@ public struct GoUpdateRepository: Sendable {
         return try encode(VersionDocument(version: version, product: product, filesURL: filesURL))
     }
 
-    /// Every blob the version files point at.
-    public var blobs: Set<BuildHash> {
-        Set(versions.flatMap { $0.files.flatMap { [$0.blob] + ($0.gzipBlob.map { [$0] } ?? []) } })
+    /// Every blob the version files point at: all the repository serves under `files/`.
+    public let blobs: Set<BuildHash>
+
+    private init(
+        product: ProductID, versions: [Version], channels: [ChannelPointer], filesURL: String, repositoryURL: String, expires: Date,
+        revision: Int64
+    ) {
+        self.product = product
+        self.versions = versions
+        self.channels = channels
+        self.filesURL = filesURL
+        self.repositoryURL = repositoryURL
+        self.expires = expires
+        self.revision = revision
+        blobs = Set(versions.flatMap { $0.files.flatMap { [$0.blob] + ($0.gzipBlob.map { [$0] } ?? []) } })
     }
 
     private func encode<T: Encodable>(_ value: T) throws -> Data {
@@ -189,8 +217,10 @@ private struct FileEntry: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(file.path, forKey: .path)
-        try container.encode(file.installedPermissions, forKey: .perms)
-        try container.encode(file.installedPermissions & 0o111 != 0, forKey: .executable)
+        // MultiMC sets every file's mode from Perms, so it is always there; Executable only
+        // when the archive gave the mode, which tells Herald's client to apply it.
+        try container.encode(file.installedPermissions ?? BuildFile.defaultPermissions, forKey: .perms)
+        try container.encodeIfPresent(file.installedPermissions.map { $0 & 0o111 != 0 }, forKey: .executable)
         try container.encode(file.md5, forKey: .md5)
         try container.encode(file.md5, forKey: .upperMD5)
         var sources: [Source] = []
@@ -223,21 +253,22 @@ private struct Source: Encodable {
 
 private struct ChannelDocument: Encodable {
     let channel: GoUpdateRepository.ChannelPointer
-    let product: ProductID
-    let expires: Date
+    let repository: GoUpdateRepository
 
     enum CodingKeys: String, CodingKey {
         case apiVersion = "ApiVersion", id = "Id", name = "Name", product = "Product", latestVersion = "LatestVersion", expires = "Expires"
+        case revision = "Revision"
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(0, forKey: .apiVersion)
         try container.encode(channel.id, forKey: .id)
-        try container.encode(product.rawValue, forKey: .product)
+        try container.encode(repository.product.rawValue, forKey: .product)
+        try container.encode(repository.revision, forKey: .revision)
         try container.encode(channel.name, forKey: .name)
         try container.encode(channel.latestVersion, forKey: .latestVersion)
-        try container.encode(ISO8601DateFormatter().string(from: expires), forKey: .expires)
+        try container.encode(ISO8601DateFormatter().string(from: repository.expires), forKey: .expires)
     }
 }
 

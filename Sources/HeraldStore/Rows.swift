@@ -14,7 +14,7 @@ public struct CorruptRowError: Error, CustomStringConvertible {
     public var description: String { "a row of \(table) is invalid: \(detail)" }
 }
 
-private func decodingStored<T>(_ table: String, _ body: () throws -> T) throws -> T {
+func decodingStored<T>(_ table: String, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as HeraldError {
@@ -80,7 +80,8 @@ extension Build {
                 changelog: try row.decode(column: "changelog", as: String?.self),
                 sha384: try row.decode(column: "sha384", as: String?.self),
                 details: try WordPressDetails(json: try row.decode(column: "wordpress_details", as: String?.self)),
-                releaseDate: try row.decode(column: "release_date", as: String?.self))
+                releaseDate: try row.decode(column: "release_date", as: String?.self),
+                app: try AppDetails(json: try row.decode(column: "app_details", as: String?.self)))
         }
     }
 }
@@ -123,6 +124,29 @@ extension WordPressDetails {
 
     /// The `wordpress_details` column.
     func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+extension AppDetails {
+    /// Parses the `app_details` column; a build stored before it, or not an app's, has none.
+    init(json: String?) throws {
+        guard let json, !json.isEmpty else {
+            self.init()
+            return
+        }
+        do {
+            self = try JSONDecoder().decode(AppDetails.self, from: Data(json.utf8))
+        } catch {
+            throw CorruptRowError(table: "builds", detail: "app_details is not valid JSON")
+        }
+    }
+
+    /// The `app_details` column: nil when nothing is set.
+    func json() throws -> String? {
+        guard self != AppDetails() else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return String(decoding: try encoder.encode(self), as: UTF8.self)

@@ -97,14 +97,14 @@ extension Store {
             .columns(
                 "hash", "md5", "product_id", "version", "channel_id", "uploaded_at", "builder_name", "builder_version",
                 "uploaded_by", "size", "file_name", "is_latest", "requires", "tested", "requires_php", "changelog", "sha384",
-                "wordpress_details", "release_date")
+                "wordpress_details", "release_date", "app_details")
             .values(
                 SQLBind(build.hash.rawValue), SQLBind(build.md5), SQLBind(build.product.rawValue),
                 SQLBind(build.version.rawValue), SQLBind(build.channel.rawValue), SQLBind(build.timestamp),
                 SQLBind(build.builder.name), SQLBind(build.builder.version), SQLBind(build.uploadedBy),
                 SQLBind(build.size), SQLBind(build.fileName.rawValue), SQLBind(true), SQLBind(build.requires),
                 SQLBind(build.tested), SQLBind(build.requiresPHP), SQLBind(build.changelog), SQLBind(build.sha384),
-                SQLBind(try build.details.json()), SQLBind(build.releaseDate))
+                SQLBind(try build.details.json()), SQLBind(build.releaseDate), SQLBind(try build.app.json()))
             .ignoringConflicts()
             .run()
     }

@@ -74,19 +74,4 @@ extension Store {
         }
         return files
     }
-
-    /// True when `blob` holds a file, or its gzip copy, of one of the product's builds: the
-    /// only blobs a product's GoUpdate repository serves.
-    public func isFileBlob(_ blob: BuildHash, of product: ProductID) async throws -> Bool {
-        try await withDatabase { database in
-            try await database.raw(
-                """
-                SELECT 1 AS found FROM build_files JOIN builds ON builds.hash = build_files.build_hash
-                WHERE builds.product_id = \(bind: product.rawValue)
-                AND (build_files.blob = \(bind: blob.rawValue) OR build_files.gzip_blob = \(bind: blob.rawValue))
-                LIMIT 1
-                """
-            ).first() != nil
-        }
-    }
 }

@@ -27,8 +27,8 @@ extension Store {
         }
     }
 
-    /// The build's own blob and those of its files and their gzip copies.
-    /// The blobs `hash` and its files are stored in: what removing the build may leave unused.
+    /// The blobs `hash`, its files (and their gzip copies) and its platform files are stored
+    /// in: what removing the build may leave unused.
     public func blobsUsed(byBuild hash: BuildHash) async throws -> Set<BuildHash> {
         try await withDatabase { try await blobsUsed(by: hash, in: $0) }
     }
@@ -43,16 +43,24 @@ extension Store {
                 blobs.insert(try BuildHash(validating: gzip))
             }
         }
+        for row in try await database.select().column("blob").from("build_artifacts").where("build_hash", .equal, hash.rawValue).all() {
+            blobs.insert(try BuildHash(validating: try row.decode(column: "blob", as: String.self)))
+        }
         return blobs
     }
 
-    /// Whether any build, or any file of a build, is stored in `blob`.
+    /// Whether any build, any file of a build, or any platform file is stored in `blob`.
     public func isBlobUsed(_ blob: BuildHash) async throws -> Bool {
         try await withDatabase { try await isBlobUsed(blob, in: $0) }
     }
 
     private func isBlobUsed(_ blob: BuildHash, in database: any SQLDatabase) async throws -> Bool {
         if try await database.select().column("hash").from("builds").where("hash", .equal, blob.rawValue).limit(1).first() != nil {
+            return true
+        }
+        if try await database.select().column("build_hash").from("build_artifacts").where("blob", .equal, blob.rawValue).limit(1)
+            .first() != nil
+        {
             return true
         }
         return try await database.select().column("build_hash").from("build_files")

@@ -11,18 +11,19 @@ extension Store {
     ///   before it ended, the first from nothing, and the last ends where the pointer is;
     /// - a build or a build's file whose blob is missing, or (with `readingContents`) whose
     ///   bytes no longer have the hash it is stored under;
-    /// - a blob older than `orphanAge` that no build and no build file uses (a younger one
+    /// - a blob older than `orphanAge` that no build, build file or platform file uses (a younger one
     ///   may belong to an upload still being published).
     public func inconsistencies(blobs: BlobStore, readingContents: Bool, orphanAge: TimeInterval = 60) async throws -> [String] {
         var found: [String] = []
-        let (channels, builds, files, moves) = try await withDatabase { database in
+        let (channels, builds, files, moves, artifacts) = try await withDatabase { database in
             (
                 try await database.select().columns("product_id", "id", "latest_build", "active_build").from("channels")
                     .orderBy("product_id").orderBy("id").all(),
                 try await database.select().columns("hash", "product_id").from("builds").all(),
                 try await database.select().columns("build_hash", "path", "blob", "gzip_blob").from("build_files").all(),
                 try await database.select().columns("product_id", "channel_id", "pointer", "from_build", "to_build", "sequence")
-                    .from("channel_moves").orderBy("product_id").orderBy("channel_id").orderBy("sequence").all()
+                    .from("channel_moves").orderBy("product_id").orderBy("channel_id").orderBy("sequence").all(),
+                try await database.select().columns("build_hash", "platform", "blob").from("build_artifacts").all()
             )
         }
         var productOfBuild: [String: String] = [:]
@@ -73,6 +74,12 @@ extension Store {
                 needed.append((blob, "file \(path) of build \(build)"))
             }
         }
+        for row in artifacts {
+            let blob = try row.decode(column: "blob", as: String.self)
+            used.insert(blob)
+            needed.append(
+                (blob, "the \(try row.decode(column: "platform", as: String.self)) file of build \(try row.decode(column: "build_hash", as: String.self))"))
+        }
         for (blob, what) in needed {
             guard let hash = try? BuildHash(validating: blob), blobs.contains(hash) else {
                 found.append("\(what): its blob \(blob) is missing")
@@ -116,7 +123,7 @@ extension Store {
             let batch = blobs[start..<min(blobs.count, start + 500)].map(\.rawValue)
             let found = try await withDatabase { database in
                 var found: [String] = []
-                for (table, column) in [("builds", "hash"), ("build_files", "blob"), ("build_files", "gzip_blob")] {
+                for (table, column) in [("builds", "hash"), ("build_files", "blob"), ("build_files", "gzip_blob"), ("build_artifacts", "blob")] {
                     found += try await database.select().column(column).from(table).where(column, .in, batch).all()
                         .map { try $0.decode(column: column, as: String.self) }
                 }

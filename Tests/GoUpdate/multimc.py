@@ -52,7 +52,7 @@ def to_int(value):
 
 def channel_repository(list_url, channel_id):
     channels = json.loads(fetch(list_url))
-    if channels.get("format_version") != 0:
+    if "format_version" not in channels or to_int(channels["format_version"]) != 0:
         raise SystemExit(f"channel list format {channels.get('format_version')} is not 0")
     for channel in channels.get("channels", []):
         if not channel.get("id") or not channel.get("name") or not channel.get("url"):
@@ -64,7 +64,7 @@ def channel_repository(list_url, channel_id):
 
 def newest_version(repository):
     index = json.loads(fetch(urllib.parse.urljoin(repository, "index.json")))
-    if to_int(index.get("ApiVersion")) != 0:
+    if "ApiVersion" not in index or to_int(index["ApiVersion"]) != 0:
         raise SystemExit(f"index ApiVersion {index.get('ApiVersion')} is not 0")
     newest = {"Id": 0}
     for version in index.get("Versions", []):

@@ -82,7 +82,7 @@ struct GoUpdateTests {
 
             for (name, latest) in [("stable", 1), ("beta", 2)] {
                 let channel = try await Self.json(server, "\(name).json")
-                #expect(Set(channel.keys) == ["ApiVersion", "Id", "Name", "Product", "LatestVersion", "Expires"])
+                #expect(Set(channel.keys) == ["ApiVersion", "Id", "Name", "Product", "LatestVersion", "Expires", "Revision"])
                 #expect(channel["ApiVersion"] as? Int == 0)
                 #expect(channel["Id"] as? String == name)
                 #expect(channel["LatestVersion"] as? Int == latest)

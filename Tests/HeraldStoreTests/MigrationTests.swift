@@ -51,9 +51,16 @@ struct MigrationTests {
                 try Fixture.build(1, product: app, version: "1.0"), try Fixture.build(2, product: app, version: "1.0"),
                 try Fixture.build(3, product: app, version: "2.0"), try Fixture.build(4, product: app, version: "0.9.1"),
             ]
-            for build in builds { try await store.publish(build, actor: "ci") }
             try await store.withDatabase { database in
+                // Written as Herald 13 wrote them: the current publish writes newer columns.
                 for build in builds {
+                    try await database.raw(
+                        """
+                        INSERT INTO builds (hash, md5, product_id, version, channel_id, uploaded_at, size, file_name, is_latest)
+                        VALUES (\(bind: build.hash.rawValue), 'md5', 'old_app', \(bind: build.version.rawValue), 'stable',
+                            \(bind: build.timestamp), 1, 'app.zip', \(bind: build.hash != builds[0].hash))
+                        """
+                    ).run()
                     try await database.raw(
                         """
                         INSERT INTO build_files (build_hash, path, size, md5, blob, gzip_blob)
@@ -63,12 +70,18 @@ struct MigrationTests {
                 }
                 try await database.raw("INSERT INTO goupdate_versions (product_id, version, version_id) VALUES ('old_app', '1.0', 1)").run()
                 try await database.raw("INSERT INTO goupdate_versions (product_id, version, version_id) VALUES ('old_app', '2.0', 2)").run()
+                // 3.0 had id 3; its build was removed.
+                try await database.raw("INSERT INTO goupdate_versions (product_id, version, version_id) VALUES ('old_app', '3.0', 3)").run()
             }
             try await store.migrate()
             let ids = try await store.goUpdateBuilds(of: app).map { ($0.id, $0.build.hash) }
-            #expect(ids.map(\.0) == [1, 2, 3, 4])
+            #expect(ids.map(\.0) == [1, 2, 4, 5])
             #expect(ids.map(\.1) == [builds[1].hash, builds[2].hash, builds[0].hash, builds[3].hash])
-            #expect(try await store.files(of: builds[0].hash).map(\.installedPermissions) == [0o644])
+            #expect(try await store.files(of: builds[0].hash).map(\.permissions) == [nil])
+            // The removed version's id is never given again.
+            let next = try Fixture.build(5, product: app, version: "4.0")
+            try await store.publish(next, files: [], actor: "ci")
+            #expect(try await store.goUpdateBuilds(of: app).last.map { ($0.id, $0.build.hash) } ?? (0, next.hash) == (6, next.hash))
         }
     }
 

@@ -51,11 +51,12 @@ struct GoUpdateRoutes<Context: RequestContext> {
             body: .init(byteBuffer: ByteBuffer(data: document)))
     }
 
-    /// A file blob of one of the product's builds.
+    /// A file blob of one of the builds the repository lists.
     private func file(_ name: String, of id: ProductID, context: Context) async throws -> Response {
-        let product = try await app(id).product.id
+        let snapshot = try await app(id)
+        let product = snapshot.product.id
         let hash = try BuildHash(validating: name, field: "hash")
-        guard try await store.isFileBlob(hash, of: product) else { throw HeraldError.notInRepository("files/\(hash)", of: product) }
+        guard try await repository(of: snapshot).blobs.contains(hash) else { throw HeraldError.notInRepository("files/\(hash)", of: product) }
         let path = blobs.path(of: hash)
         // A file whose blob is gone is missing, never an empty answer.
         guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value else {

@@ -6,7 +6,8 @@ extension Migration {
     /// id of its product when it is published; ids are never reused, so the row outlives the
     /// build (a removed build's id stays taken). Builds that had an id keep it (the newest
     /// upload of the version); the other app builds get ids after the product's highest, in
-    /// upload order.
+    /// upload order; the id of a version whose builds are all gone stays taken by a row that
+    /// names no build.
     static let goUpdateBuilds = Migration(
         version: 14, name: "goupdate builds",
         statements: [
@@ -35,6 +36,13 @@ extension Migration {
             WHERE EXISTS (SELECT 1 FROM build_files WHERE build_files.build_hash = builds.hash)
             AND NOT EXISTS (
                 SELECT 1 FROM goupdate_builds AS ids WHERE ids.product_id = builds.product_id AND ids.build_hash = builds.hash)
+            """,
+            """
+            INSERT INTO goupdate_builds (product_id, build_hash, build_id)
+            SELECT versions.product_id, 'removed:' || versions.version, versions.version_id
+            FROM goupdate_versions AS versions
+            WHERE NOT EXISTS (
+                SELECT 1 FROM goupdate_builds AS ids WHERE ids.product_id = versions.product_id AND ids.build_id = versions.version_id)
             """,
             "DROP TABLE goupdate_versions",
         ])
