@@ -80,6 +80,8 @@ public func buildApplication(
     WordPressRoutes(store: store, answers: answers).register(on: router)
     GoUpdateRoutes(store: store, snapshots: snapshots, blobs: blobs, signer: signatures.signer, publicURL: settings.publicURL)
         .register(on: router)
+    ArtifactRoutes(store: store, blobs: blobs, signer: signatures.signer, settings: settings).register(on: router)
+    AppFeedRoutes(store: store, snapshots: snapshots, signer: signatures.signer, publicURL: settings.publicURL).register(on: router)
     UpdateCheckRoutes(answers: answers, statistics: statistics).register(on: router)
     ChannelRoutes(store: store).register(on: router)
     TokenRoutes(store: store).register(on: router)

@@ -60,4 +60,9 @@ struct PublicURL: Sendable {
     func download(of build: Build) -> String {
         "\(base)/download/\(build.product)/\(build.version)/\(build.fileName)"
     }
+
+    /// A build's file for one platform, by the build's hash.
+    func download(of artifact: Artifact) -> String {
+        "\(base)/artifact/\(artifact.build)/\(artifact.platform)/\(artifact.fileName)"
+    }
 }

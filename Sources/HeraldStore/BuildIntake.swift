@@ -17,6 +17,8 @@ public struct BuildIntake: Sendable {
         public var changelog: String?
         /// The release date as written where the build came from (seed 002's release.json).
         public var releaseDate: String?
+        /// What desktop updaters are told about an app build.
+        public var app = AppDetails()
 
         public init(version: String?, fileName: FileName) {
             self.version = version
@@ -51,8 +53,9 @@ public struct BuildIntake: Sendable {
                 builder: fields.builder, uploadedBy: fields.uploadedBy ?? actor, size: blob.size, fileName: fields.fileName,
                 requires: fields.requires ?? metadata.requires, tested: fields.tested ?? metadata.tested,
                 requiresPHP: fields.requiresPHP ?? metadata.requiresPHP, changelog: fields.changelog ?? metadata.changelog,
-                sha384: blob.sha384, details: metadata.wordPressDetails, releaseDate: fields.releaseDate)
+                sha384: blob.sha384, details: metadata.wordPressDetails, releaseDate: fields.releaseDate, app: fields.app)
             try Self.validateFreeText(build)
+            try build.app.validate()
             let extensions = try await BuildArchive.extensionManifests(path: writer.path)
             // Blobs are stored and the build that uses them committed while no blob is deleted.
             var stored: [BuildHash] = []

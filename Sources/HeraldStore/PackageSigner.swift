@@ -21,6 +21,7 @@ public struct PackageSigner: Sendable {
     public static let fileName = "signing-key.ed25519"
 
     private let key: Curve25519.Signing.PrivateKey
+    var signingKey: Curve25519.Signing.PrivateKey { key }
 
     /// The public key, base64: what a site adds to `wp_trusted_keys`.
     public var publicKey: String { key.publicKey.rawRepresentation.base64EncodedString() }

@@ -5,9 +5,12 @@ import HeraldCore
 import HeraldStore
 import NIOHTTP1
 
-/// `herald publish FILE --product P --channel C [--version V]`: streams a build to the server.
+/// `herald publish FILE --product P --channel C [--version V] [--platform PLATFORM]`: streams a
+/// build to the server; with `--platform`, the file becomes the platform's file of the build of
+/// that version (the newest upload of it), which is first published from this file if there is
+/// none.
 struct Publish: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Upload a build to a Herald server and print it.")
+    static let configuration = CommandConfiguration(abstract: "Upload a build, or an app build's file for one platform, to a Herald server and print it.")
 
     @Argument(help: "The zip (or app archive) to publish.")
     var file: String
@@ -21,6 +24,9 @@ struct Publish: AsyncParsableCommand {
     @Option(help: "The version; by default the one inside the zip.")
     var version: String?
 
+    @Option(help: "An app's platform the file is for, e.g. macos-universal, windows-x86_64, linux-x86_64 (needs --version).")
+    var platform: String?
+
     @Option(name: .customLong("builder-name"), help: "The tool that made the file.")
     var builderName: String?
 
@@ -30,18 +36,51 @@ struct Publish: AsyncParsableCommand {
     @Option(name: .customLong("uploaded-by"), help: "Who uploads, e.g. an email address (default: the token's name).")
     var uploadedBy: String?
 
+    @Option(name: .customLong("minimum-system-version"), help: "An app's oldest macOS, for Sparkle.")
+    var minimumSystemVersion: String?
+
+    @Option(name: .customLong("release-notes-url"), help: "A page with the release notes, for Sparkle.")
+    var releaseNotesURL: String?
+
+    @Flag(help: "An update users should not skip (Sparkle's critical update).")
+    var critical = false
+
+    @Option(name: .customLong("minimum-autoupdate-version"), help: "Installs older than this update only when asked, for Sparkle.")
+    var minimumAutoupdateVersion: String?
+
     @OptionGroup var server: ServerOptions
 
     func run() async throws {
         let product = try ProductID(validating: product)
         let channel = try ChannelID(validating: channel)
+        let platform = try platform.map { try Platform(validating: $0) }
+        let version = try version.map { try Version(validating: $0) }
+        if platform != nil, version == nil { throw CommandFailure(message: "--platform needs --version: the build the file belongs to") }
         var query: [URLQueryItem] = []
-        if let version { query.append(URLQueryItem(name: "version", value: try Version(validating: version).rawValue)) }
+        if let version { query.append(URLQueryItem(name: "version", value: version.rawValue)) }
         if let builderName { query.append(URLQueryItem(name: "builder_name", value: builderName)) }
         if let builderVersion { query.append(URLQueryItem(name: "builder_version", value: builderVersion)) }
         if let uploadedBy { query.append(URLQueryItem(name: "uploaded_by", value: uploadedBy)) }
+        if let minimumSystemVersion { query.append(URLQueryItem(name: "minimum_system_version", value: minimumSystemVersion)) }
+        if let releaseNotesURL { query.append(URLQueryItem(name: "release_notes_url", value: releaseNotesURL)) }
+        if critical { query.append(URLQueryItem(name: "critical", value: "true")) }
+        if let minimumAutoupdateVersion { query.append(URLQueryItem(name: "minimum_autoupdate_version", value: minimumAutoupdateVersion)) }
         let name = URL(fileURLWithPath: file).lastPathComponent
-        if let fileName = try? FileName(validating: name) { query.append(URLQueryItem(name: "file_name", value: fileName.rawValue)) }
+        let fileName = try? FileName(validating: name)
+        if let fileName { query.append(URLQueryItem(name: "file_name", value: fileName.rawValue)) }
+        if let platform, let version {
+            var hash = try await build(of: product, version: version)
+            if hash == nil { hash = try hashOf(try await upload("/api/v1/\(product)/\(channel)/builds", query: query)) }
+            var artifactQuery = [URLQueryItem(name: "platform", value: platform.rawValue)]
+            if let fileName { artifactQuery.append(URLQueryItem(name: "file_name", value: fileName.rawValue)) }
+            try printJSON(try await upload("/api/v1/builds/\(hash ?? "")/artifacts", query: artifactQuery))
+            return
+        }
+        try printJSON(try await upload("/api/v1/\(product)/\(channel)/builds", query: query))
+    }
+
+    /// Streams the file to `path` with `query`; the envelope's response.
+    private func upload(_ path: String, query: [URLQueryItem]) async throws -> Any {
         var components = URLComponents()
         components.queryItems = query
         let size: Int64
@@ -55,10 +94,27 @@ struct Publish: AsyncParsableCommand {
         } catch {
             throw CommandFailure(message: "cannot read \(file): \(error.localizedDescription)")
         }
-        let build = try await server.send(
-            .POST, "/api/v1/\(product)/\(channel)/builds" + (query.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? "")),
-            body: .stream(BlobContents(fileAt: file), length: .known(size)), contentType: "application/zip")
-        try printJSON(build)
+        return try await server.send(
+            .POST, path + (query.isEmpty ? "" : "?" + (components.percentEncodedQuery ?? "")),
+            body: .stream(BlobContents(fileAt: file), length: .known(size)), contentType: "application/octet-stream")
+    }
+
+    /// The hash of the newest upload of `version`, from the product's builds, newest first.
+    private func build(of product: ProductID, version: Version) async throws -> String? {
+        var cursor: String?
+        repeat {
+            let page = try await server.send(.GET, "/api/v1/\(product)/builds?limit=500" + (cursor.map { "&cursor=\($0)" } ?? "")) as? [String: Any]
+            for case let build as [String: Any] in page?["builds"] as? [Any] ?? [] where build["version"] as? String == version.rawValue {
+                if build["is_latest"] as? Bool == true, let hash = build["build_hash"] as? String { return hash }
+            }
+            cursor = page?["next_cursor"] as? String
+        } while cursor != nil
+        return nil
+    }
+
+    private func hashOf(_ build: Any) throws -> String {
+        guard let hash = (build as? [String: Any])?["build_hash"] as? String else { throw CommandFailure(message: "the server's answer names no build") }
+        return hash
     }
 }
 

@@ -86,64 +86,12 @@ struct DownloadRoutes<Context: RequestContext> {
     }
 
     private func serve(_ build: Build, request: Request, context: Context, immutable: Bool, private: Bool = false) async throws -> Response {
-        let etag = "\"\(build.hash)\""
-        var headers: HTTPFields = [
-            .eTag: etag,
-            .acceptRanges: "bytes",
-            .contentType: Self.contentType(of: build.fileName),
-            .contentDisposition: "attachment; filename=\"\(build.fileName)\"",
-            .cacheControl: `private` ? "private, no-store" : immutable ? "public, max-age=31536000, immutable" : "public, no-cache",
-            // `Content-MD5` is the base64 of the raw digest.
-            .init("Content-MD5")!: Data(hexString: build.md5)?.base64EncodedString() ?? "",
-        ]
-        let size = build.size
-        if let match = request.headers[.ifNoneMatch], EntityTags.list(match, matches: etag) {
-            headers[.contentLength] = String(size)
-            return Response(status: .notModified, headers: headers)
-        }
-        var range: ClosedRange<Int64>?
-        // Range applies to GET only, and only while If-Range (if sent) still names this file.
-        if request.method == .get, let header = request.headers[.range], size > 0,
-            request.headers[.ifRange].map({ $0 == etag }) ?? true
-        {
-            switch ByteRange.parse(header, size: size) {
-            case .satisfiable(let requested):
-                range = requested
-            case .unsatisfiable:
-                var response = errorEnvelopeResponse(
-                    status: .rangeNotSatisfiable, code: "range_not_satisfiable",
-                    message: "the range \(quoted(header)) lies outside the file's \(size) bytes")
-                response.headers[.contentRange] = "bytes */\(size)"
-                return response
-            case .ignored:
-                range = nil
-            }
-        }
         // A build whose file is gone from the data folder answers 404, never an empty 200.
-        guard blobs.contains(build.hash) else { throw HeraldError.unknownBuild(build.hash.rawValue) }
-        headers[.init("X-Content-Signature")!] = try await signatures.signature(of: build)
-        let path = blobs.path(of: build.hash)
-        let status: HTTPResponse.Status
-        if let range {
-            status = .partialContent
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
-            headers[.contentLength] = String(range.upperBound - range.lowerBound + 1)
-        } else {
-            status = .ok
-            headers[.contentLength] = String(size)
-        }
-        if request.method == .head || size == 0 {
-            return Response(status: status, headers: headers)
-        }
-        let fileRange = range.map { Int($0.lowerBound)...Int($0.upperBound) } ?? 0...Int(size - 1)
-        let body = try await FileIO().loadFile(path: path, range: fileRange, context: context)
-        return Response(status: status, headers: headers, body: body)
-    }
-
-    private static func contentType(of name: FileName) -> String {
-        let lower = name.rawValue.lowercased()
-        if lower.hasSuffix(".zip") { return "application/zip" }
-        if lower.hasSuffix(".tar.gz") || lower.hasSuffix(".tgz") || lower.hasSuffix(".gz") { return "application/gzip" }
-        return "application/octet-stream"
+        try await StoredFileResponse(
+            blob: build.hash, size: build.size, fileName: build.fileName, md5: build.md5, blobs: blobs,
+            missing: HeraldError.unknownBuild(build.hash.rawValue)
+        ) {
+            try await signatures.signature(of: build)
+        }.response(to: request, context: context, immutable: immutable, private: `private`)
     }
 }

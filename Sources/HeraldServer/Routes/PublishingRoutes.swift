@@ -94,6 +94,15 @@ struct PublishingRoutes<Context: RequestContext> {
             fields.tested = field("tested")
             fields.requiresPHP = field("requires_php")
             fields.changelog = field("changelog")
+            let critical: Bool
+            switch field("critical")?.lowercased() {
+            case nil, "false", "0", "no": critical = false
+            case "true", "1", "yes": critical = true
+            case let value?: throw HeraldError.invalidInput("critical \(quoted(value)) is invalid: true or false")
+            }
+            fields.app = AppDetails(
+                minimumSystemVersion: field("minimum_system_version"), releaseNotesURL: field("release_notes_url"), critical: critical,
+                minimumAutoupdateVersion: field("minimum_autoupdate_version"))
             published = try await BuildIntake(store: store, blobs: blobs)
                 .publish(body.writer, of: productRecord, to: channel, fields: fields, actor: token.name)
         } catch {
@@ -114,13 +123,18 @@ struct PublishingRoutes<Context: RequestContext> {
     /// The name the file is downloaded as: `file_name` if given (validated), else the client's
     /// name for the file made safe, else `PRODUCT.zip`.
     private func uploadFileName(_ requested: String?, client: String?, product: ProductID, kind: Product.Kind) throws -> FileName {
+        try Self.uploadFileName(requested, client: client, fallback: kind == .app ? "\(product).bin" : "\(product).zip")
+    }
+
+    /// `requested` if given (validated), else the client's name for the file made safe, else `fallback`.
+    static func uploadFileName(_ requested: String?, client: String?, fallback: String) throws -> FileName {
         if let requested { return try FileName(validating: requested) }
         if let client {
             let last = client.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
             let safe = String(last.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" }.drop { $0 == "." }.prefix(128))
             if let name = try? FileName(validating: safe) { return name }
         }
-        return try FileName(validating: kind == .app ? "\(product).bin" : "\(product).zip")
+        return try FileName(validating: fallback)
     }
 
     private func remove(_ request: Request, context: Context, hash text: String) async throws -> Response {
