@@ -44,8 +44,13 @@ public struct ArtifactIntake: Sendable {
                 if placed { _ = try? await blobs.removeUnused([blob.hash]) { try await !store.isBlobUsed($0) } }
                 throw error
             }
+            // Noted first, so a file left by another instance's publish, or a crash, is
+            // deleted at the next start.
             if let replaced {
-                _ = try? await blobs.removeUnused([replaced]) { try await !store.isBlobUsed($0) }
+                try? await blobs.removing([replaced]) {
+                    let deleted = try await blobs.removeUnused([replaced]) { try await !store.isBlobUsed($0) }
+                    return ((), finished: deleted != nil)
+                }
             }
             return artifact
         } catch {

@@ -17,6 +17,11 @@ extension Store {
     /// again while no publish is storing blobs.
     public func removeBuild(_ hash: BuildHash, actor: String) async throws -> (build: Build, unusedBlobs: [BuildHash]) {
         try await withTransaction { database in
+            // The product locked first, so no platform file is added to the build between
+            // reading its blobs and removing it.
+            if let owner = try await database.select().column("product_id").from("builds").where("hash", .equal, hash.rawValue).first() {
+                _ = try await lockProduct(try ProductID(validating: try owner.decode(column: "product_id", as: String.self)), in: database)
+            }
             let candidates = try await blobsUsed(by: hash, in: database)
             let build = try await removeBuild(hash, actor: actor, in: database)
             var unused: [BuildHash] = []

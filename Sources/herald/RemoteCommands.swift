@@ -7,8 +7,7 @@ import NIOHTTP1
 
 /// `herald publish FILE --product P --channel C [--version V] [--platform PLATFORM]`: streams a
 /// build to the server; with `--platform`, the file becomes the platform's file of the build of
-/// that version (the newest upload of it), which is first published from this file if there is
-/// none.
+/// that version (the newest upload of it), which must have been published.
 struct Publish: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Upload a build, or an app build's file for one platform, to a Herald server and print it.")
 
@@ -69,11 +68,14 @@ struct Publish: AsyncParsableCommand {
         let fileName = try? FileName(validating: name)
         if let fileName { query.append(URLQueryItem(name: "file_name", value: fileName.rawValue)) }
         if let platform, let version {
-            var hash = try await build(of: product, version: version)
-            if hash == nil { hash = try hashOf(try await upload("/api/v1/\(product)/\(channel)/builds", query: query)) }
+            // The build must exist: platform jobs that run at once must not each publish one.
+            guard let hash = try await build(of: product, version: version) else {
+                throw CommandFailure(
+                    message: "\(product) has no build of version \(version); publish it first (herald publish FILE --product \(product) --version \(version))")
+            }
             var artifactQuery = [URLQueryItem(name: "platform", value: platform.rawValue)]
             if let fileName { artifactQuery.append(URLQueryItem(name: "file_name", value: fileName.rawValue)) }
-            try printJSON(try await upload("/api/v1/builds/\(hash ?? "")/artifacts", query: artifactQuery))
+            try printJSON(try await upload("/api/v1/builds/\(hash)/artifacts", query: artifactQuery))
             return
         }
         try printJSON(try await upload("/api/v1/\(product)/\(channel)/builds", query: query))
@@ -110,11 +112,6 @@ struct Publish: AsyncParsableCommand {
             cursor = page?["next_cursor"] as? String
         } while cursor != nil
         return nil
-    }
-
-    private func hashOf(_ build: Any) throws -> String {
-        guard let hash = (build as? [String: Any])?["build_hash"] as? String else { throw CommandFailure(message: "the server's answer names no build") }
-        return hash
     }
 }
 

@@ -5,8 +5,8 @@ import HeraldCore
 /// `/electron/{product}/{channel}.yml` (Windows), `{channel}-mac.yml`, `{channel}-linux.yml`
 /// and `{channel}-linux-arm64.yml`; `latest` is stable.
 ///
-/// `files` lists the system's platform files (universal first, so electron-updater's pick of
-/// the first file by default is the one for every architecture; its macOS updater picks the
+/// `files` lists the system's platform files (universal first, then x86_64, so electron-updater's
+/// pick of the first file on Windows is the one for every architecture; its macOS updater picks the
 /// file whose URL names `arm64` on Apple silicon), each with its SHA-512 in base64 and size;
 /// `path` and `sha512` repeat the first, as older clients read them. While a staged rollout
 /// runs, the file names the rollout's build with `stagingPercentage`: electron-updater
@@ -40,8 +40,10 @@ struct ElectronFeed {
             kind = .linux(architecture: "x86_64")
         } else if let range = stem.range(of: "-linux-", options: .backwards) {
             channel = String(stem[..<range.lowerBound])
+            // Node's names for architectures (`process.arch`), as electron-updater asks.
+            let node = ["x64": "x86_64", "ia32": "i686", "arm": "armv7"]
             let architecture = String(stem[range.upperBound...])
-            kind = .linux(architecture: architecture == "x64" ? "x86_64" : architecture)
+            kind = .linux(architecture: node[architecture] ?? architecture)
         } else {
             channel = stem
             kind = .windows
@@ -52,12 +54,13 @@ struct ElectronFeed {
     /// The YAML for `releases`; nil when the channel's build has no file for the system.
     func yaml(_ releases: AppReleases, urls: PublicURL) throws -> String? {
         let release = try releases.release(named: channel)
-        let staged = releases.rollouts[release.channel.id]
+        // A rollout whose build has no file for this system leaves the system on the channel's build.
+        let staged = releases.rollouts[release.channel.id].flatMap { self.files(of: $0.release).isEmpty ? nil : $0 }
         let shown = staged?.release ?? release
-        let files = self.files(of: shown)
-        guard let first = files.first else { return nil }
+        let shownFiles = self.files(of: shown)
+        guard let first = shownFiles.first else { return nil }
         var lines = ["version: \(Self.quoted(shown.build.version.rawValue))", "files:"]
-        for file in files {
+        for file in shownFiles {
             lines.append("  - url: \(Self.quoted(urls.download(of: file)))")
             lines.append("    sha512: \(Self.quoted(Self.base64(hex: file.sha512)))")
             lines.append("    size: \(file.size)")
@@ -77,8 +80,12 @@ struct ElectronFeed {
         if case .linux(let architecture) = kind {
             return release.artifacts.file(for: Platform(.linux, architecture)).map { [$0] } ?? []
         }
+        // electron-updater on Windows installs the first file: universal, then x86_64.
+        func rank(_ artifact: Artifact) -> Int {
+            ["universal": 0, "x86_64": 1][artifact.platform.architecture] ?? 2
+        }
         return release.artifacts.filter { $0.platform.system == kind.system }
-            .sorted { ($0.platform.architecture == "universal" ? 0 : 1, $0.platform.rawValue) < ($1.platform.architecture == "universal" ? 0 : 1, $1.platform.rawValue) }
+            .sorted { (rank($0), $0.platform.rawValue) < (rank($1), $1.platform.rawValue) }
     }
 
     /// A YAML single-quoted scalar: nothing inside is read as YAML syntax.

@@ -30,8 +30,8 @@ struct ArtifactRoutes<Context: RequestContext> {
                     throw HeraldError.invalidInput("platform is missing: \(Platform.rule)")
                 }
                 let platform = try Platform(validating: named)
-                let fileName = try PublishingRoutes<Context>.uploadFileName(
-                    field("file_name"), client: body.clientFileName, fallback: "\(build.product)-\(build.version)-\(platform).bin")
+                let fallback = "\(build.product)-\(build.version)-\(platform)".map { $0 == "+" ? "-" : $0 }.prefix(124) + ".bin"
+                let fileName = try PublishingRoutes<Context>.uploadFileName(field("file_name"), client: body.clientFileName, fallback: String(fallback))
                 artifact = try await ArtifactIntake(store: store, blobs: blobs, signer: signer)
                     .add(body.writer, to: build, platform: platform, fileName: fileName)
             } catch {
@@ -60,8 +60,7 @@ struct ArtifactRoutes<Context: RequestContext> {
                 let signature = try signer.signature(sha384: artifact.sha384)
                 if file.rawValue == artifact.fileName.rawValue + ".sig" {
                     let headers: HTTPFields = [
-                        .contentType: "text/plain; charset=utf-8", .contentLength: String(signature.utf8.count),
-                        .cacheControl: "public, max-age=31536000, immutable",
+                        .contentType: "text/plain; charset=utf-8", .contentLength: String(signature.utf8.count), .cacheControl: "public, no-cache",
                     ]
                     if request.method == .head { return Response(status: .ok, headers: headers) }
                     return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: signature)))
@@ -71,7 +70,8 @@ struct ArtifactRoutes<Context: RequestContext> {
                     missing: HeraldError.unknownArtifact(platform.rawValue, of: hash)
                 ) {
                     signature
-                }.response(to: request, context: context, immutable: true, private: false)
+                    // A platform's file can be replaced under the same name: caches revalidate (ETag).
+                }.response(to: request, context: context, immutable: false, private: false)
             }
         }
     }
