@@ -29,11 +29,15 @@ public struct ServerSettings: Sendable {
     /// The addresses of the reverse proxies whose `X-Forwarded-Host` and `X-Forwarded-Proto`
     /// are believed; with none (and no ``publicURL``), those of peers on this machine are.
     public var trustedProxies: [String]
+    /// How long a TUF repository's timestamp metadata is trusted; a new one is signed when
+    /// half of it has passed.
+    public var tufTimestampLifetime: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
         maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true,
-        idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60), trustedProxies: [String] = []
+        idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60), trustedProxies: [String] = [],
+        tufTimestampLifetime: Duration = .seconds(86_400)
     ) {
         self.host = host
         self.port = port
@@ -45,6 +49,7 @@ public struct ServerSettings: Sendable {
         self.idleTimeout = idleTimeout
         self.bodyTimeout = bodyTimeout
         self.trustedProxies = trustedProxies
+        self.tufTimestampLifetime = tufTimestampLifetime
     }
 }
 
@@ -82,6 +87,11 @@ public func buildApplication(
         .register(on: router)
     ArtifactRoutes(store: store, blobs: blobs, signer: signatures.signer, settings: settings).register(on: router)
     AppFeedRoutes(store: store, snapshots: snapshots, signer: signatures.signer, publicURL: settings.publicURL).register(on: router)
+    TUFRoutes(
+        repositories: TUFRepositories(
+            store: store, snapshots: snapshots, timestampLifetime: settings.tufTimestampLifetime.components.seconds * 1000),
+        blobs: blobs
+    ).register(on: router)
     UpdateCheckRoutes(answers: answers, statistics: statistics).register(on: router)
     ChannelRoutes(store: store).register(on: router)
     TokenRoutes(store: store).register(on: router)

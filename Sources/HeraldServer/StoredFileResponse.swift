@@ -17,8 +17,9 @@ struct StoredFileResponse {
     let blobs: BlobStore
     /// What a blob missing from the data folder answers: never an empty 200.
     let missing: HeraldError
-    /// The Ed25519 signature of the file's SHA-384, base64.
-    let signature: () async throws -> String
+    /// The Ed25519 signature of the file's SHA-384, base64; nil where clients check files
+    /// otherwise (TUF's targets).
+    let signature: (() async throws -> String)?
 
     func response<Context: RequestContext>(to request: Request, context: Context, immutable: Bool, private: Bool) async throws -> Response {
         let etag = "\"\(blob)\""
@@ -54,7 +55,7 @@ struct StoredFileResponse {
             }
         }
         guard blobs.contains(blob) else { throw missing }
-        headers[.init("X-Content-Signature")!] = try await signature()
+        if let signature { headers[.init("X-Content-Signature")!] = try await signature() }
         let path = blobs.path(of: blob)
         let status: HTTPResponse.Status
         if let range {

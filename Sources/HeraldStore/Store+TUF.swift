@@ -95,10 +95,9 @@ extension Store {
     /// got there first.
     public func saveTUF(_ product: ProductID, keys: [TUFKey], records: [TUFRecord], expecting: [String: Int64?]) async throws -> Bool {
         try await withTransaction { database in
-            guard try await database.select().column("id").from("products").where("id", .equal, product.rawValue).for(.update).first() != nil
-            else {
-                throw HeraldError.unknownProduct(product)
-            }
+            // The product's lock raises its revision: every instance's answer path sees the new
+            // metadata (and keys) at its next request.
+            guard try await lockProduct(product, in: database) else { throw HeraldError.unknownProduct(product) }
             let latest = try await latestTUFRecords(of: product, in: database)
             for (role, version) in expecting where latest[role]?.version != version {
                 return false
@@ -132,5 +131,23 @@ extension TUFRecord {
             role: try row.decode(column: "role", as: String.self), version: try row.decode(column: "version", as: Int64.self),
             body: try row.decode(column: "body", as: String.self), content: try row.decode(column: "content", as: String.self),
             keyID: try row.decode(column: "key_id", as: String.self), expiresAt: try row.decode(column: "expires_at", as: Int64.self))
+    }
+}
+
+extension Store {
+    /// Whether `blob` is the file of one of the product's builds, or one of their platform files:
+    /// what a TUF repository may serve as a target.
+    public func isProductFile(_ blob: BuildHash, of product: ProductID) async throws -> Bool {
+        try await withDatabase { database in
+            try await database.raw(
+                """
+                SELECT 1 AS found FROM builds WHERE hash = \(bind: blob.rawValue) AND product_id = \(bind: product.rawValue)
+                UNION ALL
+                SELECT 1 AS found FROM build_artifacts JOIN builds ON builds.hash = build_artifacts.build_hash
+                WHERE build_artifacts.blob = \(bind: blob.rawValue) AND builds.product_id = \(bind: product.rawValue)
+                LIMIT 1
+                """
+            ).first() != nil
+        }
     }
 }

@@ -39,6 +39,11 @@ struct Serve: AsyncParsableCommand {
         help: "The IP address of a reverse proxy whose X-Forwarded-Host and X-Forwarded-Proto are believed; repeat for several. Without it (and without --public-url), those of peers on this machine are.")
     var trustedProxies: [String] = []
 
+    @Option(
+        name: .customLong("tuf-timestamp-ttl"),
+        help: "How long TUF clients trust a timestamp file; a new one is signed after half of it: seconds, or with s, m or h.")
+    var tufTimestampTTL = "24h"
+
     @Flag(name: .customLong("no-stats"), help: "Do not record install statistics from update checks.")
     var noStatistics = false
 
@@ -50,6 +55,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard duration(idleTimeout) != nil else {
             throw ValidationError("--idle-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
+        }
+        guard duration(tufTimestampTTL) != nil else {
+            throw ValidationError("--tuf-timestamp-ttl must be a duration from 1 second to 7 days, e.g. 24h")
         }
         guard duration(bodyTimeout) != nil else {
             throw ValidationError("--body-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
@@ -79,7 +87,8 @@ struct Serve: AsyncParsableCommand {
                 host: host, port: port, dataDirectory: data.dataDirectory, publicURL: publicURL,
                 maxUpload: byteSize(maxUpload) ?? 512 << 20, linkLifetime: duration(linkTTL) ?? .seconds(600),
                 recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60),
-                bodyTimeout: duration(bodyTimeout) ?? .seconds(60), trustedProxies: trustedProxies),
+                bodyTimeout: duration(bodyTimeout) ?? .seconds(60), trustedProxies: trustedProxies,
+                tufTimestampLifetime: duration(tufTimestampTTL) ?? .seconds(86_400)),
             store: store, blobs: blobs, logger: logger)
         try await app.runService()
     }
