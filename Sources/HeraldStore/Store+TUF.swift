@@ -81,6 +81,15 @@ extension Store {
         return records
     }
 
+    /// The newest root version; nil when the product has no TUF repository.
+    public func latestTUFRootVersion(of product: ProductID) async throws -> Int64? {
+        try await withDatabase { database in
+            try await database.raw(
+                "SELECT MAX(version) AS version FROM tuf_metadata WHERE product_id = \(bind: product.rawValue) AND role = 'root'"
+            ).first()?.decode(column: "version", as: Int64?.self)
+        }
+    }
+
     /// One version of one role's metadata; nil when there is none.
     public func tufRecord(of product: ProductID, role: String, version: Int64) async throws -> TUFRecord? {
         try await withDatabase { database in
@@ -91,17 +100,28 @@ extension Store {
     }
 
     /// Stores new metadata versions and keys in one transaction, if each role's newest version
-    /// is still what `expecting` says (nil: none); false, storing nothing, when another writer
-    /// got there first.
-    public func saveTUF(_ product: ProductID, keys: [TUFKey], records: [TUFRecord], expecting: [String: Int64?]) async throws -> Bool {
+    /// is still what `expecting` says (nil: none) and each role's key still the one
+    /// `expectingKeys` names (role to key id); false, storing nothing, when another writer got
+    /// there first or the keys changed meanwhile.
+    public func saveTUF(
+        _ product: ProductID, keys: [TUFKey], records: [TUFRecord], expecting: [String: Int64?], expectingKeys: [String: String] = [:]
+    ) async throws -> Bool {
         try await withTransaction { database in
+            func stillExpected() async throws -> Bool {
+                let latest = try await latestTUFRecords(of: product, in: database)
+                for (role, version) in expecting where latest[role]?.version != version { return false }
+                let rows = try await database.select().columns("role", "key_id").from("tuf_keys")
+                    .where("product_id", .equal, product.rawValue).all()
+                var current: [String: String] = [:]
+                for row in rows { current[try row.decode(column: "role", as: String.self)] = try row.decode(column: "key_id", as: String.self) }
+                return expectingKeys.allSatisfy { current[$0.key] == $0.value }
+            }
+            // Checked before the lock too, so a writer that lost the race raises no revision.
+            guard try await stillExpected() else { return false }
             // The product's lock raises its revision: every instance's answer path sees the new
             // metadata (and keys) at its next request.
             guard try await lockProduct(product, in: database) else { throw HeraldError.unknownProduct(product) }
-            let latest = try await latestTUFRecords(of: product, in: database)
-            for (role, version) in expecting where latest[role]?.version != version {
-                return false
-            }
+            guard try await stillExpected() else { return false }
             let now = currentTimeMillis()
             for key in keys {
                 try await database.delete(from: "tuf_keys").where("product_id", .equal, product.rawValue).where("role", .equal, key.role).run()
@@ -134,20 +154,3 @@ extension TUFRecord {
     }
 }
 
-extension Store {
-    /// Whether `blob` is the file of one of the product's builds, or one of their platform files:
-    /// what a TUF repository may serve as a target.
-    public func isProductFile(_ blob: BuildHash, of product: ProductID) async throws -> Bool {
-        try await withDatabase { database in
-            try await database.raw(
-                """
-                SELECT 1 AS found FROM builds WHERE hash = \(bind: blob.rawValue) AND product_id = \(bind: product.rawValue)
-                UNION ALL
-                SELECT 1 AS found FROM build_artifacts JOIN builds ON builds.hash = build_artifacts.build_hash
-                WHERE build_artifacts.blob = \(bind: blob.rawValue) AND builds.product_id = \(bind: product.rawValue)
-                LIMIT 1
-                """
-            ).first() != nil
-        }
-    }
-}

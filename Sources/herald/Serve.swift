@@ -56,8 +56,8 @@ struct Serve: AsyncParsableCommand {
         guard duration(idleTimeout) != nil else {
             throw ValidationError("--idle-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
         }
-        guard duration(tufTimestampTTL) != nil else {
-            throw ValidationError("--tuf-timestamp-ttl must be a duration from 1 second to 7 days, e.g. 24h")
+        guard let ttl = duration(tufTimestampTTL), ttl >= .seconds(5) else {
+            throw ValidationError("--tuf-timestamp-ttl must be a duration from 5 seconds to 7 days, e.g. 24h")
         }
         guard duration(bodyTimeout) != nil else {
             throw ValidationError("--body-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")

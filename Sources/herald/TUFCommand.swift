@@ -27,16 +27,11 @@ struct TUFCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = try ProductID(validating: product, field: "product")
-            // Checked first: a root key that cannot be written would be lost with the repository made.
-            guard !FileManager.default.fileExists(atPath: rootKeyOut),
-                FileManager.default.isWritableFile(atPath: (URL(fileURLWithPath: rootKeyOut).deletingLastPathComponent().path))
-            else {
-                throw CommandFailure(message: "\(rootKeyOut) exists or its folder is not writable; give a new path")
+            try await data.withStore(logger: quietLogger()) { store in
+                try await TUFRoots.initialize(
+                    id, store: store, expiresInDays: expiresDays, keep: { try writeSecret($0, to: rootKeyOut) },
+                    forget: { unlink(rootKeyOut) })
             }
-            let key = try await data.withStore(logger: quietLogger()) { store in
-                try await TUFRoots.initialize(id, store: store, expiresInDays: expiresDays)
-            }
-            try writeSecret(key, to: rootKeyOut)
             print("made the TUF repository of \(id): root version 1; the root key is in \(rootKeyOut)")
         }
     }
@@ -65,27 +60,31 @@ struct TUFCommand: AsyncParsableCommand {
         func run() async throws {
             let id = try ProductID(validating: product, field: "product")
             guard let current = FileManager.default.contents(atPath: rootKey) else { throw CommandFailure(message: "cannot read \(rootKey)") }
-            if let newRootKeyOut, FileManager.default.fileExists(atPath: newRootKeyOut) {
-                throw CommandFailure(message: "\(newRootKeyOut) exists; give a new path")
-            }
-            let (version, newKey) = try await data.withStore(logger: quietLogger()) { store in
+            let keep: ((String) throws -> Void)? = newRootKeyOut.map { path in { try writeSecret($0, to: path) } }
+            let version = try await data.withStore(logger: quietLogger()) { store in
                 try await TUFRoots.update(
-                    id, store: store, rootKey: String(decoding: current, as: UTF8.self), newRootKey: newRootKeyOut != nil,
-                    rotateOnlineKeys: rotateOnlineKeys, expiresInDays: expiresDays)
+                    id, store: store, rootKey: String(decoding: current, as: UTF8.self), keepNewRootKey: keep,
+                    rotateOnlineKeys: rotateOnlineKeys, expiresInDays: expiresDays, forget: { if let newRootKeyOut { unlink(newRootKeyOut) } })
             }
-            if let newKey, let newRootKeyOut { try writeSecret(newKey, to: newRootKeyOut) }
             print("signed root version \(version) of \(id)" + (newRootKeyOut.map { "; the new root key is in \($0)" } ?? ""))
         }
     }
 }
 
-/// Writes `secret` and a newline to a new file readable by its owner alone.
+/// Writes `secret` and a newline to a new file readable by its owner alone, on disk before
+/// it returns: the key must outlive a crash right after the repository is stored.
 private func writeSecret(_ secret: String, to path: String) throws {
     let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
     guard descriptor >= 0 else { throw CommandFailure(message: "cannot create \(path): errno \(errno)") }
     defer { close(descriptor) }
     let bytes = Array((secret + "\n").utf8)
-    guard bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
+    guard bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count, fsync(descriptor) == 0 else {
+        unlink(path)
         throw CommandFailure(message: "cannot write \(path)")
+    }
+    let folder = open((URL(fileURLWithPath: path).deletingLastPathComponent().path), O_RDONLY)
+    if folder >= 0 {
+        fsync(folder)
+        close(folder)
     }
 }

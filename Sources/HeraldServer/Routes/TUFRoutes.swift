@@ -45,7 +45,7 @@ struct TUFRoutes<Context: RequestContext> {
             let product = snapshot.product.id
             let name = context.parameters.get("file") ?? ""
             guard let dot = name.firstIndex(of: "."), let hash = try? BuildHash(validating: String(name[..<dot])),
-                try await store.isProductFile(hash, of: product)
+                try await repositories.targetBlobs(snapshot).contains(hash)
             else {
                 throw HeraldError.notInRepository("targets/\(context.parameters.get("channel") ?? "")/\(name)", of: product)
             }

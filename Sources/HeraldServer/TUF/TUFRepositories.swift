@@ -27,9 +27,12 @@ struct TUFRepositories: Sendable {
 
     /// The newest metadata of every role, signing what is due first.
     func current(_ snapshot: CatalogSnapshot) async throws -> [String: TUFRecord] {
-        // Kept per catalog revision and per eighth of the timestamp's lifetime.
+        // Kept per catalog revision, per eighth of the timestamp's lifetime and per root: a
+        // root signed elsewhere (`herald tuf root`, with new online keys) is followed at once,
+        // never answered with metadata signed by the keys it replaced.
         let slot = currentTimeMillis() / max(1, timestampLifetime / 8)
-        return try await snapshots.derived("tuf:\(slot)", of: snapshot) { try await refresh(snapshot) }
+        let root = try await store.latestTUFRootVersion(of: snapshot.product.id) ?? 0
+        return try await snapshots.derived("tuf:\(slot):\(root)", of: snapshot) { try await refresh(snapshot) }
     }
 
     private func refresh(_ snapshot: CatalogSnapshot) async throws -> [String: TUFRecord] {
@@ -43,16 +46,23 @@ struct TUFRepositories: Sendable {
             try await AppReleases.load(snapshot, store: store, now: currentTimeMillis())
         }
         let targets = Self.targets(releases)
-        let targetsContent = SHA256.hash(data: targets.bytes).hexString
+        // The catalog revision it was made from leads: an instance whose catalog is behind
+        // another's never signs its older targets over newer ones.
+        let targetsContent = "\(snapshot.revision) \(SHA256.hash(data: targets.bytes).hexString)"
         for _ in 0..<5 {
             let latest = try await store.latestTUFRecords(of: product)
             let now = currentTimeMillis()
+            if let last = latest["targets"], let signedFrom = Int64(last.content.prefix { $0 != " " }), signedFrom > snapshot.revision {
+                return latest
+            }
             var records: [TUFRecord] = []
             var versions: [String: Int64] = [:]
             func update(_ role: String, key: TUFKey, content: String, lifetime: Int64, signed: (Int64, Int64) -> CanonicalJSON) throws {
                 let last = latest[role]
                 versions[role] = last?.version ?? 0
-                if let last, last.content == content, last.keyID == key.keyID, last.expiresAt - now > lifetime / 2 { return }
+                // Targets compare by what they list, not by the revision they were made from.
+                let same = role == "targets" ? last?.content.drop { $0 != " " } == content.drop { $0 != " " } : last?.content == content
+                if let last, same, last.keyID == key.keyID, last.expiresAt - now > lifetime / 2 { return }
                 let version = (last?.version ?? 0) + 1
                 let expires = (now + lifetime) / 1000 * 1000
                 let body = try TUFMetadata.document(signed(version, expires), signers: [(key.keyID, try TUFMetadata.privateKey(key))])
@@ -72,13 +82,22 @@ struct TUFRepositories: Sendable {
             }
             if records.isEmpty { return latest }
             let expected = Dictionary(uniqueKeysWithValues: ["targets", "snapshot", "timestamp"].map { ($0, latest[$0]?.version) })
-            if try await store.saveTUF(product, keys: [], records: records, expecting: expected) {
+            let keyIDs = ["targets": targetsKey.keyID, "snapshot": snapshotKey.keyID, "timestamp": timestampKey.keyID]
+            if try await store.saveTUF(product, keys: [], records: records, expecting: expected, expectingKeys: keyIDs) {
                 var merged = latest
                 for record in records { merged[record.role] = record }
                 return merged
             }
         }
         throw HeraldError.busy("the TUF metadata of '\(product)' is being written by another instance; try again")
+    }
+
+    /// The blobs the current targets list: the only files `/tuf/{product}/targets/` serves.
+    func targetBlobs(_ snapshot: CatalogSnapshot) async throws -> Set<BuildHash> {
+        let releases = try await snapshots.derived("app-releases", of: snapshot) {
+            try await AppReleases.load(snapshot, store: store, now: currentTimeMillis())
+        }
+        return Set(releases.releases.values.flatMap { [$0.build.hash] + $0.artifacts.map(\.blob) })
     }
 
     /// The targets of every public channel: its build's file and each of its platform files.

@@ -7,12 +7,17 @@ import HeraldStore
 /// signs: `herald tuf init` makes it, `herald tuf root` makes its next version (a new
 /// expiry, a new root key, new online keys).
 public enum TUFRoots {
-    /// Makes the repository of the app `product`: a root key, returned as base64 for the
-    /// vendor to keep offline (Herald keeps only its public half), online keys for targets,
-    /// snapshot and timestamp, and root version 1, signed.
-    public static func initialize(_ product: ProductID, store: any Store, expiresInDays days: Int) async throws -> String {
+    /// Makes the repository of the app `product`: a root key, handed (base64) to `keep` for
+    /// the vendor to keep offline before anything is stored (Herald keeps only its public
+    /// half), online keys for targets, snapshot and timestamp, and root version 1, signed.
+    /// `forget` is called when the repository could not be stored after all.
+    public static func initialize(
+        _ product: ProductID, store: any Store, expiresInDays days: Int, keep: (String) throws -> Void, forget: () -> Void
+    ) async throws {
         guard let record = try await store.product(product) else { throw HeraldError.unknownProduct(product) }
         guard record.kind == .app else { throw HeraldError.notAnApp(product) }
+        // Its feeds are not public: desktop updaters send no license.
+        guard !record.premium else { throw HeraldError.licenseRequired(product) }
         guard try await store.tufKeys(of: product).isEmpty else {
             throw HeraldError.invalidInput("'\(product)' has a TUF repository already; `herald tuf root` makes its next root")
         }
@@ -20,19 +25,26 @@ public enum TUFRoots {
         let rootPrivate = try TUFMetadata.privateKey(keys["root"]!)
         keys["root"]?.privateKey = nil
         let root = try rootRecord(version: 1, keys: keys, days: days, signers: [rootPrivate])
-        guard try await store.saveTUF(product, keys: Array(keys.values), records: [root], expecting: ["root": nil]) else {
-            throw HeraldError.busy("another TUF repository of '\(product)' was made at the same time")
+        try keep(rootPrivate.rawRepresentation.base64EncodedString())
+        do {
+            guard try await store.saveTUF(product, keys: Array(keys.values), records: [root], expecting: ["root": nil]) else {
+                throw HeraldError.busy("another TUF repository of '\(product)' was made at the same time")
+            }
+        } catch {
+            forget()
+            throw error
         }
-        return rootPrivate.rawRepresentation.base64EncodedString()
     }
 
     /// Makes the next root version, signed by the current root key (`rootKey`, base64) and,
-    /// when one is made, the new root key, so clients trusting the current root trust the
-    /// next. Returns the new root key (base64) when `newRootKey`; `rotateOnlineKeys` replaces
-    /// the targets, snapshot and timestamp keys too, and those roles are signed again.
+    /// when `keepNewRootKey` is given, by a new root key handed to it (base64) before anything
+    /// is stored, so clients trusting the current root trust the next. `rotateOnlineKeys`
+    /// replaces the targets, snapshot and timestamp keys too, and those roles are signed
+    /// again at the next request. `forget` is called when the root could not be stored.
     public static func update(
-        _ product: ProductID, store: any Store, rootKey: String, newRootKey: Bool, rotateOnlineKeys: Bool, expiresInDays days: Int
-    ) async throws -> (version: Int64, newRootKey: String?) {
+        _ product: ProductID, store: any Store, rootKey: String, keepNewRootKey: ((String) throws -> Void)?, rotateOnlineKeys: Bool,
+        expiresInDays days: Int, forget: () -> Void
+    ) async throws -> Int64 {
         var keys = try await store.tufKeys(of: product)
         guard let currentRoot = keys["root"], let latest = try await store.latestTUFRecords(of: product)["root"] else {
             throw HeraldError.invalidInput("'\(product)' has no TUF repository; `herald tuf init` makes one")
@@ -46,7 +58,7 @@ public enum TUFRoots {
         var signers = [(currentRoot.keyID, oldPrivate)]
         var changed: [TUFKey] = []
         var newPrivateText: String?
-        if newRootKey {
+        if keepNewRootKey != nil {
             var fresh = TUFMetadata.newKey(role: "root")
             let newPrivate = try TUFMetadata.privateKey(fresh)
             newPrivateText = fresh.privateKey
@@ -63,10 +75,21 @@ public enum TUFRoots {
             }
         }
         let root = try rootRecord(version: latest.version + 1, keys: keys, days: days, signers: signers.map(\.1), keyIDs: signers.map(\.0))
-        guard try await store.saveTUF(product, keys: changed, records: [root], expecting: ["root": latest.version]) else {
-            throw HeraldError.busy("the root of '\(product)' changed while this one was made; run the command again")
+        if let keepNewRootKey, let newPrivateText { try keepNewRootKey(newPrivateText) }
+        do {
+            // The root key checked again inside the transaction: two rotations at once must not
+            // sign a root with a key the other one replaced.
+            guard
+                try await store.saveTUF(
+                    product, keys: changed, records: [root], expecting: ["root": latest.version], expectingKeys: ["root": currentRoot.keyID])
+            else {
+                throw HeraldError.busy("the root of '\(product)' changed while this one was made; run the command again")
+            }
+        } catch {
+            forget()
+            throw error
         }
-        return (root.version, newPrivateText)
+        return root.version
     }
 
     private static func rootRecord(
