@@ -68,24 +68,26 @@ public func buildApplication(
     let signatures = PackageSignatures(signer: try PackageSigner.load(dataDirectory: settings.dataDirectory), store: store, blobs: blobs)
     let links = LicensedDownloadLinks(store: store, lifetime: settings.linkLifetime)
     let statistics = settings.recordsStatistics ? InstallStatsRecorder(store: store, logger: logger) : nil
-    let snapshots = CatalogSnapshots(store: store, logger: logger)
+    let metrics = HeraldMetrics()
+    let snapshots = CatalogSnapshots(store: store, logger: logger, metrics: metrics)
     let answerSignatures = AnswerSignatures(signer: signatures.signer)
     let answers = SiteAnswers(
         snapshots: snapshots, licenses: LicenseChecks(store: store, snapshots: snapshots), publicURL: settings.publicURL, links: links,
-        signatures: answerSignatures)
+        signatures: answerSignatures, metrics: metrics)
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: CompressionMiddleware())
-    router.add(middleware: ErrorEnvelopeMiddleware(signatures: answerSignatures))
+    router.add(middleware: ErrorEnvelopeMiddleware(signatures: answerSignatures, metrics: metrics))
     router.add(middleware: ConsoleAuditMiddleware(store: store))
     HealthRoutes(store: store).register(on: router)
     CatalogRoutes(store: store, publicURL: settings.publicURL, answers: answers).register(on: router)
-    PublishingRoutes(store: store, blobs: blobs, settings: settings).register(on: router)
+    PublishingRoutes(store: store, blobs: blobs, settings: settings, metrics: metrics).register(on: router)
     DownloadRoutes(store: store, blobs: blobs, signatures: signatures, links: links).register(on: router)
     SigningKeyRoutes(signer: signatures.signer).register(on: router)
     WordPressRoutes(store: store, answers: answers).register(on: router)
     GoUpdateRoutes(store: store, snapshots: snapshots, blobs: blobs, signer: signatures.signer, publicURL: settings.publicURL)
         .register(on: router)
-    ArtifactRoutes(store: store, blobs: blobs, signer: signatures.signer, settings: settings).register(on: router)
+    ArtifactRoutes(store: store, blobs: blobs, signer: signatures.signer, settings: settings, metrics: metrics).register(on: router)
     AppFeedRoutes(store: store, snapshots: snapshots, signer: signatures.signer, publicURL: settings.publicURL).register(on: router)
     TUFRoutes(
         repositories: TUFRepositories(
@@ -102,6 +104,13 @@ public func buildApplication(
         store: store, pages: pages, throttle: LoginThrottle(), secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
     ).register(on: router)
     ReleaseNotesRoutes(store: store, pages: pages).register(on: router)
+    // Any API token may read the metrics: they name products and channels.
+    router.get("/metrics") { request, _ in
+        _ = try await Authorization(store: store).token(for: request)
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-cache"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(rollouts: snapshots.rolloutsInMemory()))))
+    }
     router.get("/openapi.json") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8"],

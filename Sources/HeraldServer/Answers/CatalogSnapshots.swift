@@ -60,10 +60,14 @@ final class CatalogSnapshots: Service, Sendable {
     private let state = Mutex(State())
     private let pollObservers = Mutex<[@Sendable (Set<ProductID>) -> Void]>([])
 
-    init(store: any Store, logger: Logger, pollInterval: Duration = .milliseconds(250)) {
+    /// Counts the snapshots read from the database.
+    private let metrics: HeraldMetrics?
+
+    init(store: any Store, logger: Logger, pollInterval: Duration = .milliseconds(250), metrics: HeraldMetrics? = nil) {
         self.store = store
         self.logger = logger
         self.pollInterval = pollInterval
+        self.metrics = metrics
         store.catalogChanges.observe { [weak self] products in self?.forget(products) }
     }
 
@@ -97,6 +101,7 @@ final class CatalogSnapshots: Service, Sendable {
         let loaded: CatalogSnapshot?
         do {
             loaded = try await store.catalogSnapshot(of: product)
+            metrics?.snapshotRebuilt()
         } catch {
             state.withLock { state in
                 if state.loads[product]?.id == id { state.loads[product] = nil }
@@ -121,6 +126,11 @@ final class CatalogSnapshots: Service, Sendable {
 
     /// The product's snapshot when it is in memory and current, without waiting for a read:
     /// for answers made on the connection's event loop, which must never wait.
+    /// The running staged rollouts of the products in memory.
+    func rolloutsInMemory() -> [Rollout] {
+        state.withLock { state in state.snapshots.values.flatMap { $0.rollouts.values } }
+    }
+
     func snapshotInMemory(of product: ProductID) -> CatalogSnapshot? {
         state.withLock { state in
             guard let revision = state.revisions?[product], let snapshot = state.snapshots[product], snapshot.revision >= revision else {

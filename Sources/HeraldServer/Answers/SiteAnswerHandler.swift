@@ -173,18 +173,23 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The bytes to send, gzipped when the client accepts it, and the check counted in the
     /// install statistics; nil when the router must answer (and count) instead.
     private func response(to head: HTTPRequestHead) -> (body: ByteBuffer, gzipped: Bool, signature: String)? {
-        guard let (counted, body) = answer(head) else { return nil }
+        let started = ContinuousClock.now
+        guard let (made, counted, body) = answer(head) else { return nil }
         let gzipped = ContentCoding.acceptsGzip(head.headers["accept-encoding"])
         guard let sent = gzipped ? try? ContentCoding.gzip(body) : body else { return nil }
         let signature = answers.signatures.signature(of: body)
         // Counted last, once the answer is certain to be sent from here.
-        if let counted, let statistics, !statistics.recordNow(counted) { return nil }
+        if counted, let statistics, !statistics.recordNow(made) { return nil }
+        if let metrics = answers.metrics {
+            metrics.updateCheck(made.decision, of: made.snapshot)
+            metrics.request(family: HeraldMetrics.family(of: head.uri), status: 200, duration: ContinuousClock.now - started)
+        }
         return (sent, gzipped, signature)
     }
 
-    /// The answer's bytes, with the answer when the install statistics count it (as the
-    /// router's route does); nil when the router must answer.
-    private func answer(_ head: HTTPRequestHead) -> (counted: SiteAnswers.Answer?, body: ByteBuffer)? {
+    /// The answer and its bytes, and whether the install statistics count it (as the router's
+    /// route does); nil when the router must answer.
+    private func answer(_ head: HTTPRequestHead) -> (answer: SiteAnswers.Answer, counted: Bool, body: ByteBuffer)? {
         // HTTP/1.0, `Connection: close`, upgrades and absolute targets are the router's to handle.
         let target = head.uri
         guard head.method == .GET, head.version == .http1_1, head.isKeepAlive, !head.headers.contains(name: "upgrade"),
@@ -202,7 +207,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 guard let made = answers.linksNow(for: answer) else { return nil }
                 links = made
             }
-            return (answer, UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots))
+            return (answer, true, UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots))
         case "/wordpress", "/wordpress/":
             let fields = RequestFields(queryString: target[target.utf8.index(after: mark)...])
             guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),
@@ -219,7 +224,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let body = try? PluginMetadataAnswer.body(
                 for: answer, build: build, downloadURL: { licensedLink ?? answers.linksNow(for: answer)?.download }, snapshots: answers.snapshots)
             // plugin-update-checker's questions are not counted in the statistics.
-            return body.map { (nil, $0) }
+            return body.map { (answer, false, $0) }
         default:
             return nil
         }

@@ -17,6 +17,7 @@ struct SiteAnswers: Sendable {
     let publicURL: String?
     let links: LicensedDownloadLinks
     let signatures: AnswerSignatures
+    let metrics: HeraldMetrics?
 
     /// How an endpoint names the question's fields.
     struct FieldNames: Sendable {
@@ -71,7 +72,9 @@ struct SiteAnswers: Sendable {
                 question.refusedLicense = Notice(level: .warning, code: error.code, message: error.message)
             }
         }
-        return Answer(snapshot: snapshot, question: question, decision: try snapshot.decide(question), urls: urls)
+        let decision = try snapshot.decide(question)
+        metrics?.updateCheck(decision, of: snapshot)
+        return Answer(snapshot: snapshot, question: question, decision: decision, urls: urls)
     }
 
     /// The same answer as ``answer(_:fields:names:product:channel:serves:)``, made at once when

@@ -13,11 +13,13 @@ import Logging
 /// full site limit) is believed only when it is Herald's.
 struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
     let signatures: AnswerSignatures
+    let metrics: HeraldMetrics?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HeraldError {
+            if error.code == "database_unavailable" { metrics?.databaseError() }
             if error.kind == .unavailable {
                 context.logger.error("Request failed", metadata: ["error": "\(error)"])
             }
@@ -25,9 +27,11 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPResponseError {
             return answer(status: error.status, code: Self.code(for: error.status), message: Self.message(for: error.status), to: request)
         } catch where isOutOfSpace(error) {
+            metrics?.blobStoreError()
             context.logger.error("Request failed: the data folder is full", metadata: ["error": "\(String(reflecting: error))"])
             return answer(HeraldError.insufficientStorage, to: request)
         } catch {
+            if error is BlobStoreError { metrics?.blobStoreError() }
             context.logger.critical(
                 "Unexpected error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             return answer(

@@ -13,6 +13,7 @@ struct ArtifactRoutes<Context: RequestContext> {
     let blobs: BlobStore
     let signer: PackageSigner
     let settings: ServerSettings
+    let metrics: HeraldMetrics?
 
     private var authorization: Authorization { Authorization(store: store) }
 
@@ -38,6 +39,7 @@ struct ArtifactRoutes<Context: RequestContext> {
                 body.writer.discard()
                 throw error
             }
+            metrics?.uploaded(kind: "platform_file", bytes: artifact.size)
             let urls = PublicURL(configured: settings.publicURL, request: request)
             return try envelopeResponse(ArtifactResource(artifact: artifact, url: urls.download(of: artifact)), status: .created)
         }

@@ -8,6 +8,7 @@ struct PublishingRoutes<Context: RequestContext> {
     let store: any Store
     let blobs: BlobStore
     let settings: ServerSettings
+    let metrics: HeraldMetrics?
 
     private var authorization: Authorization { Authorization(store: store) }
 
@@ -109,6 +110,7 @@ struct PublishingRoutes<Context: RequestContext> {
             body.writer.discard()
             throw error
         }
+        metrics?.uploaded(kind: "build", bytes: published.size)
         return try envelopeResponse(
             BuildResource(build: published, urls: PublicURL(configured: settings.publicURL, request: request)), status: .created)
     }
