@@ -44,6 +44,12 @@ struct Serve: AsyncParsableCommand {
         help: "How long TUF clients trust a timestamp file; a new one is signed after half of it: seconds, or with s, m or h.")
     var tufTimestampTTL = "24h"
 
+    @Option(name: .customLong("log-format"), help: "text, or json: one JSON object a line (time, level, message, request_id, route, status, duration_ms, product).")
+    var logFormat = "text"
+
+    @Option(name: .customLong("log-level"), help: "The least important messages logged: trace, debug, info (every request's access log line), notice, warning, error.")
+    var logLevel = "info"
+
     @Flag(name: .customLong("no-stats"), help: "Do not record install statistics from update checks.")
     var noStatistics = false
 
@@ -55,6 +61,10 @@ struct Serve: AsyncParsableCommand {
         }
         guard duration(idleTimeout) != nil else {
             throw ValidationError("--idle-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
+        }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
         }
         guard let ttl = duration(tufTimestampTTL), ttl >= .seconds(5) else {
             throw ValidationError("--tuf-timestamp-ttl must be a duration from 5 seconds to 7 days, e.g. 24h")
@@ -77,8 +87,11 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if logFormat == "json" {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         var logger = Logger(label: "herald")
-        logger.logLevel = .info
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let location = try data.prepare()
         let blobs = try BlobStore(dataDirectory: data.dataDirectory)
         let store = try await location.openStore(logger: logger)

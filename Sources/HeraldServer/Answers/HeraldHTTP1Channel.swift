@@ -51,7 +51,7 @@ struct HeraldHTTP1Channel: HTTPChannelHandler {
             try pipeline.addHandler(
                 SiteAnswerHandler(
                     answers: answers, statistics: statistics, serverName: serverName, timeouts: timeouts,
-                    forwardedHeaders: forwardedHeaders))
+                    forwardedHeaders: forwardedHeaders, logger: logger))
             try pipeline.addHandler(HeadAnswerHandler())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(MalformedRequestHandler())

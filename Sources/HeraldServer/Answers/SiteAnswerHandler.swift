@@ -1,5 +1,6 @@
 import HeraldCore
 import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -36,6 +37,8 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let answers: SiteAnswers
     private let statistics: InstallStatsRecorder?
     private let serverName: String
+    /// The access log's.
+    private let logger: Logger
     /// Requests passed on to the router whose answer has not been written to its end.
     private var awaitingAnswers = 0
     /// The Date header of the last answer written here, and its second.
@@ -65,8 +68,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     init(
         answers: SiteAnswers, statistics: InstallStatsRecorder?, serverName: String, timeouts: ConnectionTimeouts,
-        forwardedHeaders: ForwardedHeaders
+        forwardedHeaders: ForwardedHeaders, logger: Logger
     ) {
+        self.logger = logger
         self.answers = answers
         self.statistics = statistics
         self.serverName = serverName
@@ -125,7 +129,11 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if awaitingAnswers == 0, context.channel.isWritable, let encoder, let response = response(to: head) {
                 discardingRequest = true
-                respond(with: response.body, gzipped: response.gzipped, signature: response.signature, through: encoder)
+                let id = RequestLog.id(from: head.headers.first(name: "x-request-id"))
+                respond(with: response.body, gzipped: response.gzipped, signature: response.signature, requestID: id, through: encoder)
+                RequestLog.write(
+                    to: logger, id: id, method: "GET", route: response.route, status: 200, duration: ContinuousClock.now - response.started,
+                    product: response.product)
                 idleSince = .now()
                 return
             }
@@ -172,7 +180,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The bytes to send, gzipped when the client accepts it, and the check counted in the
     /// install statistics; nil when the router must answer (and count) instead.
-    private func response(to head: HTTPRequestHead) -> (body: ByteBuffer, gzipped: Bool, signature: String)? {
+    private func response(
+        to head: HTTPRequestHead
+    ) -> (body: ByteBuffer, gzipped: Bool, signature: String, route: String, product: String, started: ContinuousClock.Instant)? {
         let started = ContinuousClock.now
         guard let (made, counted, body) = answer(head) else { return nil }
         let gzipped = ContentCoding.acceptsGzip(head.headers["accept-encoding"])
@@ -184,7 +194,8 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             metrics.updateCheck(made.decision, of: made.snapshot)
             metrics.request(family: HeraldMetrics.family(of: head.uri), status: 200, duration: ContinuousClock.now - started)
         }
-        return (sent, gzipped, signature)
+        let route = head.uri.hasPrefix("/wordpress") ? "/wordpress" : "/api/check_for_update"
+        return (sent, gzipped, signature, route, made.product.id.rawValue, started)
     }
 
     /// The answer and its bytes, and whether the install statistics count it (as the router's
@@ -231,7 +242,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Writes the answer, head and body in one buffer, on the socket side of the encoder.
-    private func respond(with body: ByteBuffer, gzipped: Bool, signature: String, through encoder: ChannelHandlerContext) {
+    private func respond(with body: ByteBuffer, gzipped: Bool, signature: String, requestID: String, through encoder: ChannelHandlerContext) {
         let now = UTCDate.nowSeconds()
         if now != date.second { date = (now, UTCDate.http(now)) }
         var bytes = encoder.channel.allocator.buffer(capacity: body.readableBytes + 256)
@@ -243,6 +254,8 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         bytes.writeString(String(body.readableBytes))
         bytes.writeStaticString("\r\nX-Herald-Signature: ")
         bytes.writeString(signature)
+        bytes.writeStaticString("\r\nX-Request-Id: ")
+        bytes.writeString(requestID)
         bytes.writeStaticString("\r\nServer: ")
         bytes.writeString(serverName)
         bytes.writeStaticString("\r\nDate: ")
