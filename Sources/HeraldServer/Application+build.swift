@@ -105,12 +105,18 @@ public func buildApplication(
         store: store, pages: pages, throttle: LoginThrottle(), secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
     ).register(on: router)
     ReleaseNotesRoutes(store: store, pages: pages).register(on: router)
-    // Any API token may read the metrics: they name products and channels.
+    // Only a token for every product may read the metrics: they name products and channels.
     router.get("/metrics") { request, _ in
-        _ = try await Authorization(store: store).token(for: request)
+        let token = try await Authorization(store: store).token(for: request)
+        guard token.products.isEmpty else { throw HeraldError.forbidden("token '\(token.name)' is scoped to products; /metrics needs a token for every product") }
+        var rollouts: [(rollout: Rollout, channel: String)] = []
+        for rollout in try await store.runningRollouts() {
+            let customer = try await snapshots.snapshot(of: rollout.product)?.customerChannels.contains(rollout.channel) ?? false
+            rollouts.append((rollout, customer ? "customer" : rollout.channel.rawValue))
+        }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-cache"],
-            body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(rollouts: snapshots.rolloutsInMemory()))))
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(rollouts: rollouts))))
     }
     router.get("/openapi.json") { _, _ in
         Response(

@@ -116,6 +116,14 @@ extension Store {
             .where("channel_id", .equal, channel.rawValue).first().map { try Rollout(row: $0, of: product) }
     }
 
+    /// Every product's running rollouts, paused or not.
+    public func runningRollouts() async throws -> [Rollout] {
+        let rows = try await withDatabase { database in
+            try await database.select().column("*").from("rollouts").orderBy("product_id").orderBy("channel_id").all()
+        }
+        return try rows.map { try Rollout(row: $0, of: ProductID(validating: try $0.decode(column: "product_id", as: String.self))) }
+    }
+
     /// The product's running rollouts, paused or not.
     func rollouts(of product: ProductID, in database: any SQLDatabase) async throws -> [Rollout] {
         try await database.select().column("*").from("rollouts").where("product_id", .equal, product.rawValue)

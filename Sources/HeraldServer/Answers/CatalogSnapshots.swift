@@ -126,11 +126,6 @@ final class CatalogSnapshots: Service, Sendable {
 
     /// The product's snapshot when it is in memory and current, without waiting for a read:
     /// for answers made on the connection's event loop, which must never wait.
-    /// The running staged rollouts of the products in memory.
-    func rolloutsInMemory() -> [Rollout] {
-        state.withLock { state in state.snapshots.values.flatMap { $0.rollouts.values } }
-    }
-
     func snapshotInMemory(of product: ProductID) -> CatalogSnapshot? {
         state.withLock { state in
             guard let revision = state.revisions?[product], let snapshot = state.snapshots[product], snapshot.revision >= revision else {

@@ -39,6 +39,15 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let serverName: String
     /// The access log's.
     private let logger: Logger
+    /// Ids made for this connection's requests: a random prefix and a count, so no request
+    /// waits for the random number generator.
+    private let requestIDPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    private var requestCount: UInt64 = 0
+
+    private func nextRequestID() -> String {
+        requestCount &+= 1
+        return "\(requestIDPrefix)-\(requestCount)"
+    }
     /// Requests passed on to the router whose answer has not been written to its end.
     private var awaitingAnswers = 0
     /// The Date header of the last answer written here, and its second.
@@ -129,7 +138,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             if awaitingAnswers == 0, context.channel.isWritable, let encoder, let response = response(to: head) {
                 discardingRequest = true
-                let id = RequestLog.id(from: head.headers.first(name: "x-request-id"))
+                let id = head.headers.first(name: "x-request-id").flatMap(RequestLog.kept) ?? nextRequestID()
                 respond(with: response.body, gzipped: response.gzipped, signature: response.signature, requestID: id, through: encoder)
                 RequestLog.write(
                     to: logger, id: id, method: "GET", route: response.route, status: 200, duration: ContinuousClock.now - response.started,
@@ -192,7 +201,7 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if counted, let statistics, !statistics.recordNow(made) { return nil }
         if let metrics = answers.metrics {
             metrics.updateCheck(made.decision, of: made.snapshot)
-            metrics.request(family: HeraldMetrics.family(of: head.uri), status: 200, duration: ContinuousClock.now - started)
+            metrics.request(family: HeraldMetrics.family(of: String(head.uri.prefix { $0 != "?" })), status: 200, duration: ContinuousClock.now - started)
         }
         let route = head.uri.hasPrefix("/wordpress") ? "/wordpress" : "/api/check_for_update"
         return (sent, gzipped, signature, route, made.product.id.rawValue, started)

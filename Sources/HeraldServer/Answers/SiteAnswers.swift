@@ -57,7 +57,7 @@ struct SiteAnswers: Sendable {
     /// `serves` refuses is unknown here, before any license is read or activated.
     func answer(
         _ request: Request, fields: RequestFields, names: FieldNames, product: ProductID, channel: ChannelID? = nil,
-        serves: (Product) -> Bool = { _ in true }
+        serves: (Product) -> Bool = { _ in true }, counted: Bool = true
     ) async throws -> Answer {
         let urls = PublicURL(configured: publicURL, request: request)
         guard let snapshot = try await snapshots.snapshot(of: product), serves(snapshot.product) else {
@@ -73,7 +73,8 @@ struct SiteAnswers: Sendable {
             }
         }
         let decision = try snapshot.decide(question)
-        metrics?.updateCheck(decision, of: snapshot)
+        // A HEAD, or a download that follows a question, is not a question of its own.
+        if counted, request.method != .head { metrics?.updateCheck(decision, of: snapshot) }
         return Answer(snapshot: snapshot, question: question, decision: decision, urls: urls)
     }
 

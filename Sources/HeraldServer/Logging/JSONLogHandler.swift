@@ -38,6 +38,7 @@ public struct JSONLogHandler: LogHandler {
                 var offset = 0
                 while offset < bytes.count {
                     let written = write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written < 0, errno == EINTR || errno == EAGAIN { continue }
                     if written <= 0 { break }
                     offset += written
                 }

@@ -1,4 +1,5 @@
 import HTTPTypes
+import HeraldCore
 import Hummingbird
 import Logging
 
@@ -10,12 +11,12 @@ enum RequestLog {
     /// letters, digits, `.`, `_`, `:` and `-`; else a new one. A value that could forge a log
     /// line is never kept.
     static func id(from sent: String?) -> String {
-        if let sent, (1...128).contains(sent.utf8.count),
-            sent.utf8.allSatisfy({ isIDByte($0) })
-        {
-            return sent
-        }
-        return String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        sent.flatMap(kept) ?? String(UInt64.random(in: 0...UInt64.max), radix: 16)
+    }
+
+    /// `sent` when it may be kept as an id.
+    static func kept(_ sent: String) -> String? {
+        (1...128).contains(sent.utf8.count) && sent.utf8.allSatisfy({ isIDByte($0) }) ? sent : nil
     }
 
     private static func isIDByte(_ byte: UInt8) -> Bool {
@@ -45,7 +46,10 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let id = RequestLog.id(from: request.headers[RequestLog.header])
         // The product a path names, else the one seed 000's questions name in their query.
         let query = RequestFields(query: request)
-        let product = { context.parameters.get("product") ?? query["product_name"] ?? query["product_id"] }
+        // Only a valid id is logged: a raw value could forge a line of the text log.
+        let product = {
+            (context.parameters.get("product") ?? query["product_name"] ?? query["product_id"]).flatMap { try? ProductID(validating: $0).rawValue }
+        }
         var context = context
         context.logger[metadataKey: "request_id"] = .string(id)
         let started = ContinuousClock.now

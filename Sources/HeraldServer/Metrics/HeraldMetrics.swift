@@ -19,18 +19,18 @@ public final class HeraldMetrics: Sendable {
         MetricNameDescriptor(namespace: "herald", metricName: metric, unitName: unit, helpText: help)
     }
 
-    private static var requests: MetricNameDescriptor { name("http_requests", unit: "total", help: "HTTP requests answered, by route family and status.") }
-    private static var latency: MetricNameDescriptor { name("http_request_duration", unit: "seconds", help: "Time to answer a request, by route family.") }
-    private static var checks: MetricNameDescriptor { name(
+    nonisolated(unsafe) private static let requests = name("http_requests", unit: "total", help: "HTTP requests answered, by route family and status.")
+    nonisolated(unsafe) private static let latency = name("http_request_duration", unit: "seconds", help: "Time to answer a request, by route family.")
+    nonisolated(unsafe) private static let checks = name(
         "update_checks", unit: "total",
-        help: "Questions sites and apps asked, by product, channel and outcome (offered, current, refused_by_requirement, license_required, no_build).") }
-    private static var rebuilds: MetricNameDescriptor { name("snapshot_rebuilds", unit: "total", help: "Catalog snapshots read from the database.") }
-    private static var uploads: MetricNameDescriptor { name("uploads", unit: "total", help: "Files published, by kind (build, platform_file).") }
-    private static var uploadBytes: MetricNameDescriptor { name("upload_bytes", unit: "total", help: "Bytes of the files published, by kind.") }
-    private static var downloadBytes: MetricNameDescriptor { name("download_bytes", unit: "total", help: "Bytes of files sent, by route family.") }
-    private static var exposure: MetricNameDescriptor { name("rollout_exposure", unit: "percent", help: "The share of sites a running staged rollout offers its build to.") }
-    private static var databaseErrors: MetricNameDescriptor { name("database_errors", unit: "total", help: "Requests that failed because the database could not be reached.") }
-    private static var blobErrors: MetricNameDescriptor { name("blob_store_errors", unit: "total", help: "Requests that failed reading or writing the blob store.") }
+        help: "Questions sites and apps asked, by product, channel and outcome (offered, current, refused_by_requirement, license_required, no_build).")
+    nonisolated(unsafe) private static let rebuilds = name("snapshot_rebuilds", unit: "total", help: "Catalog snapshots read from the database.")
+    nonisolated(unsafe) private static let uploads = name("uploads", unit: "total", help: "Files published, by kind (build, platform_file).")
+    nonisolated(unsafe) private static let uploadBytes = name("upload_bytes", unit: "total", help: "Bytes of the files published, by kind.")
+    nonisolated(unsafe) private static let downloadBytes = name("download_bytes", unit: "total", help: "Bytes of files sent, by route family.")
+    nonisolated(unsafe) private static let exposure = name("rollout_exposure", unit: "percent", help: "The share of sites a running staged rollout offers its build to.")
+    nonisolated(unsafe) private static let databaseErrors = name("database_errors", unit: "total", help: "Requests that failed because the database could not be reached.")
+    nonisolated(unsafe) private static let blobErrors = name("blob_store_errors", unit: "total", help: "Requests that failed reading or writing the blob store.")
 
     private static let buckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
@@ -80,19 +80,21 @@ public final class HeraldMetrics: Sendable {
         registry.makeCounter(descriptor: Self.blobErrors, labels: []).increment()
     }
 
-    /// The text `/metrics` answers, with the running rollouts of `snapshots` as they are now.
-    func exposition(rollouts: [Rollout]) -> [UInt8] {
+    /// The text `/metrics` answers, with the running rollouts as they are now, each labelled
+    /// with its product and channel (`customer` for a customer channel).
+    func exposition(rollouts: [(rollout: Rollout, channel: String)]) -> [UInt8] {
         let running = Dictionary(
-            rollouts.map { ([$0.product.rawValue, $0.channel.rawValue], $0) }, uniquingKeysWith: { first, _ in first })
+            rollouts.map { ([$0.rollout.product.rawValue, $0.channel], $0.rollout) }, uniquingKeysWith: { first, _ in first })
+        // Under one lock, so two scrapes at once cannot bring back a rollout that ended.
         exposed.withLock { exposed in
             for ended in exposed.subtracting(running.keys) {
                 registry.unregisterGauge(registry.makeGauge(descriptor: Self.exposure, labels: [("product", ended[0]), ("channel", ended[1])]))
             }
             exposed = Set(running.keys)
-        }
-        for (key, rollout) in running {
-            registry.makeGauge(descriptor: Self.exposure, labels: [("product", key[0]), ("channel", key[1])])
-                .set(rollout.paused ? 0 : Double(rollout.basisPoints) / 100)
+            for (key, rollout) in running {
+                registry.makeGauge(descriptor: Self.exposure, labels: [("product", key[0]), ("channel", key[1])])
+                    .set(rollout.paused ? 0 : Double(rollout.basisPoints) / 100)
+            }
         }
         return registry.emitToBuffer()
     }

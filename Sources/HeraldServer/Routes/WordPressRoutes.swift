@@ -72,7 +72,8 @@ struct WordPressRoutes<Context: RequestContext> {
             return answers.signedResponse(body)
         case "download":
             let answer = try await answers.answer(
-                request, fields: fields, names: .pluginMetadata, product: try Self.plugin(fields["slug"]), serves: { $0.kind != .app })
+                request, fields: fields, names: .pluginMetadata, product: try Self.plugin(fields["slug"]), serves: { $0.kind != .app },
+                counted: false)
             _ = try served(answer)
             guard let location = try await answers.links(for: answer)?.download else { throw HeraldError.licenseRequired(answer.product.id) }
             return Response(status: .found, headers: [.location: location, .cacheControl: "no-cache"])
