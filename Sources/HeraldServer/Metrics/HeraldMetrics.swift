@@ -12,6 +12,27 @@ public final class HeraldMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     /// The rollouts given an exposure at the last scrape, so one that ended is taken out.
     private let exposed = Mutex<Set<[String]>>([])
+    /// The hot path's metrics, by their labels: the registry checks every name, label and help
+    /// text each time it is asked, under one lock, which costs more than the answer itself.
+    private let counters = Mutex<[String: Counter]>([:])
+    /// Update checks by product, channel and outcome, counted here and written out by
+    /// ``exposition(rollouts:)``: a catalog of 1,000 products and 20 channels has tens of
+    /// thousands of these, and the registry copies a family's every series to add one.
+    private let checkCounts = Mutex<[CheckKey: Int64]>([:])
+
+    private struct CheckKey: Hashable {
+        let product: String
+        let channel: String
+        let outcome: String
+    }
+    private let histograms = Mutex<[String: DurationHistogram]>([:])
+
+    private func counter(_ key: String, _ make: () -> Counter) -> Counter {
+        if let kept = counters.withLock({ $0[key] }) { return kept }
+        let made = make()
+        counters.withLock { $0[key] = made }
+        return made
+    }
 
     public init() {}
 
@@ -39,8 +60,17 @@ public final class HeraldMetrics: Sendable {
 
     /// A request answered, and how long it took.
     func request(family: String, status: Int, duration: Duration) {
-        registry.makeCounter(descriptor: Self.requests, labels: [("family", family), ("status", String(status))]).increment()
-        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("family", family)], buckets: Self.buckets).record(duration)
+        counter("r\u{0}\(family)\u{0}\(status)") {
+            registry.makeCounter(descriptor: Self.requests, labels: [("family", family), ("status", String(status))])
+        }.increment()
+        let histogram =
+            histograms.withLock { $0[family] }
+            ?? {
+                let made = registry.makeDurationHistogram(descriptor: Self.latency, labels: [("family", family)], buckets: Self.buckets)
+                histograms.withLock { $0[family] = made }
+                return made
+            }()
+        histogram.record(duration)
     }
 
     /// A site's or app's question answered. A customer channel is counted as `customer`: its
@@ -54,9 +84,8 @@ public final class HeraldMetrics: Sendable {
         case .requiresWordPress, .requiresPHP: outcome = "refused_by_requirement"
         case .noBuild: outcome = "no_build"
         }
-        registry.makeCounter(
-            descriptor: Self.checks, labels: [("product", snapshot.product.id.rawValue), ("channel", channel), ("outcome", outcome)]
-        ).increment()
+        let key = CheckKey(product: snapshot.product.id.rawValue, channel: channel, outcome: outcome)
+        checkCounts.withLock { $0[key, default: 0] += 1 }
     }
 
     func snapshotRebuilt() {
@@ -96,7 +125,15 @@ public final class HeraldMetrics: Sendable {
                     .set(rollout.paused ? 0 : Double(rollout.basisPoints) / 100)
             }
         }
-        return registry.emitToBuffer()
+        var text = registry.emitToBuffer()
+        let counts = checkCounts.withLock { $0 }.sorted { ($0.key.product, $0.key.channel, $0.key.outcome) < ($1.key.product, $1.key.channel, $1.key.outcome) }
+        let name = Self.checks.name
+        text += Array("# HELP \(name) \(Self.checks.helpText ?? "")\n# TYPE \(name) counter\n".utf8)
+        // Product and channel ids are slugs and outcomes fixed words: nothing to escape.
+        for (key, count) in counts {
+            text += Array("\(name){product=\"\(key.product)\",channel=\"\(key.channel)\",outcome=\"\(key.outcome)\"} \(count)\n".utf8)
+        }
+        return text
     }
 
     /// The family a path's route belongs to: a few stable names, whatever the path.
