@@ -71,6 +71,6 @@ public struct ArtifactIntake: Sendable {
                 blake2b.update(bufferPointer: bytes)
             }
         }
-        return (sha512.finalize().hexString, blake2b.finalize().map { String(format: "%02x", $0) }.joined())
+        return (sha512.finalize().hexString, blake2b.finalize().hexString)
     }
 }

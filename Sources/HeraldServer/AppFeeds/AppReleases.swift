@@ -25,7 +25,22 @@ struct AppReleases: Sendable {
     let releases: [ChannelID: Release]
     let rollouts: [ChannelID: StagedRelease]
 
-    /// The releases of the app of `snapshot`, read once per catalog revision.
+    /// The snapshot of the app `id`, which must be public: desktop updaters send no license.
+    static func publicApp(_ id: ProductID, in snapshots: CatalogSnapshots) async throws -> CatalogSnapshot {
+        guard let snapshot = try await snapshots.snapshot(of: id) else { throw HeraldError.unknownProduct(id) }
+        guard snapshot.product.kind == .app else { throw HeraldError.notAnApp(id) }
+        if snapshot.product.premium { throw HeraldError.licenseRequired(id) }
+        return snapshot
+    }
+
+    /// The releases of the app of `snapshot`, kept with the snapshot's catalog revision.
+    static func current(_ snapshot: CatalogSnapshot, snapshots: CatalogSnapshots, store: any Store) async throws -> AppReleases {
+        try await snapshots.derived("app-releases", of: snapshot) {
+            try await load(snapshot, store: store, now: currentTimeMillis())
+        }
+    }
+
+    /// The releases of the app of `snapshot`, read from the store.
     static func load(_ snapshot: CatalogSnapshot, store: any Store, now: Int64) async throws -> AppReleases {
         var releases: [ChannelID: Release] = [:]
         var rollouts: [ChannelID: StagedRelease] = [:]

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldFormats
 
 /// Sparkle's appcast (`/sparkle/{product}/appcast.xml`): one item per channel and platform
 /// file, stable's without `sparkle:channel` (every Sparkle client reads those) and the others'
@@ -74,22 +75,11 @@ struct SparkleAppcast {
         return lines.joined(separator: "\n")
     }
 
-    /// Text and attribute values: `&`, `<`, `>`, `"` and `'` escaped, and control characters,
-    /// which XML 1.0 cannot carry, left out.
+    /// Text and attribute values: escaped as HTML escapes them, and control characters, which
+    /// XML 1.0 cannot carry, left out.
     static func escape(_ text: String) -> String {
-        var escaped = ""
-        for character in text {
-            if character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0xFFFE || $0.value == 0xFFFF }) { continue }
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
+        ReadmeHTML.escape(
+            String(text.filter { !$0.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0xFFFE || $0.value == 0xFFFF }) }))
     }
 
     /// RFC 822 dates, as RSS writes `pubDate`: `Sat, 28 Nov 2026 10:00:00 +0000`.

@@ -51,14 +51,9 @@ struct AppFeedRoutes<Context: RequestContext> {
         }
     }
 
-    /// The product's releases; it must be a public app: desktop updaters send no license.
+    /// The product's releases; it must be a public app.
     private func releases(of id: ProductID) async throws -> AppReleases {
-        guard let snapshot = try await snapshots.snapshot(of: id) else { throw HeraldError.unknownProduct(id) }
-        guard snapshot.product.kind == .app else { throw HeraldError.notAnApp(id) }
-        if snapshot.product.premium { throw HeraldError.licenseRequired(id) }
-        return try await snapshots.derived("app-releases", of: snapshot) {
-            try await AppReleases.load(snapshot, store: store, now: currentTimeMillis())
-        }
+        try await AppReleases.current(try await AppReleases.publicApp(id, in: snapshots), snapshots: snapshots, store: store)
     }
 
     private static func text(_ body: String, type: String) -> Response {

@@ -65,9 +65,6 @@ struct TUFRoutes<Context: RequestContext> {
 
     /// The product's snapshot; it must be a public app.
     private func app(_ id: ProductID) async throws -> CatalogSnapshot {
-        guard let snapshot = try await repositories.snapshots.snapshot(of: id) else { throw HeraldError.unknownProduct(id) }
-        guard snapshot.product.kind == .app else { throw HeraldError.notAnApp(id) }
-        if snapshot.product.premium { throw HeraldError.licenseRequired(id) }
-        return snapshot
+        try await AppReleases.publicApp(id, in: repositories.snapshots)
     }
 }

@@ -86,7 +86,3 @@ enum TUFMetadata {
         ]
     }
 }
-
-extension Sequence where Element == UInt8 {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
-}

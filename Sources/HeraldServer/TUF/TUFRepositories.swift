@@ -42,10 +42,7 @@ struct TUFRepositories: Sendable {
         else {
             throw HeraldError.notInRepository("TUF metadata (run herald tuf init \(product))", of: product)
         }
-        let releases = try await snapshots.derived("app-releases", of: snapshot) {
-            try await AppReleases.load(snapshot, store: store, now: currentTimeMillis())
-        }
-        let targets = Self.targets(releases)
+        let targets = Self.targets(try await AppReleases.current(snapshot, snapshots: snapshots, store: store))
         // The catalog revision it was made from leads: an instance whose catalog is behind
         // another's never signs its older targets over newer ones.
         let targetsContent = "\(snapshot.revision) \(SHA256.hash(data: targets.bytes).hexString)"
@@ -94,9 +91,7 @@ struct TUFRepositories: Sendable {
 
     /// The blobs the current targets list: the only files `/tuf/{product}/targets/` serves.
     func targetBlobs(_ snapshot: CatalogSnapshot) async throws -> Set<BuildHash> {
-        let releases = try await snapshots.derived("app-releases", of: snapshot) {
-            try await AppReleases.load(snapshot, store: store, now: currentTimeMillis())
-        }
+        let releases = try await AppReleases.current(snapshot, snapshots: snapshots, store: store)
         return Set(releases.releases.values.flatMap { [$0.build.hash] + $0.artifacts.map(\.blob) })
     }
 
