@@ -49,6 +49,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case forbidden = "forbidden"
         case tooLarge = "too_large"
         case databaseUnavailable = "database_unavailable"
+        case blobStoreUnavailable = "blob_store_unavailable"
         case schemaTooNew = "schema_too_new"
         case versionMismatch = "version_mismatch"
         case missingVersion = "missing_version"
@@ -118,7 +119,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             return .forbidden
         case .tooLarge:
             return .tooLarge
-        case .databaseUnavailable, .schemaTooNew, .serverBusy:
+        case .databaseUnavailable, .blobStoreUnavailable, .schemaTooNew, .serverBusy:
             return .unavailable
         case .insufficientStorage:
             return .insufficientStorage
@@ -363,6 +364,11 @@ extension HeraldError {
     /// Too much of one costly kind of work at once; the client should try again shortly (503).
     public static func busy(_ message: String) -> HeraldError {
         HeraldError(.serverBusy, message)
+    }
+
+    /// The bucket that holds the build files refused or failed a request; nothing was stored.
+    public static func blobStoreUnavailable(_ detail: String) -> HeraldError {
+        HeraldError(.blobStoreUnavailable, "the blob store cannot be used: \(detail)")
     }
 
     public static func databaseUnavailable(_ detail: String) -> HeraldError {

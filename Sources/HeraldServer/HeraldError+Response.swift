@@ -33,7 +33,11 @@ extension HeraldError: HTTPResponseError {
     /// driver's error, the schema) is the operator's to read, in the log
     /// (``ErrorEnvelopeMiddleware``), never a client's.
     var clientMessage: String {
-        kind == .unavailable && code != "server_busy" ? "Herald cannot reach its database right now; try again shortly." : message
+        switch code {
+        case "server_busy": message
+        case "blob_store_unavailable": "Herald cannot reach the storage of its build files right now; nothing was stored; try again shortly."
+        default: kind == .unavailable ? "Herald cannot reach its database right now; try again shortly." : message
+        }
     }
 }
 

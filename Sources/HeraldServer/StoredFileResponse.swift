@@ -6,7 +6,8 @@ import HeraldStore
 import Hummingbird
 
 /// A blob answered as a download: HEAD, one `Range` (206, or 416 when it cannot be met),
-/// `If-None-Match` (304), `X-Content-Signature`, and the body streamed from the blob file.
+/// `If-None-Match` (304), `X-Content-Signature`, and the body streamed from the blob file or
+/// the bucket, or a 302 to a presigned URL of the bucket (`--download-redirect`).
 /// What build files and platform files are served with alike.
 struct StoredFileResponse {
     let blob: BuildHash
@@ -54,9 +55,18 @@ struct StoredFileResponse {
                 range = nil
             }
         }
-        guard blobs.contains(blob) else { throw missing }
+        guard try await blobs.contains(blob) else { throw missing }
         if let signature { headers[.init("X-Content-Signature")!] = try await signature() }
-        let path = blobs.path(of: blob)
+        // Handed to the bucket: the presigned URL answers ranges itself, and expires.
+        if let url = blobs.downloadRedirect(of: blob, fileName: fileName.rawValue) {
+            headers[.location] = url
+            headers[.cacheControl] = "private, no-store"
+            for field in [HTTPField.Name.contentType, .contentDisposition, .acceptRanges, .contentLength, .contentRange] {
+                headers[field] = nil
+            }
+            headers[.contentLength] = "0"
+            return Response(status: .found, headers: headers)
+        }
         let status: HTTPResponse.Status
         if let range {
             status = .partialContent
@@ -68,6 +78,10 @@ struct StoredFileResponse {
         }
         if request.method == .head || size == 0 {
             return Response(status: status, headers: headers)
+        }
+        guard let path = blobs.localPath(of: blob) else {
+            let contents = blobs.contents(of: blob, range: range ?? 0...(size - 1))
+            return Response(status: status, headers: headers, body: ResponseBody(asyncSequence: contents))
         }
         let fileRange = range.map { Int($0.lowerBound)...Int($0.upperBound) } ?? 0...Int(size - 1)
         let body = try await FileIO().loadFile(path: path, range: fileRange, context: context)

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Crypto
 import Foundation
 import HeraldCore
@@ -28,6 +29,11 @@ public struct StoredBlob: Sendable, Hashable {
 /// temporary file, which the next start removes. The same bytes stored twice are one blob.
 /// Nothing is ever held whole in memory; blocking file calls run on NIO's thread pool.
 ///
+/// With a bucket (``BucketLocation``), stored blobs live there under the same keys instead of
+/// in `blobs/ab/cd`: the temporary files, notes and gate stay in the data folder, and a commit
+/// uploads the finished file (in parts when large) before it is deleted here. Nothing falls
+/// back to the folder when the bucket fails: the publish fails (`blob_store_unavailable`).
+///
 /// Several instances may share one blob folder: each writes its temporary files in a folder
 /// of its own, `tmp/ID`, and holds an exclusive `flock` on `tmp/ID.lock` while it lives. At
 /// start, only folders whose lock nobody holds any more are removed.
@@ -53,13 +59,20 @@ public final class BlobStore: Sendable {
     private let endedNotes: [String]
     private let threadPool: NIOThreadPool
     private let gate = BlobGate()
+    /// Where stored blobs live when not in the folder.
+    private let bucket: Bucket?
+    /// With a bucket, how many seconds the presigned URL a download is redirected to works;
+    /// nil streams downloads through Herald.
+    public let downloadRedirectLifetime: Int?
 
     /// How many bytes are gathered before one `write` call.
     private static let writeBatchSize = 1 << 20
 
     /// Opens the blob store in `dataDirectory`, creating its folders, and removes the
     /// temporary files an earlier crash left behind.
-    public init(dataDirectory: String, threadPool: NIOThreadPool = .singleton) throws {
+    public init(
+        dataDirectory: String, bucket: BucketLocation? = nil, downloadRedirectLifetime: Int? = nil, threadPool: NIOThreadPool = .singleton
+    ) throws {
         root = (dataDirectory as NSString).appendingPathComponent("blobs")
         let temporaryRoot = (root as NSString).appendingPathComponent("tmp")
         try FileManager.default.createDirectory(atPath: temporaryRoot, withIntermediateDirectories: true)
@@ -75,8 +88,17 @@ public final class BlobStore: Sendable {
         temporaryDirectory = "\(temporaryRoot)/\(id)"
         try FileManager.default.createDirectory(atPath: temporaryDirectory, withIntermediateDirectories: false)
         gatePath = "\(temporaryRoot)/.gate"
-
         self.threadPool = threadPool
+        self.bucket = bucket.map { Bucket(location: $0, threadPool: threadPool) }
+        self.downloadRedirectLifetime = bucket == nil ? nil : downloadRedirectLifetime
+    }
+
+    /// The bucket's address, when blobs are stored in one.
+    public var bucketLocation: BucketLocation? { bucket?.location }
+
+    /// Fails unless the bucket, if any, answers this store's credentials.
+    public func checkBucket() async throws {
+        try await bucket?.check()
     }
 
     deinit {
@@ -127,7 +149,8 @@ public final class BlobStore: Sendable {
         for note in endedNotes { unlink(note) }
     }
 
-    /// Where the blob with this hash lives (whether or not it exists).
+    /// Where the blob with this hash lives in the folder (whether or not it exists); with a
+    /// bucket, ``localPath(of:)`` says there is no such file.
     public func path(of hash: BuildHash) -> String {
         let value = hash.rawValue
         let first = value.prefix(2)
@@ -135,9 +158,31 @@ public final class BlobStore: Sendable {
         return "\(root)/\(first)/\(second)/\(value)"
     }
 
+    /// The blob's file, for serving it without copying, when blobs are kept in the folder;
+    /// nil with a bucket.
+    public func localPath(of hash: BuildHash) -> String? {
+        bucket == nil ? path(of: hash) : nil
+    }
+
     /// True when the blob is stored.
-    public func contains(_ hash: BuildHash) -> Bool {
-        FileManager.default.fileExists(atPath: path(of: hash))
+    public func contains(_ hash: BuildHash) async throws -> Bool {
+        try await size(of: hash) != nil
+    }
+
+    /// The stored blob's size in bytes, or nil when it is not stored.
+    public func size(of hash: BuildHash) async throws -> Int64? {
+        if let bucket { return try await bucket.size(of: bucket.key(of: hash)) }
+        let path = path(of: hash)
+        return try await threadPool.runIfActive {
+            (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+        }
+    }
+
+    /// A URL that downloads the blob straight from the bucket, named `fileName`, for
+    /// ``downloadRedirectLifetime`` seconds; nil when downloads are streamed through Herald.
+    public func downloadRedirect(of hash: BuildHash, fileName: String) -> String? {
+        guard let bucket, let lifetime = downloadRedirectLifetime else { return nil }
+        return bucket.presignedURL(of: bucket.key(of: hash), fileName: fileName, lifetime: lifetime)
     }
 
     /// Streams `chunks` into the store and returns the blob's hash, MD5 and size.
@@ -183,9 +228,19 @@ public final class BlobStore: Sendable {
     }
 
     /// Moves a finished temporary file into place under its hash; true when the blob is new.
-    fileprivate func commit(temporaryPath: String, descriptor: CInt, hash: BuildHash) async throws -> Bool {
+    fileprivate func commit(temporaryPath: String, descriptor: CInt, blob: StoredBlob) async throws -> Bool {
+        let hash = blob.hash
         let destination = path(of: hash)
         let note = Self.note
+        if let bucket {
+            close(descriptor)
+            defer { unlink(temporaryPath) }
+            let key = bucket.key(of: hash)
+            guard try await bucket.size(of: key) == nil else { return false }
+            try note?.add([hash])
+            try await bucket.upload(fileAt: temporaryPath, size: blob.size, sha256: hash.rawValue, as: key)
+            return true
+        }
         try await threadPool.runIfActive {
             do {
                 _ = try Self.check(fsync(descriptor), "fsync", temporaryPath)
@@ -231,7 +286,27 @@ public final class BlobStore: Sendable {
 
     /// The blob's bytes in chunks, read as the consumer asks for them.
     public func contents(of hash: BuildHash, chunkSize: Int = 64 * 1024) -> BlobContents {
-        BlobContents(path: path(of: hash), chunkSize: chunkSize, threadPool: threadPool)
+        contents(of: hash, range: nil, chunkSize: chunkSize)
+    }
+
+    /// The bytes of `range` of the blob (all of it when nil), in chunks.
+    public func contents(of hash: BuildHash, range: ClosedRange<Int64>?, chunkSize: Int = 64 * 1024) -> BlobContents {
+        if let bucket {
+            let key = bucket.key(of: hash)
+            return BlobContents(remote: { try await bucket.contents(of: key, range: range) })
+        }
+        return BlobContents(path: path(of: hash), range: range, chunkSize: chunkSize, threadPool: threadPool)
+    }
+
+    /// Writes a copy of the blob to a new file at `path`, streamed.
+    public func copy(_ hash: BuildHash, toFileAt path: String) async throws {
+        let descriptor = try await threadPool.runIfActive {
+            try Self.check(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644), "create", path)
+        }
+        defer { close(descriptor) }
+        for try await chunk in contents(of: hash, chunkSize: 1 << 20) {
+            try await writeAll(chunk, to: descriptor, path: path)
+        }
     }
 
     /// The SHA-256 of a stored blob, read through once: what its name must be.
@@ -241,7 +316,21 @@ public final class BlobStore: Sendable {
 
     /// Every stored blob (not the temporary files) with when it was last written; a file in
     /// the blob folders whose name is not a hash is listed by its path in `strays`.
-    public func storedBlobs() throws -> (blobs: [(hash: BuildHash, modified: Date)], strays: [String]) {
+    public func storedBlobs() async throws -> (blobs: [(hash: BuildHash, modified: Date)], strays: [String]) {
+        if let bucket {
+            var blobs: [(hash: BuildHash, modified: Date)] = []
+            var strays: [String] = []
+            for (key, modified) in try await bucket.list() {
+                guard let name = key.split(separator: "/").last, let hash = try? BuildHash(validating: String(name)),
+                    bucket.key(of: hash) == key
+                else {
+                    strays.append("s3://\(bucket.location.bucket)/\(key)")
+                    continue
+                }
+                blobs.append((hash, modified))
+            }
+            return (blobs, strays)
+        }
         let files = FileManager.default
         var blobs: [(hash: BuildHash, modified: Date)] = []
         var strays: [String] = []
@@ -336,7 +425,9 @@ public final class BlobStore: Sendable {
         try await gate.deleting {
             guard let gate = try await lockGate(exclusive: true, waiting: false) else { return nil }
             defer { close(gate) }
-            let removed = try await removeEach(placedByEndedInstances.filter(contains), isUnused: isUnused)
+            var placed: [BuildHash] = []
+            for hash in placedByEndedInstances where try await contains(hash) { placed.append(hash) }
+            let removed = try await removeEach(placed, isUnused: isUnused)
             forgetEndedNotes()
             return removed
         }
@@ -379,6 +470,7 @@ public final class BlobStore: Sendable {
 
     /// Deletes the blob; nothing happens if it is not there.
     private func remove(_ hash: BuildHash) async throws {
+        if let bucket { return try await bucket.delete(bucket.key(of: hash)) }
         let path = path(of: hash)
         try await threadPool.runIfActive {
             if unlink(path) != 0 && errno != ENOENT {
@@ -443,19 +535,24 @@ public struct BlobStoreError: Error, CustomStringConvertible {
     }
 }
 
-/// A blob's bytes as an async sequence of chunks; the file is opened on the first read and
-/// closed at its end, or when the iterator is dropped.
+/// A blob's bytes as an async sequence of chunks: from a file, opened on the first read and
+/// closed at its end or when the iterator is dropped, or from the bucket's answer to a GET.
 public struct BlobContents: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
 
-    let path: String
-    let chunkSize: Int
-    let threadPool: NIOThreadPool
+    enum Source: Sendable {
+        case file(path: String, range: ClosedRange<Int64>?, chunkSize: Int, threadPool: NIOThreadPool)
+        case remote(@Sendable () async throws -> HTTPClientResponse.Body)
+    }
 
-    init(path: String, chunkSize: Int, threadPool: NIOThreadPool) {
-        self.path = path
-        self.chunkSize = chunkSize
-        self.threadPool = threadPool
+    let source: Source
+
+    init(path: String, range: ClosedRange<Int64>? = nil, chunkSize: Int, threadPool: NIOThreadPool) {
+        source = .file(path: path, range: range, chunkSize: chunkSize, threadPool: threadPool)
+    }
+
+    init(remote: @escaping @Sendable () async throws -> HTTPClientResponse.Body) {
+        source = .remote(remote)
     }
 
     /// Any file's bytes in chunks, such as a build file about to be published.
@@ -464,68 +561,114 @@ public struct BlobContents: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(path: path, chunkSize: chunkSize, threadPool: threadPool)
+        switch source {
+        case .file(let path, let range, let chunkSize, let threadPool):
+            Iterator(file: FileChunks(path: path, range: range, chunkSize: chunkSize, threadPool: threadPool))
+        case .remote(let request):
+            Iterator(request: request)
+        }
     }
 
     public final class Iterator: AsyncIteratorProtocol {
-        private let path: String
-        private let chunkSize: Int
-        private let threadPool: NIOThreadPool
-        private var descriptor: CInt?
-        private var finished = false
+        private var file: FileChunks?
+        private var request: (@Sendable () async throws -> HTTPClientResponse.Body)?
+        private var body: HTTPClientResponse.Body.AsyncIterator?
 
-        init(path: String, chunkSize: Int, threadPool: NIOThreadPool) {
-            self.path = path
-            self.chunkSize = chunkSize
-            self.threadPool = threadPool
+        init(file: FileChunks) {
+            self.file = file
+        }
+
+        init(request: @escaping @Sendable () async throws -> HTTPClientResponse.Body) {
+            self.request = request
         }
 
         public func next() async throws -> ByteBuffer? {
-            guard !finished else { return nil }
-            let path = path
-            let descriptor: CInt
-            if let open = self.descriptor {
-                descriptor = open
-            } else {
-                descriptor = try await threadPool.runIfActive {
-                    let result = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-                    guard result >= 0 else { throw BlobStoreError(operation: "open", path: path, code: errno) }
-                    return result
-                }
-                self.descriptor = descriptor
+            if let file { return try await file.next() }
+            if let request {
+                self.request = nil
+                body = try await request().makeAsyncIterator()
             }
-            let chunkSize = chunkSize
-            let chunk = try await threadPool.runIfActive {
-                var buffer = ByteBuffer()
-                while true {
-                    var failure: CInt = 0
-                    buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: chunkSize) { bytes in
-                        let count = read(descriptor, bytes.baseAddress, chunkSize)
-                        if count < 0 { failure = errno }
-                        return Swift.max(count, 0)
-                    }
-                    if failure == 0 { return buffer }
-                    if failure != EINTR { throw BlobStoreError(operation: "read", path: path, code: failure) }
-                }
+            do {
+                return try await body?.next()
+            } catch {
+                throw HeraldError.blobStoreUnavailable("reading from the bucket: \(error)")
             }
-            if chunk.readableBytes == 0 {
-                finish()
-                return nil
-            }
-            return chunk
         }
+    }
+}
 
-        private func finish() {
-            finished = true
-            if let descriptor {
-                close(descriptor)
-                self.descriptor = nil
+/// A file's bytes, or a range of them, read a chunk at a time on the thread pool.
+final class FileChunks {
+    private let path: String
+    private let chunkSize: Int
+    private let threadPool: NIOThreadPool
+    private var descriptor: CInt?
+    private var offset: Int64
+    /// Bytes still to read; nil reads to the end.
+    private var remaining: Int64?
+    private var finished = false
+
+    init(path: String, range: ClosedRange<Int64>?, chunkSize: Int, threadPool: NIOThreadPool) {
+        self.path = path
+        self.chunkSize = chunkSize
+        self.threadPool = threadPool
+        offset = range?.lowerBound ?? 0
+        remaining = range.map { $0.upperBound - $0.lowerBound + 1 }
+    }
+
+    func next() async throws -> ByteBuffer? {
+        guard !finished, remaining.map({ $0 > 0 }) ?? true else {
+            finish()
+            return nil
+        }
+        let path = path
+        let descriptor: CInt
+        if let open = self.descriptor {
+            descriptor = open
+        } else {
+            descriptor = try await threadPool.runIfActive {
+                let result = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                guard result >= 0 else { throw BlobStoreError(operation: "open", path: path, code: errno) }
+                return result
+            }
+            self.descriptor = descriptor
+        }
+        let size = remaining.map { Int(Swift.min(Int64(chunkSize), $0)) } ?? chunkSize
+        let offset = offset
+        let chunk = try await threadPool.runIfActive {
+            var buffer = ByteBuffer()
+            while true {
+                var failure: CInt = 0
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { bytes in
+                    let count = pread(descriptor, bytes.baseAddress, size, off_t(offset))
+                    if count < 0 { failure = errno }
+                    return Swift.max(count, 0)
+                }
+                if failure == 0 { return buffer }
+                if failure != EINTR { throw BlobStoreError(operation: "read", path: path, code: failure) }
             }
         }
-
-        deinit {
-            if let descriptor { close(descriptor) }
+        if chunk.readableBytes == 0 {
+            // The file ended before the range did: it changed under the reader.
+            if remaining != nil { throw BlobStoreError(operation: "read", path: path, code: EIO) }
+            finish()
+            return nil
         }
+        self.offset += Int64(chunk.readableBytes)
+        remaining = remaining.map { $0 - Int64(chunk.readableBytes) }
+        return chunk
+    }
+
+    private func finish() {
+        finished = true
+        if let descriptor {
+            close(descriptor)
+            self.descriptor = nil
+        }
+    }
+
+    deinit {
+        if let descriptor { close(descriptor) }
     }
 }
 
@@ -596,7 +739,7 @@ public final class BlobWriter {
         let blob = try await complete()
         isOpen = false
         do {
-            let isNew = try await store.commit(temporaryPath: temporaryPath, descriptor: descriptor, hash: blob.hash)
+            let isNew = try await store.commit(temporaryPath: temporaryPath, descriptor: descriptor, blob: blob)
             committed = isNew
             return isNew
         } catch {

@@ -81,7 +81,7 @@ extension Store {
                 (blob, "the \(try row.decode(column: "platform", as: String.self)) file of build \(try row.decode(column: "build_hash", as: String.self))"))
         }
         for (blob, what) in needed {
-            guard let hash = try? BuildHash(validating: blob), blobs.contains(hash) else {
+            guard let hash = try? BuildHash(validating: blob), try await blobs.contains(hash) else {
                 found.append("\(what): its blob \(blob) is missing")
                 continue
             }
@@ -90,7 +90,7 @@ extension Store {
             }
         }
 
-        let stored = try blobs.storedBlobs()
+        let stored = try await blobs.storedBlobs()
         let cutoff = Date().addingTimeInterval(-orphanAge)
         for (hash, modified) in stored.blobs where !used.contains(hash.rawValue) && modified < cutoff {
             found.append("blob \(hash) is used by no build and no build file")

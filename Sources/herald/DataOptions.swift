@@ -12,6 +12,27 @@ struct DataOptions: ParsableArguments {
     @Option(help: "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE, or sqlite:PATH (default: herald.sqlite in the data folder).")
     var database: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Where build files are kept: the data folder's blobs/ (default), or s3://BUCKET[/PREFIX]?endpoint=URL&region=REGION with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set.",
+            valueName: "folder|s3://..."))
+    var blobs: String?
+
+    /// The bucket `--blobs` names, or nil for the data folder.
+    func bucket() throws -> BucketLocation? {
+        guard let blobs, blobs != "folder" else { return nil }
+        do {
+            return try BucketLocation(parsing: blobs, environment: ProcessInfo.processInfo.environment)
+        } catch let error as HeraldError {
+            throw CommandFailure(message: "--blobs: \(error.message)")
+        }
+    }
+
+    /// The blob store of the data folder, keeping stored blobs where `--blobs` says.
+    func openBlobs(downloadRedirectLifetime: Int? = nil) throws -> BlobStore {
+        try BlobStore(dataDirectory: dataDirectory, bucket: try bucket(), downloadRedirectLifetime: downloadRedirectLifetime)
+    }
+
     /// Creates the data folder if needed and says where the database is.
     func prepare() throws -> DatabaseLocation {
         do {

@@ -32,7 +32,7 @@ struct ExportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = try ProductID(validating: product, field: "product")
-            let blobs = try BlobStore(dataDirectory: data.dataDirectory)
+            let blobs = try data.openBlobs()
             let repositoryURL = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? ""
             let filesURL = baseURL == nil ? "files" : repositoryURL + "/files"
             let signer = try PackageSigner.load(dataDirectory: data.dataDirectory)
@@ -56,7 +56,7 @@ struct ExportCommand: AsyncParsableCommand {
                 print("unchanged: \(out)")
                 return
             }
-            let folder = try export.write(documents: documents, blobs: repository.blobs, from: blobs)
+            let folder = try await export.write(documents: documents, blobs: repository.blobs, from: blobs)
             print("exported \(repository.versions.count) versions, \(repository.channels.count) channels to \(out) (\(folder))")
         }
     }
@@ -91,7 +91,7 @@ struct StaticExport {
     }
 
     /// Writes a new export folder and points `out` at it; returns the folder.
-    func write(documents: [String: Data], blobs: Set<BuildHash>, from store: BlobStore) throws -> String {
+    func write(documents: [String: Data], blobs: Set<BuildHash>, from store: BlobStore) async throws -> String {
         let files = FileManager.default
         var isFolder: ObjCBool = false
         if files.fileExists(atPath: out, isDirectory: &isFolder), (try? files.destinationOfSymbolicLink(atPath: out)) == nil {
@@ -105,11 +105,9 @@ struct StaticExport {
         let folder = exports + "/" + String(UInt64(Date().timeIntervalSince1970 * 1000)) + "-" + UUID().uuidString.prefix(8)
         try files.createDirectory(atPath: folder + "/files", withIntermediateDirectories: true)
         for blob in blobs {
-            let source = store.path(of: blob)
             let target = folder + "/files/" + blob.rawValue
-            if link(source, target) != 0 {
-                try files.copyItem(atPath: source, toPath: target)
-            }
+            if let source = store.localPath(of: blob), link(source, target) == 0 { continue }
+            try await store.copy(blob, toFileAt: target)
         }
         for (name, bytes) in documents {
             if name.contains("/") {

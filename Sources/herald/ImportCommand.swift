@@ -49,7 +49,7 @@ struct ImportCommand: AsyncParsableCommand {
         var failures = problems.map { "\($0.path): \($0.reason)" }
         var imported = 0
         var present = 0
-        let blobs = try BlobStore(dataDirectory: data.dataDirectory)
+        let blobs = try data.openBlobs()
         try await data.withStore(logger: quietLogger()) { store in
             let intake = BuildIntake(store: store, blobs: blobs)
             for release in releases {

@@ -55,6 +55,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-stats"), help: "Do not record install statistics from update checks.")
     var noStatistics = false
 
+    @Flag(
+        name: .customLong("download-redirect"),
+        help: "With --blobs s3://..., answer downloads (licensed ones after the license check) with a 302 to a presigned URL of the bucket that works for 5 minutes, instead of streaming them.")
+    var downloadRedirect = false
+
     @OptionGroup var data: DataOptions
 
     func validate() throws {
@@ -77,6 +82,9 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be between 0 and 65535")
         }
+        if downloadRedirect, (try? data.bucket()) == nil {
+            throw ValidationError("--download-redirect needs --blobs s3://...: a folder's files have no URL of their own")
+        }
         guard byteSize(maxUpload) != nil else {
             throw ValidationError("--max-upload must be a number of bytes up to 1T, e.g. 536870912 or 512M")
         }
@@ -95,7 +103,14 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "herald")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let location = try data.prepare()
-        let blobs = try BlobStore(dataDirectory: data.dataDirectory)
+        let blobs = try data.openBlobs(downloadRedirectLifetime: downloadRedirect ? 300 : nil)
+        if let bucket = blobs.bucketLocation {
+            do {
+                try await blobs.checkBucket()
+            } catch {
+                logger.error("The bucket does not answer: uploads and downloads will fail until it does", metadata: ["bucket": "\(bucket.description)", "error": "\(error)"])
+            }
+        }
         let store = try await location.openStore(logger: logger)
         let app = try buildApplication(
             settings: ServerSettings(

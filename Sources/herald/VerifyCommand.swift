@@ -14,7 +14,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let blobs = try BlobStore(dataDirectory: data.dataDirectory)
+        let blobs = try data.openBlobs()
         let found = try await data.withStore(logger: quietLogger()) { store in
             try await store.inconsistencies(blobs: blobs, readingContents: !quick)
         }

@@ -20,6 +20,7 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HeraldError {
             if error.code == "database_unavailable" { metrics?.databaseError() }
+            if error.code == "blob_store_unavailable" { metrics?.blobStoreError() }
             if error.kind == .unavailable {
                 context.logger.error("Request failed", metadata: ["error": "\(error)"])
             }

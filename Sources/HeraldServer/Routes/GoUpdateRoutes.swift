@@ -57,16 +57,16 @@ struct GoUpdateRoutes<Context: RequestContext> {
         let product = snapshot.product.id
         let hash = try BuildHash(validating: name, field: "hash")
         guard try await repository(of: snapshot).blobs.contains(hash) else { throw HeraldError.notInRepository("files/\(hash)", of: product) }
-        let path = blobs.path(of: hash)
         // A file whose blob is gone is missing, never an empty answer.
-        guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value else {
-            throw HeraldError.notInRepository("files/\(hash)", of: product)
-        }
+        guard let size = try await blobs.size(of: hash) else { throw HeraldError.notInRepository("files/\(hash)", of: product) }
         let headers: HTTPFields = [
             .contentType: "application/octet-stream", .contentLength: String(size), .eTag: "\"\(hash)\"",
             .cacheControl: "public, max-age=31536000, immutable",
         ]
         guard size > 0 else { return Response(status: .ok, headers: headers) }
+        guard let path = blobs.localPath(of: hash) else {
+            return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: blobs.contents(of: hash)))
+        }
         return Response(status: .ok, headers: headers, body: try await FileIO().loadFile(path: path, context: context))
     }
 

@@ -49,7 +49,7 @@ struct TUFRoutes<Context: RequestContext> {
             else {
                 throw HeraldError.notInRepository("targets/\(context.parameters.get("channel") ?? "")/\(name)", of: product)
             }
-            guard let size = (try? FileManager.default.attributesOfItem(atPath: blobs.path(of: hash))[.size] as? NSNumber)?.int64Value else {
+            guard let size = try await blobs.size(of: hash) else {
                 throw HeraldError.notInRepository(name, of: product)
             }
             return try await StoredFileResponse(
