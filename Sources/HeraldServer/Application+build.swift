@@ -57,15 +57,16 @@ public struct ServerSettings: Sendable {
 ///
 /// The store runs as a service of the application, and its migrations run before the server
 /// accepts connections. `onListening` is called with the port once the server listens. The
-/// package signing key is read from the data folder, and made there at first start.
+/// package signing key is `signer`, or else the data folder's, made there at first start.
 public func buildApplication(
     settings: ServerSettings,
     store: any Store,
     blobs: BlobStore,
     logger: Logger,
+    signer: PackageSigner? = nil,
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let signatures = PackageSignatures(signer: try PackageSigner.load(dataDirectory: settings.dataDirectory), store: store, blobs: blobs)
+    let signatures = PackageSignatures(signer: try signer ?? PackageSigner.load(dataDirectory: settings.dataDirectory), store: store, blobs: blobs)
     let links = LicensedDownloadLinks(store: store, lifetime: settings.linkLifetime)
     let statistics = settings.recordsStatistics ? InstallStatsRecorder(store: store, logger: logger) : nil
     let metrics = HeraldMetrics()

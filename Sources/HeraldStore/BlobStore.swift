@@ -298,7 +298,7 @@ public final class BlobStore: Sendable {
         return BlobContents(path: path(of: hash), range: range, chunkSize: chunkSize, threadPool: threadPool)
     }
 
-    /// Writes a copy of the blob to a new file at `path`, streamed.
+    /// Writes a copy of the blob to a new file at `path`, streamed, and waits for the disk.
     public func copy(_ hash: BuildHash, toFileAt path: String) async throws {
         let descriptor = try await threadPool.runIfActive {
             try Self.check(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644), "create", path)
@@ -307,6 +307,7 @@ public final class BlobStore: Sendable {
         for try await chunk in contents(of: hash, chunkSize: 1 << 20) {
             try await writeAll(chunk, to: descriptor, path: path)
         }
+        try await threadPool.runIfActive { _ = try Self.check(fsync(descriptor), "fsync", path) }
     }
 
     /// The SHA-256 of a stored blob, read through once: what its name must be.

@@ -14,8 +14,8 @@ import HeraldFormats
 /// 48-byte SHA-384 digest of the downloaded file against the keys in `wp_trusted_keys`.
 ///
 /// The key is made at first start and kept in the data folder as `signing-key.ed25519`
-/// (base64, mode 0600). It is created under a temporary name and linked into place, so two
-/// instances starting at once on one data folder end up with the same key.
+/// (base64, mode 0600) and in the database (``shared(dataDirectory:store:)``), so that every
+/// instance on one database signs with it, whatever its data folder.
 public struct PackageSigner: Sendable {
     /// The file name of the key, in the data folder.
     public static let fileName = "signing-key.ed25519"
@@ -30,8 +30,15 @@ public struct PackageSigner: Sendable {
     public static func load(dataDirectory: String) throws -> PackageSigner {
         let path = dataDirectory + "/" + fileName
         if let existing = try read(path) { return existing }
+        try place(Curve25519.Signing.PrivateKey(), at: path, dataDirectory: dataDirectory)
+        guard let placed = try read(path) else { throw BlobStoreError(operation: "read", path: path, code: ENOENT) }
+        return placed
+    }
+
+    /// Writes `key` to `path` unless a key is there already: under a temporary name, then
+    /// linked into place, so that two instances starting at once end up with one key.
+    private static func place(_ fresh: Curve25519.Signing.PrivateKey, at path: String, dataDirectory: String) throws {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
-        let fresh = Curve25519.Signing.PrivateKey()
         let temporary = path + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else { throw BlobStoreError(operation: "create", path: temporary, code: errno) }
@@ -45,8 +52,29 @@ public struct PackageSigner: Sendable {
         if link(temporary, path) != 0 && errno != EEXIST {
             throw BlobStoreError(operation: "link", path: path, code: errno)
         }
-        guard let placed = try read(path) else { throw BlobStoreError(operation: "read", path: path, code: ENOENT) }
-        return placed
+    }
+
+    /// The key every instance on `store`'s database signs with, so that sites trust answers
+    /// from any of them: the one the database holds, or, the first time, this data folder's
+    /// (or a new one), stored there for the others. A data folder without the key gets a copy;
+    /// one whose key is another is refused, naming the file: sites would see two keys.
+    public static func shared(dataDirectory: String, store: any Store) async throws -> PackageSigner {
+        let path = dataDirectory + "/" + fileName
+        let local = try read(path)
+        let proposed = (local?.key ?? Curve25519.Signing.PrivateKey()).rawRepresentation.hexString
+        let stored = try await store.serverSecret(named: "package_signing_key", proposing: proposed)
+        guard let raw = Data(hexString: stored), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+            throw HeraldError.invalidInput("the database's package signing key is not an Ed25519 private key")
+        }
+        if let local {
+            guard local.key.rawRepresentation == key.rawRepresentation else {
+                throw HeraldError.invalidInput(
+                    "\(path) holds a signing key other than the one every instance on this database signs with; move it away to use the database's (public key \(key.publicKey.rawRepresentation.base64EncodedString()))")
+            }
+            return local
+        }
+        try place(key, at: path, dataDirectory: dataDirectory)
+        return try read(path) ?? PackageSigner(key: key)
     }
 
     private static func read(_ path: String) throws -> PackageSigner? {

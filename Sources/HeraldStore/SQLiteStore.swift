@@ -39,6 +39,14 @@ public final class SQLiteStore: Store {
         self.logger = logger
     }
 
+    /// Writes a consistent copy of the database to a new file at `path` while it stays in use
+    /// (`VACUUM INTO`: one read transaction, so the copy is the database at one moment).
+    public func copy(to path: String) async throws {
+        try await withDatabase { database in
+            try await database.raw("VACUUM INTO \(bind: path)").run()
+        }
+    }
+
     public func withDatabase<T: Sendable>(_ body: (any SQLDatabase) async throws -> T) async throws -> T {
         try await Self.fullAsStorage {
             try await lock.withLock {

@@ -2,12 +2,12 @@ import HeraldCore
 import SQLKit
 
 extension Store {
-    /// The server's secret called `name`: 32 random bytes in hex, made by whichever instance
-    /// asks first and then shared by every instance on the database.
-    public func serverSecret(named name: String) async throws -> String {
+    /// The server's secret called `name`: 32 random bytes in hex (or `proposed`), stored by
+    /// whichever instance asks first and then shared by every instance on the database.
+    public func serverSecret(named name: String, proposing proposed: String? = nil) async throws -> String {
         try await withDatabase { database in
             try await database.insert(into: "server_secrets").columns("name", "value")
-                .values(SQLBind(name), SQLBind(randomHex(byteCount: 32)))
+                .values(SQLBind(name), SQLBind(proposed ?? randomHex(byteCount: 32)))
                 .ignoringConflicts()
                 .run()
             guard let row = try await database.select().column("value").from("server_secrets").where("name", .equal, name).first() else {

@@ -116,6 +116,19 @@ extension Store {
         } ?? []
     }
 
+    /// Every blob a build, a build's file or a platform file uses: what a restore must bring back.
+    public func blobsInUse() async throws -> Set<BuildHash> {
+        let found = try await withDatabase { database in
+            var found: [String] = []
+            for (table, column) in [("builds", "hash"), ("build_files", "blob"), ("build_files", "gzip_blob"), ("build_artifacts", "blob")] {
+                found += try await database.select().distinct().column(column).from(table).where(column, .isNot, SQLLiteral.null).all()
+                    .map { try $0.decode(column: column, as: String.self) }
+            }
+            return found
+        }
+        return Set(try found.map { try BuildHash(validating: $0) })
+    }
+
     /// Those of `blobs` that a build or a build's file uses, asked a few hundred at a time.
     private func usedBlobs(among blobs: [BuildHash]) async throws -> Set<BuildHash> {
         var used: Set<BuildHash> = []

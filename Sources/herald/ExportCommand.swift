@@ -35,8 +35,8 @@ struct ExportCommand: AsyncParsableCommand {
             let blobs = try data.openBlobs()
             let repositoryURL = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? ""
             let filesURL = baseURL == nil ? "files" : repositoryURL + "/files"
-            let signer = try PackageSigner.load(dataDirectory: data.dataDirectory)
-            let repository = try await data.withStore(logger: quietLogger()) { store in
+            let data = data
+            let (signer, repository) = try await data.withStore(logger: quietLogger()) { store in
                 guard let snapshot = try await store.catalogSnapshot(of: id), snapshot.product.kind == .app else {
                     throw CommandFailure(message: "'\(id)' is not an app product; only apps have GoUpdate repositories")
                 }
@@ -44,7 +44,10 @@ struct ExportCommand: AsyncParsableCommand {
                 guard !snapshot.product.premium else {
                     throw CommandFailure(message: "'\(id)' is premium; a static export would publish its files to anyone")
                 }
-                return try await GoUpdateRepository.load(snapshot, store: store, filesURL: filesURL, repositoryURL: repositoryURL)
+                return (
+                    try await PackageSigner.shared(dataDirectory: data.dataDirectory, store: store),
+                    try await GoUpdateRepository.load(snapshot, store: store, filesURL: filesURL, repositoryURL: repositoryURL)
+                )
             }
             var documents: [String: Data] = [:]
             for document in try repository.documents() {

@@ -11,7 +11,7 @@ struct Herald: AsyncParsableCommand {
         subcommands: [
             Serve.self, ProductCommand.self, TokenCommand.self, Publish.self, Channels.self, Builds.self, Pin.self, Unpin.self,
             Rollback.self, KeyCommand.self, ImportCommand.self, ExportCommand.self, UpdateCommand.self, Plan.self, PublishAll.self, ExtensionCommand.self, LicenseCommand.self,
-            MessageCommand.self, RolloutCommand.self, StatsCommand.self, VerifyCommand.self, AdminCommand.self, TUFCommand.self, BlobsCommand.self,
+            MessageCommand.self, RolloutCommand.self, StatsCommand.self, VerifyCommand.self, AdminCommand.self, TUFCommand.self, BlobsCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 

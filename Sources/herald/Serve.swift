@@ -111,6 +111,11 @@ struct Serve: AsyncParsableCommand {
                 logger.error("The bucket does not answer: uploads and downloads will fail until it does", metadata: ["bucket": "\(bucket.description)", "error": "\(error)"])
             }
         }
+        // Every instance on the database signs with one key: read (or stored) before serving,
+        // on a connection of its own, as the server's store starts only with the server.
+        let signer = try await withRunningStore(try await location.openStore(logger: logger)) { store in
+            try await PackageSigner.shared(dataDirectory: data.dataDirectory, store: store)
+        }
         let store = try await location.openStore(logger: logger)
         let app = try buildApplication(
             settings: ServerSettings(
@@ -119,7 +124,7 @@ struct Serve: AsyncParsableCommand {
                 recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60),
                 bodyTimeout: duration(bodyTimeout) ?? .seconds(60), trustedProxies: trustedProxies,
                 tufTimestampLifetime: duration(tufTimestampTTL) ?? .seconds(86_400)),
-            store: store, blobs: blobs, logger: logger)
+            store: store, blobs: blobs, logger: logger, signer: signer)
         try await app.runService()
     }
 }
