@@ -55,13 +55,14 @@ struct StoredFileResponse {
                 range = nil
             }
         }
-        guard try await blobs.contains(blob) else { throw missing }
         if let signature { headers[.init("X-Content-Signature")!] = try await signature() }
-        // Handed to the bucket: the presigned URL answers ranges itself, and expires.
-        if let url = blobs.downloadRedirect(of: blob, fileName: fileName.rawValue) {
+        // Handed to the bucket: the presigned URL answers ranges itself, and expires. (A HEAD
+        // is answered here: the URL is signed for GET.)
+        if request.method == .get, let url = blobs.downloadRedirect(of: blob, fileName: fileName.rawValue) {
+            guard try await blobs.contains(blob) else { throw missing }
             headers[.location] = url
             headers[.cacheControl] = "private, no-store"
-            for field in [HTTPField.Name.contentType, .contentDisposition, .acceptRanges, .contentLength, .contentRange] {
+            for field in [HTTPField.Name.contentType, .contentDisposition, .acceptRanges, .contentRange, .init("Content-MD5")!] {
                 headers[field] = nil
             }
             headers[.contentLength] = "0"
@@ -77,12 +78,14 @@ struct StoredFileResponse {
             headers[.contentLength] = String(size)
         }
         if request.method == .head || size == 0 {
+            guard try await blobs.contains(blob) else { throw missing }
             return Response(status: status, headers: headers)
         }
         guard let path = blobs.localPath(of: blob) else {
-            let contents = blobs.contents(of: blob, range: range ?? 0...(size - 1))
+            guard let contents = try await blobs.openContents(of: blob, range: range ?? 0...(size - 1)) else { throw missing }
             return Response(status: status, headers: headers, body: ResponseBody(asyncSequence: contents))
         }
+        guard try await blobs.contains(blob) else { throw missing }
         let fileRange = range.map { Int($0.lowerBound)...Int($0.upperBound) } ?? 0...Int(size - 1)
         let body = try await FileIO().loadFile(path: path, range: fileRange, context: context)
         return Response(status: status, headers: headers, body: body)

@@ -37,7 +37,8 @@ public struct ArtifactIntake: Sendable {
             let replaced: BuildHash?
             do {
                 replaced = try await blobs.publishing {
-                    try await store.addArtifact(artifact) { placed = try await writer.commit() }
+                    placed = try await writer.stage()
+                    return try await store.addArtifact(artifact) { placed = try await writer.commit() || placed }
                 }
             } catch {
                 // The file this failed step placed, unless something else uses it.

@@ -149,6 +149,20 @@ public final class BlobStore: Sendable {
         for note in endedNotes { unlink(note) }
     }
 
+    /// True when stored blobs live in a bucket: a writer's file is uploaded by ``BlobWriter/stage()``.
+    var storesInBucket: Bool { bucket != nil }
+
+    /// Uploads a finished temporary file to the bucket under its hash, unless the bucket has
+    /// it already, noting it first (``PlacementNote``); true when the object is new.
+    fileprivate func upload(temporaryPath: String, blob: StoredBlob) async throws -> Bool {
+        guard let bucket else { return false }
+        let key = bucket.key(of: blob.hash)
+        guard try await bucket.size(of: key) == nil else { return false }
+        try Self.note?.add([blob.hash])
+        try await bucket.upload(fileAt: temporaryPath, size: blob.size, sha256: blob.hash.rawValue, as: key)
+        return true
+    }
+
     /// Where the blob with this hash lives in the folder (whether or not it exists); with a
     /// bucket, ``localPath(of:)`` says there is no such file.
     public func path(of hash: BuildHash) -> String {
@@ -228,19 +242,9 @@ public final class BlobStore: Sendable {
     }
 
     /// Moves a finished temporary file into place under its hash; true when the blob is new.
-    fileprivate func commit(temporaryPath: String, descriptor: CInt, blob: StoredBlob) async throws -> Bool {
-        let hash = blob.hash
+    fileprivate func commit(temporaryPath: String, descriptor: CInt, hash: BuildHash) async throws -> Bool {
         let destination = path(of: hash)
         let note = Self.note
-        if let bucket {
-            close(descriptor)
-            defer { unlink(temporaryPath) }
-            let key = bucket.key(of: hash)
-            guard try await bucket.size(of: key) == nil else { return false }
-            try note?.add([hash])
-            try await bucket.upload(fileAt: temporaryPath, size: blob.size, sha256: hash.rawValue, as: key)
-            return true
-        }
         try await threadPool.runIfActive {
             do {
                 _ = try Self.check(fsync(descriptor), "fsync", temporaryPath)
@@ -289,13 +293,29 @@ public final class BlobStore: Sendable {
         contents(of: hash, range: nil, chunkSize: chunkSize)
     }
 
-    /// The bytes of `range` of the blob (all of it when nil), in chunks.
+    /// The bytes of `range` of the blob (all of it when nil), in chunks, asked for at the first read.
     public func contents(of hash: BuildHash, range: ClosedRange<Int64>?, chunkSize: Int = 64 * 1024) -> BlobContents {
         if let bucket {
             let key = bucket.key(of: hash)
-            return BlobContents(remote: { try await bucket.contents(of: key, range: range) })
+            return BlobContents(remote: {
+                guard let body = try await bucket.contents(of: key, range: range) else {
+                    throw HeraldError.blobStoreUnavailable("\(key) is not in the bucket")
+                }
+                return body
+            })
         }
         return BlobContents(path: path(of: hash), range: range, chunkSize: chunkSize, threadPool: threadPool)
+    }
+
+    /// The bytes of `range` of a blob in the bucket, asked for now, so that a download learns of
+    /// a failure before it answers; nil when the blob is not there.
+    public func openContents(of hash: BuildHash, range: ClosedRange<Int64>) async throws -> BlobContents? {
+        guard let bucket else {
+            guard try await contains(hash) else { return nil }
+            return contents(of: hash, range: range)
+        }
+        guard let body = try await bucket.contents(of: bucket.key(of: hash), range: range) else { return nil }
+        return BlobContents(remote: { body })
     }
 
     /// Writes a copy of the blob to a new file at `path`, streamed, and waits for the disk.
@@ -685,8 +705,11 @@ public final class BlobWriter {
     private var md5 = Insecure.MD5()
     private var sha384 = SHA384()
     private var batch = ByteBuffer()
+    /// Whether `descriptor` is still this writer's to close.
     private var isOpen = true
     private var completed: StoredBlob?
+    /// What ``stage()`` found: whether its upload made a new object.
+    private var staged: Bool?
     private var committed: Bool?
     /// Bytes received so far.
     public private(set) var size: Int64 = 0
@@ -732,15 +755,39 @@ public final class BlobWriter {
         return blob
     }
 
-    /// Stores the completed blob under its hash; true when no blob had those bytes before.
-    /// Calling it again (a retried transaction) answers as the first call did.
+    /// With a bucket, uploads the completed blob now, before the transaction that records it
+    /// (which ``commit()`` then only finishes): a database transaction never waits on the
+    /// network. True when this call made a new object; with a folder it does nothing.
+    @discardableResult
+    public func stage() async throws -> Bool {
+        if let staged { return staged }
+        guard store.storesInBucket else { return false }
+        let blob = try await complete()
+        closeDescriptor()
+        let placed = try await store.upload(temporaryPath: temporaryPath, blob: blob)
+        staged = placed
+        return placed
+    }
+
+    /// Stores the completed blob under its hash; true when this call placed bytes no blob had
+    /// before (false when ``stage()`` placed them). Calling it again (a retried transaction)
+    /// answers as the first call did.
     @discardableResult
     public func commit() async throws -> Bool {
         if let committed { return committed }
+        if store.storesInBucket {
+            let wasStaged = staged != nil
+            let placed = try await stage()
+            unlink(temporaryPath)
+            committed = wasStaged ? false : placed
+            return wasStaged ? false : placed
+        }
         let blob = try await complete()
+        // A commit that failed closed the file: it cannot be tried again.
+        guard isOpen else { throw BlobStoreError(operation: "commit", path: temporaryPath, code: EBADF) }
         isOpen = false
         do {
-            let isNew = try await store.commit(temporaryPath: temporaryPath, descriptor: descriptor, blob: blob)
+            let isNew = try await store.commit(temporaryPath: temporaryPath, descriptor: descriptor, hash: blob.hash)
             committed = isNew
             return isNew
         } catch {
@@ -749,12 +796,16 @@ public final class BlobWriter {
         }
     }
 
-    /// Drops what was written.
-    public func discard() {
+    private func closeDescriptor() {
         if isOpen {
             isOpen = false
             close(descriptor)
         }
+    }
+
+    /// Drops what was written.
+    public func discard() {
+        closeDescriptor()
         unlink(temporaryPath)
     }
 
@@ -762,9 +813,7 @@ public final class BlobWriter {
     public var path: String { temporaryPath }
 
     deinit {
-        if isOpen {
-            close(descriptor)
-            unlink(temporaryPath)
-        }
+        closeDescriptor()
+        if committed == nil { unlink(temporaryPath) }
     }
 }

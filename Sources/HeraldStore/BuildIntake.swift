@@ -63,6 +63,7 @@ public struct BuildIntake: Sendable {
                 return try await blobs.publishing {
                     let files = product.kind == .app ? try await BuildFileExtraction.extract(zipAt: writer.path, into: blobs) : nil
                     stored = (files ?? []).flatMap { [$0.blob] + ($0.gzipBlob.map { [$0] } ?? []) }
+                    if try await writer.stage() { stored.append(build.hash) }
                     return try await store.publish(build, files: files, extensions: extensions, actor: actor) {
                         if try await writer.commit() { stored.append(build.hash) }
                     }

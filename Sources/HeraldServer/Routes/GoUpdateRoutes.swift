@@ -65,7 +65,10 @@ struct GoUpdateRoutes<Context: RequestContext> {
         ]
         guard size > 0 else { return Response(status: .ok, headers: headers) }
         guard let path = blobs.localPath(of: hash) else {
-            return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: blobs.contents(of: hash)))
+            guard let contents = try await blobs.openContents(of: hash, range: 0...(size - 1)) else {
+                throw HeraldError.notInRepository("files/\(hash)", of: product)
+            }
+            return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: contents))
         }
         return Response(status: .ok, headers: headers, body: try await FileIO().loadFile(path: path, context: context))
     }

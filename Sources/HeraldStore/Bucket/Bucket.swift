@@ -23,15 +23,19 @@ final class Bucket: Sendable {
     init(location: BucketLocation, threadPool: NIOThreadPool) {
         self.location = location
         signature = SignatureV4(credentials: location.credentials, region: location.region)
-        client = HTTPClient(
-            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-            configuration: .init(timeout: .init(connect: .seconds(10), read: .seconds(120))))
+        // No read timeout: a download streamed to a slow site pauses its reads from the bucket
+        // (backpressure). Each request has a deadline instead. Downloads hold a connection
+        // each for their length, so the pool is wide.
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .seconds(10)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1024)
+        client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.threadPool = threadPool
         host = String(location.endpoint.drop { $0 != "/" }.dropFirst(2))
     }
 
     deinit {
-        try? client.syncShutdown()
+        // Not syncShutdown: the last reference may go on an event loop, which must not block.
+        client.shutdown { _ in }
     }
 
     /// `PREFIX/ab/cd/abcd…`: the folder store's layout.
@@ -55,11 +59,17 @@ final class Bucket: Sendable {
         return length
     }
 
-    /// The object's bytes, or those of `range`, as they arrive.
-    func contents(of key: String, range: ClosedRange<Int64>?) async throws -> HTTPClientResponse.Body {
+    /// The object's bytes, or those of `range`, as they arrive; nil when there is no object.
+    /// Asked before an answer is sent, so that a failure is an error answer, not a cut body.
+    func contents(of key: String, range: ClosedRange<Int64>?) async throws -> HTTPClientResponse.Body? {
         var headers: [(String, String)] = []
         if let range { headers.append(("range", "bytes=\(range.lowerBound)-\(range.upperBound)")) }
-        let response = try await send(.GET, key: key, headers: headers, deadline: .hours(24), accepting: [200, 206])
+        let response = try await send(.GET, key: key, headers: headers, deadline: .hours(24), accepting: [200, 206, 404])
+        if response.status.code == 404 { return nil }
+        // A server that ignored the range would send more bytes than the answer announced.
+        if let range, response.status.code != 206 || response.headers.first(name: "content-range")?.hasPrefix("bytes \(range.lowerBound)-\(range.upperBound)/") != true {
+            throw HeraldError.blobStoreUnavailable("GET \(key) answered \(response.status.code) to a range request without that range")
+        }
         return response.body
     }
 
@@ -80,10 +90,16 @@ final class Bucket: Sendable {
             let partSize = Self.partSize(for: size)
             var parts: [String] = []
             var offset: Int64 = 0
+            // The parts' bytes must be the ones the name was computed from: checked before the
+            // object is made.
+            var whole = SHA256()
             while offset < size {
                 let count = Int(min(partSize, size - offset))
                 let bytes = try await read(path, offset: offset, count: count)
-                let hash = bytes.withUnsafeReadableBytes { SHA256.hash(data: $0).hexString }
+                let hash = bytes.withUnsafeReadableBytes { part in
+                    whole.update(bufferPointer: part)
+                    return SHA256.hash(data: part).hexString
+                }
                 let response = try await send(
                     .PUT, key: key, query: [("partNumber", String(parts.count + 1)), ("uploadId", uploadID)], body: bytes,
                     payloadHash: hash, deadline: .minutes(10), accepting: [200])
@@ -92,6 +108,9 @@ final class Bucket: Sendable {
                 }
                 parts.append(etag)
                 offset += Int64(count)
+            }
+            guard whole.finalize().hexString == sha256 else {
+                throw BlobStoreError(operation: "upload", path: path, code: EIO)
             }
             let document = "<CompleteMultipartUpload>"
                 + parts.enumerated().map { "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(BucketXML.escaped($0.element))</ETag></Part>" }
@@ -157,9 +176,24 @@ final class Bucket: Sendable {
         _ = try await send(.GET, key: nil, query: [("list-type", "2"), ("max-keys", "1")], deadline: .seconds(30), accepting: [200])
     }
 
+    /// How many times an idempotent request is sent before its failure is reported.
+    private static let attempts = 3
+    private static let retried: [HTTPMethod] = [.GET, .HEAD, .PUT, .DELETE]
+
+    /// Sends the request again, signed afresh, after 200 ms, then 800 ms.
+    private func retry(
+        _ method: HTTPMethod, key: String?, query: [(String, String)], headers: [(String, String)], body: ByteBuffer?,
+        payloadHash: String, deadline: TimeAmount, accepting: Set<UInt>, attempt: Int
+    ) async throws -> HTTPClientResponse {
+        try await Task.sleep(for: .milliseconds(200 << (2 * (attempt - 1))))
+        return try await send(
+            method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, deadline: deadline, accepting: accepting,
+            attempt: attempt + 1)
+    }
+
     private func send(
         _ method: HTTPMethod, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: ByteBuffer? = nil,
-        payloadHash: String = SignatureV4.emptyPayloadHash, deadline: TimeAmount, accepting: Set<UInt>
+        payloadHash: String = SignatureV4.emptyPayloadHash, deadline: TimeAmount, accepting: Set<UInt>, attempt: Int = 1
     ) async throws -> HTTPClientResponse {
         let path = path(of: key)
         let signed = signature.headers(
@@ -174,7 +208,15 @@ final class Bucket: Sendable {
         do {
             response = try await client.execute(request, deadline: .now() + deadline)
         } catch {
-            throw HeraldError.blobStoreUnavailable("\(method) \(key ?? location.bucket): \(error)")
+            guard attempt < Self.attempts, Self.retried.contains(method), !Task.isCancelled else {
+                throw HeraldError.blobStoreUnavailable("\(method) \(key ?? location.bucket): \(error)")
+            }
+            return try await retry(method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, deadline: deadline, accepting: accepting, attempt: attempt)
+        }
+        // S3 asks clients to retry 500 and 503 (SlowDown).
+        if [500, 503].contains(response.status.code), attempt < Self.attempts, Self.retried.contains(method), !accepting.contains(response.status.code) {
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return try await retry(method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, deadline: deadline, accepting: accepting, attempt: attempt)
         }
         guard accepting.contains(response.status.code) else {
             let text = (try? await text(of: response)) ?? ""

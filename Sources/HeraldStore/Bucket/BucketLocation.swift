@@ -4,7 +4,7 @@ import HeraldCore
 /// Where build files live in S3-compatible storage: `s3://BUCKET[/PREFIX]?endpoint=URL&region=R`,
 /// with its credentials. Objects are addressed path-style (`ENDPOINT/BUCKET/KEY`), which every
 /// S3-compatible server answers.
-public struct BucketLocation: Sendable, Equatable {
+public struct BucketLocation: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public let bucket: String
     /// Prepended to each key, without a trailing slash; empty for the bucket's root.
     public let prefix: String
@@ -35,15 +35,23 @@ public struct BucketLocation: Sendable, Equatable {
         guard !region.isEmpty, region.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
             throw HeraldError.invalidInput("the region \(region) is not a region name")
         }
-        var endpoint = items.first { $0.name == "endpoint" }?.value ?? "https://s3.\(region).amazonaws.com"
-        while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        guard let url = URLComponents(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false,
-            url.path.isEmpty, url.query == nil
+        var given = items.first { $0.name == "endpoint" }?.value ?? "https://s3.\(region).amazonaws.com"
+        while given.hasSuffix("/") { given.removeLast() }
+        guard let url = URLComponents(string: given), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = url.host?.lowercased(), !host.isEmpty, url.path.isEmpty, url.query == nil, url.user == nil, url.password == nil
         else {
-            throw HeraldError.invalidInput("the endpoint \(endpoint) is not http(s)://HOST[:PORT]")
+            throw HeraldError.invalidInput("the endpoint \(given) is not http(s)://HOST[:PORT]")
         }
+        guard !prefix.split(separator: "/").contains(".") else {
+            throw HeraldError.invalidInput("the prefix \(prefix) has a '.' segment")
+        }
+        // A default port is left out, as clients leave it out of the Host they send (and sign).
+        let port = url.port.flatMap { ($0 == 443 && scheme == "https") || ($0 == 80 && scheme == "http") ? nil : $0 }
+        let endpoint = "\(scheme)://\(host)\(port.map { ":\($0)" } ?? "")"
+        // The key, secret and token come from one source: HERALD_S3_... if its key is set, else AWS_...
+        let source = environment["HERALD_S3_ACCESS_KEY_ID"].map { $0.isEmpty } == false ? "HERALD_S3_" : "AWS_"
         func variable(_ name: String) -> String? {
-            (environment["HERALD_S3_\(name)"] ?? environment["AWS_\(name)"]).flatMap { $0.isEmpty ? nil : $0 }
+            environment[source + name].flatMap { $0.isEmpty ? nil : $0 }
         }
         guard let key = variable("ACCESS_KEY_ID"), let secret = variable("SECRET_ACCESS_KEY") else {
             throw HeraldError.invalidInput("a bucket needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
@@ -59,11 +67,16 @@ public struct BucketLocation: Sendable, Equatable {
     public var description: String {
         "s3://\(bucket)\(prefix.isEmpty ? "" : "/" + prefix)?endpoint=\(endpoint)&region=\(region)"
     }
+
+    public var debugDescription: String { description }
 }
 
 /// An access key: never logged, never written anywhere by Herald.
-public struct BucketCredentials: Sendable, Equatable {
+public struct BucketCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public let accessKeyID: String
     public let secretAccessKey: String
     public let sessionToken: String?
+
+    public var description: String { "\(accessKeyID) (secret withheld)" }
+    public var debugDescription: String { description }
 }
