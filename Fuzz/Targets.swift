@@ -17,6 +17,7 @@ private let targets: [String: @Sendable ([UInt8]) -> Void] = [
     "fields": fuzzFields,
     "etag": fuzzEntityTags,
     "multipart": fuzzMultipart,
+    "settings": fuzzSettings,
 ]
 
 private let selected: @Sendable ([UInt8]) -> Void = {
@@ -166,5 +167,16 @@ private enum FuzzCheck {
             _ = ReadmeHTML.render(section)
         }
         _ = readme.upgradeNotice(for: readme.stableTag ?? "1.0")
+    }
+}
+
+/// A settings file: read, or refused with a line that exists.
+private func fuzzSettings(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    do {
+        let file = try SettingsFile(parsing: text)
+        for setting in file.settings { precondition(setting.line >= 1 && !setting.name.isEmpty) }
+    } catch {
+        precondition(error.line >= 1 && error.line <= text.split(separator: "\n", omittingEmptySubsequences: false).count)
     }
 }

@@ -32,12 +32,15 @@ public struct ServerSettings: Sendable {
     /// How long a TUF repository's timestamp metadata is trusted; a new one is signed when
     /// half of it has passed.
     public var tufTimestampLifetime: Duration
+    /// Where `/metrics` is also answered, without a token, for a Prometheus on a private
+    /// network: host and port. Nil: only on the main port, to a token for every product.
+    public var metricsAddress: (host: String, port: Int)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
         maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true,
         idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60), trustedProxies: [String] = [],
-        tufTimestampLifetime: Duration = .seconds(86_400)
+        tufTimestampLifetime: Duration = .seconds(86_400), metricsAddress: (host: String, port: Int)? = nil
     ) {
         self.host = host
         self.port = port
@@ -50,6 +53,7 @@ public struct ServerSettings: Sendable {
         self.bodyTimeout = bodyTimeout
         self.trustedProxies = trustedProxies
         self.tufTimestampLifetime = tufTimestampLifetime
+        self.metricsAddress = metricsAddress
     }
 }
 
@@ -106,10 +110,7 @@ public func buildApplication(
         store: store, pages: pages, throttle: LoginThrottle(), secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
     ).register(on: router)
     ReleaseNotesRoutes(store: store, pages: pages).register(on: router)
-    // Only a token for every product may read the metrics: they name products and channels.
-    router.get("/metrics") { request, _ in
-        let token = try await Authorization(store: store).token(for: request)
-        guard token.products.isEmpty else { throw HeraldError.forbidden("token '\(token.name)' is scoped to products; /metrics needs a token for every product") }
+    @Sendable func exposition() async throws -> Response {
         var rollouts: [(rollout: Rollout, channel: String)] = []
         for rollout in try await store.runningRollouts() {
             let customer = try await snapshots.snapshot(of: rollout.product)?.customerChannels.contains(rollout.channel) ?? false
@@ -118,6 +119,12 @@ public func buildApplication(
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-cache"],
             body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition(rollouts: rollouts))))
+    }
+    // Only a token for every product may read the metrics: they name products and channels.
+    router.get("/metrics") { request, _ in
+        let token = try await Authorization(store: store).token(for: request)
+        guard token.products.isEmpty else { throw HeraldError.forbidden("token '\(token.name)' is scoped to products; /metrics needs a token for every product") }
+        return try await exposition()
     }
     router.get("/openapi.json") { _, _ in
         Response(
@@ -129,6 +136,16 @@ public func buildApplication(
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }
+    if let address = settings.metricsAddress {
+        let metricsRouter = Router(context: BasicRequestContext.self)
+        metricsRouter.get("/metrics") { _, _ in try await exposition() }
+        services.append(
+            Application(
+                router: metricsRouter, configuration: .init(address: .hostname(address.host, port: address.port), serverName: "Herald"),
+                onServerRunning: { channel in
+                    logger.notice("Herald's metrics on http://\(address.host):\(channel.localAddress?.port ?? address.port)/metrics")
+                }, logger: logger))
+    }
     let serverName = "Herald"
     var app = Application(
         router: router,

@@ -11,7 +11,7 @@ struct Herald: AsyncParsableCommand {
         subcommands: [
             Serve.self, ProductCommand.self, TokenCommand.self, Publish.self, Channels.self, Builds.self, Pin.self, Unpin.self,
             Rollback.self, KeyCommand.self, ImportCommand.self, ExportCommand.self, UpdateCommand.self, Plan.self, PublishAll.self, ExtensionCommand.self, LicenseCommand.self,
-            MessageCommand.self, RolloutCommand.self, StatsCommand.self, VerifyCommand.self, AdminCommand.self, TUFCommand.self, BlobsCommand.self, BackupCommand.self, RestoreCommand.self,
+            MessageCommand.self, RolloutCommand.self, StatsCommand.self, VerifyCommand.self, AdminCommand.self, TUFCommand.self, BlobsCommand.self, BackupCommand.self, RestoreCommand.self, ConfigCommand.self,
         ]
     )
 
@@ -24,7 +24,10 @@ struct Herald: AsyncParsableCommand {
         }
         var command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            let settings = try CommandSettings(arguments: arguments, environment: ProcessInfo.processInfo.environment)
+            command = try parseAsRoot(settings.arguments)
+        } catch let failure as CommandFailure {
+            exitWithMessage("error: \(failure.message)")
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -4,6 +4,7 @@ import HeraldStore
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// `herald serve`: the update server.
 struct Serve: AsyncParsableCommand {
@@ -52,6 +53,19 @@ struct Serve: AsyncParsableCommand {
         help: "The least important messages logged: trace, debug, info (adds every request's access log line; costs a quarter of the throughput of site questions), notice, warning, error.")
     var logLevel = "notice"
 
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Also answer /metrics on this port, without a token, for a Prometheus on a private network (bound to --metrics-host).")
+    var metricsPort: Int?
+
+    @Option(name: .customLong("metrics-host"), help: "The address --metrics-port listens on.")
+    var metricsHost = "127.0.0.1"
+
+    @Option(
+        name: .customLong("shutdown-timeout"),
+        help: "On SIGTERM or SIGINT, how long requests in flight (uploads included) may take to finish after Herald stops accepting connections, before they are cut: seconds, or with s, m or h.")
+    var shutdownTimeout = "30s"
+
     @Flag(name: .customLong("no-stats"), help: "Do not record install statistics from update checks.")
     var noStatistics = false
 
@@ -78,6 +92,12 @@ struct Serve: AsyncParsableCommand {
         }
         guard duration(bodyTimeout) != nil else {
             throw ValidationError("--body-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
+        }
+        guard duration(shutdownTimeout) != nil else {
+            throw ValidationError("--shutdown-timeout must be a duration from 1 second to 7 days, e.g. 30s or 5m")
+        }
+        if let metricsPort, !(1...65535).contains(metricsPort) || metricsPort == port {
+            throw ValidationError("--metrics-port must be between 1 and 65535, and not --port")
         }
         guard (0...65535).contains(port) else {
             throw ValidationError("--port must be between 0 and 65535")
@@ -123,9 +143,14 @@ struct Serve: AsyncParsableCommand {
                 maxUpload: byteSize(maxUpload) ?? 512 << 20, linkLifetime: duration(linkTTL) ?? .seconds(600),
                 recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60),
                 bodyTimeout: duration(bodyTimeout) ?? .seconds(60), trustedProxies: trustedProxies,
-                tufTimestampLifetime: duration(tufTimestampTTL) ?? .seconds(86_400)),
+                tufTimestampLifetime: duration(tufTimestampTTL) ?? .seconds(86_400),
+                metricsAddress: metricsPort.map { (metricsHost, $0) }),
             store: store, blobs: blobs, logger: logger, signer: signer)
-        try await app.runService()
+        // On SIGTERM the server stops accepting, lets requests in flight finish (up to the
+        // deadline), then the statistics are written and the database closed.
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = duration(shutdownTimeout) ?? .seconds(30)
+        try await ServiceGroup(configuration: configuration).run()
     }
 }
 

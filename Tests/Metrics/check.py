@@ -2,6 +2,7 @@
 """Scrapes Herald's /metrics and parses it with prometheus-client's own text parser.
 
     check.py URL TOKEN OUT.json   writes every sample as {"name{label=value,...}": value}
+                                  (TOKEN empty: no Authorization header, for --metrics-port)
 """
 import json
 import sys
@@ -10,7 +11,7 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 url, token, out = sys.argv[1:4]
-request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
 with urllib.request.urlopen(request, timeout=30) as response:
     text = response.read().decode()
 samples = {}

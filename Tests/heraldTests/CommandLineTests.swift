@@ -98,11 +98,4 @@ struct CommandLineTests {
             #expect(process.terminationStatus == 0)
         }
     }
-
-    private func withStore<T: Sendable>(_ data: String, _ body: (any Store) async throws -> T) async throws -> T {
-        var logger = Logger(label: "herald-cli-test")
-        logger.logLevel = .warning
-        let store = try await DatabaseLocation.defaultSQLite(in: data).openStore(logger: logger)
-        return try await withRunningStore(store, body)
-    }
 }

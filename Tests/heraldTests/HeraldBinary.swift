@@ -1,4 +1,6 @@
 import Foundation
+import HeraldStore
+import Logging
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -24,11 +26,14 @@ struct HeraldBinary {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("herald")
     }
 
-    /// Runs `herald` with `arguments` to the end.
-    static func run(_ arguments: [String]) throws -> Result {
+    /// Runs `herald` with `arguments` to the end; `environment` is added to this process's.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -66,4 +71,12 @@ final class ReadToEnd: @unchecked Sendable {
 func httpGet(_ url: URL) async throws -> (Int, String) {
     let (data, response) = try await URLSession.shared.data(from: url)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+}
+
+/// The store of the SQLite database in the data folder `data`, while `body` runs.
+func withStore<T: Sendable>(_ data: String, _ body: (any Store) async throws -> T) async throws -> T {
+    var logger = Logger(label: "herald-cli-test")
+    logger.logLevel = .warning
+    let store = try await DatabaseLocation.defaultSQLite(in: data).openStore(logger: logger)
+    return try await withRunningStore(store, body)
 }
