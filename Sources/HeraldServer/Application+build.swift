@@ -107,7 +107,7 @@ public func buildApplication(
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
     let pages = try ConsolePages()
     ConsoleRoutes(
-        store: store, pages: pages, throttle: LoginThrottle(), secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
+        store: store, pages: pages, throttle: LoginThrottle(store: store), secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
     ).register(on: router)
     ReleaseNotesRoutes(store: store, pages: pages).register(on: router)
     @Sendable func exposition() async throws -> Response {

@@ -101,7 +101,8 @@ struct ConsoleRoutes<Context: RequestContext> {
         func refuse(_ message: String, status: HTTPResponse.Status) -> Response {
             pages.page("login", ["title": "Sign in", "error": message, "email": email], status: status)
         }
-        if let wait = await throttle.begin(email: email, address: address) {
+        let attempt = try await throttle.begin(email: email, address: address)
+        if case .wait(let wait) = attempt {
             return refuse(HeraldError.tooManyAttempts(retryAfterSeconds: wait).message, status: .tooManyRequests)
         }
         guard let account = try await store.account(email: email, password: fields["password"] ?? "") else {
@@ -111,7 +112,7 @@ struct ConsoleRoutes<Context: RequestContext> {
             try await store.recordAudit(actor: who, action: "failed sign-in", address: address)
             return refuse(HeraldError.signInFailed.message, status: .unauthorized)
         }
-        await throttle.succeeded(email: email, address: address)
+        try await throttle.succeeded(attempt)
         let (secret, _) = try await store.startSession(for: account)
         try await store.recordAudit(actor: account.email, action: "sign-in", address: address)
         var response = redirect("/admin/")

@@ -1,50 +1,48 @@
 import Foundation
+import HeraldStore
 
-/// Sign-in attempts counted per account and per address over a quarter of an hour, in this
-/// instance's memory: after 5 failures for one account or 20 from one address, sign-in is
-/// refused until the oldest ages out, so guessing a password takes years, not minutes.
+/// Sign-in attempts counted per account and per address over a quarter of an hour, in the
+/// database, so every instance on it counts the same ones: after 5 failures for one account or
+/// 20 from one address, sign-in is refused until the oldest ages out, so guessing a password
+/// takes years, not minutes.
 ///
 /// An attempt counts from the moment it starts (``begin(email:address:now:)``), so many
 /// guesses sent at once cannot all slip in before the first failure is known; a success takes
 /// its attempt back. An IPv6 address counts by its /64, which one client usually holds whole.
-actor LoginThrottle {
-    private static let window: TimeInterval = 15 * 60
+struct LoginThrottle: Sendable {
+    private static let window: Int64 = 15 * 60 * 1000
     private static let perAccount = 5
     private static let perAddress = 20
-    /// At most this many keys are remembered; past it, those whose last attempt is oldest go.
-    private static let keyLimit = 100_000
 
-    private var attempts: [String: [Date]] = [:]
+    let store: any Store
 
-    /// Seconds to wait when the attempt may not be made; nil when it may, and then it counts.
-    func begin(email: String, address: String, now: Date = Date()) -> Int? {
-        let keys = [("account:" + email, Self.perAccount), ("address:" + Self.network(of: address), Self.perAddress)]
-        let waits = keys.compactMap { key, limit -> Int? in
-            let recent = (attempts[key] ?? []).filter { now.timeIntervalSince($0) < Self.window }
-            attempts[key] = recent.isEmpty ? nil : recent
-            guard recent.count >= limit, let oldest = recent.first else { return nil }
-            return max(1, Int((Self.window - now.timeIntervalSince(oldest)).rounded(.up)))
+    /// What ``begin(email:address:now:)`` decided.
+    enum Decision {
+        /// Seconds to wait before another attempt may be made.
+        case wait(Int)
+        /// The attempt may be made and is counted; give it to ``succeeded(_:)`` if it succeeds.
+        case attempt(account: String, addressAttempt: String?)
+    }
+
+    func begin(email: String, address: String, now: Date = Date()) async throws -> Decision {
+        let time = Int64(now.timeIntervalSince1970 * 1000)
+        let account = "account:" + email
+        let network = "address:" + Self.network(of: address)
+        let recent = try await store.signInAttempts(for: [account, network], since: time - Self.window)
+        let waits = [(account, Self.perAccount), (network, Self.perAddress)].compactMap { key, limit -> Int? in
+            guard let (count, oldest) = recent[key], count >= limit else { return nil }
+            return max(1, Int((Double(Self.window - (time - oldest)) / 1000).rounded(.up)))
         }
-        if let wait = waits.max() { return wait }
-        if attempts.count >= Self.keyLimit { evict(now: now) }
-        for (key, _) in keys { attempts[key, default: []].append(now) }
-        return nil
+        if let wait = waits.max() { return .wait(wait) }
+        let ids = try await store.recordSignInAttempt(keys: [account, network], at: time)
+        return .attempt(account: account, addressAttempt: ids[network])
     }
 
     /// The attempt succeeded: the account's failures are forgotten, and the address's attempt taken back.
-    func succeeded(email: String, address: String) {
-        attempts["account:" + email] = nil
-        let key = "address:" + Self.network(of: address)
-        attempts[key]?.removeLast()
-        if attempts[key]?.isEmpty == true { attempts[key] = nil }
-    }
-
-    /// Drops expired attempts, then the half of the keys whose last attempt is oldest.
-    private func evict(now: Date) {
-        attempts = attempts.filter { _, times in times.last.map { now.timeIntervalSince($0) < Self.window } ?? false }
-        guard attempts.count >= Self.keyLimit / 2 else { return }
-        let newest = attempts.sorted { ($0.value.last ?? .distantPast) > ($1.value.last ?? .distantPast) }.prefix(Self.keyLimit / 2)
-        attempts = Dictionary(uniqueKeysWithValues: newest.map { ($0.key, $0.value) })
+    func succeeded(_ attempt: Decision) async throws {
+        guard case .attempt(let account, let addressAttempt) = attempt else { return }
+        try await store.forgetSignInAttempts(key: account)
+        if let addressAttempt { try await store.forgetSignInAttempt(id: addressAttempt) }
     }
 
     /// An IPv4 address as it is; an IPv6 one as its first four groups (its /64).
