@@ -61,6 +61,9 @@ public final class BlobStore: Sendable {
     private let gate = BlobGate()
     /// Where stored blobs live when not in the folder.
     private let bucket: Bucket?
+    /// With a bucket that instances on other hosts share, the database whose lock gates their
+    /// publishes and deletions as `tmp/.gate` gates those of one host.
+    private let sharedGate: PostgresStore?
     /// With a bucket, how many seconds the presigned URL a download is redirected to works;
     /// nil streams downloads through Herald.
     public let downloadRedirectLifetime: Int?
@@ -71,7 +74,8 @@ public final class BlobStore: Sendable {
     /// Opens the blob store in `dataDirectory`, creating its folders, and removes the
     /// temporary files an earlier crash left behind.
     public init(
-        dataDirectory: String, bucket: BucketLocation? = nil, downloadRedirectLifetime: Int? = nil, threadPool: NIOThreadPool = .singleton
+        dataDirectory: String, bucket: BucketLocation? = nil, downloadRedirectLifetime: Int? = nil, sharedGate: PostgresStore? = nil,
+        threadPool: NIOThreadPool = .singleton
     ) throws {
         root = (dataDirectory as NSString).appendingPathComponent("blobs")
         let temporaryRoot = (root as NSString).appendingPathComponent("tmp")
@@ -91,6 +95,7 @@ public final class BlobStore: Sendable {
         self.threadPool = threadPool
         self.bucket = bucket.map { Bucket(location: $0, threadPool: threadPool) }
         self.downloadRedirectLifetime = bucket == nil ? nil : downloadRedirectLifetime
+        self.sharedGate = bucket == nil ? nil : sharedGate
     }
 
     /// The bucket's address, when blobs are stored in one.
@@ -399,12 +404,21 @@ public final class BlobStore: Sendable {
     /// deleted, by this instance (``BlobGate``) or another (`tmp/.gate`). The blobs it places
     /// are noted until it returns (``PlacementNote``); if it throws, the note stays for the next
     /// start, which removes what no build uses.
-    public func publishing<T>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
+    public func publishing<T: Sendable>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> T) async throws -> T {
         try await gate.publishing {
             let gate = try await lockGate(exclusive: false, waiting: true)
             defer { close(gate ?? -1) }
             let note = newNote()
-            let result = try await Self.$note.withValue(note) { try await body() }
+            func run() async throws -> T { try await Self.$note.withValue(note) { try await body() } }
+            let result: T
+            if let sharedGate {
+                guard let held = try await sharedGate.holdingBlobGate(exclusive: false, run) else {
+                    throw HeraldError.databaseUnavailable("the blob gate was not granted")
+                }
+                result = held
+            } else {
+                result = try await run()
+            }
             note.remove()
             return result
         }
@@ -435,7 +449,8 @@ public final class BlobStore: Sendable {
         return try await gate.deleting {
             guard let gate = try await lockGate(exclusive: true, waiting: false) else { return nil }
             defer { close(gate) }
-            return try await removeEach(hashes, isUnused: isUnused)
+            guard let sharedGate else { return try await removeEach(hashes, isUnused: isUnused) }
+            return try await sharedGate.holdingBlobGate(exclusive: true) { try await removeEach(hashes, isUnused: isUnused) }
         }
     }
 
@@ -446,10 +461,18 @@ public final class BlobStore: Sendable {
         try await gate.deleting {
             guard let gate = try await lockGate(exclusive: true, waiting: false) else { return nil }
             defer { close(gate) }
-            var placed: [BuildHash] = []
-            for hash in placedByEndedInstances where try await contains(hash) { placed.append(hash) }
-            let removed = try await removeEach(placed, isUnused: isUnused)
-            forgetEndedNotes()
+            func remove() async throws -> [BuildHash] {
+                var placed: [BuildHash] = []
+                for hash in placedByEndedInstances where try await contains(hash) { placed.append(hash) }
+                return try await removeEach(placed, isUnused: isUnused)
+            }
+            let removed: [BuildHash]?
+            if let sharedGate {
+                removed = try await sharedGate.holdingBlobGate(exclusive: true, remove)
+            } else {
+                removed = try await remove()
+            }
+            if removed != nil { forgetEndedNotes() }
             return removed
         }
     }

@@ -68,7 +68,9 @@ public final class PostgresStore: Store {
 
     /// Runs `body` on a pooled connection, leased by a child task that holds it until `body`
     /// is done, so the wait for the lease can end at ``leaseTimeout`` (the lease is cancelled).
-    private func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func withConnection<T: Sendable>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let leased = FirstAnswer<Result<PostgresConnection, any Error>?>()
         let finished = FirstAnswer<Void>()
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -114,7 +116,7 @@ public final class PostgresStore: Store {
     /// A lost or refused connection is `database_unavailable` (503), not a bug; a server whose
     /// disk is full (SQLSTATE 53100) is `insufficient_storage` (507), as a full blob folder
     /// is; other errors pass on.
-    private static func translate(_ error: PSQLError) -> any Error {
+    static func translate(_ error: PSQLError) -> any Error {
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
             return HeraldError.databaseUnavailable(String(reflecting: error).prefix(300).description)

@@ -5,7 +5,7 @@ import HeraldStore
 
 /// What a backup folder holds, in `manifest.json`: enough for `herald restore` to bring back the
 /// database and check that every blob it needs is there.
-struct BackupManifest: Codable {
+struct BackupManifest: Codable, Sendable {
     static let fileName = "manifest.json"
     static let currentFormat = "herald-backup-1"
 
@@ -19,7 +19,7 @@ struct BackupManifest: Codable {
     /// Every blob stored when the backup was taken: a superset of what its database uses.
     var blobs: [Blob]
 
-    struct Blob: Codable {
+    struct Blob: Codable, Sendable {
         var hash: String
         var size: Int64
     }

@@ -28,9 +28,12 @@ struct DataOptions: ParsableArguments {
         }
     }
 
-    /// The blob store of the data folder, keeping stored blobs where `--blobs` says.
-    func openBlobs(downloadRedirectLifetime: Int? = nil) throws -> BlobStore {
-        try BlobStore(dataDirectory: dataDirectory, bucket: try bucket(), downloadRedirectLifetime: downloadRedirectLifetime)
+    /// The blob store of the data folder, keeping stored blobs where `--blobs` says; with a
+    /// bucket and PostgreSQL, gated with every instance on `store`'s database.
+    func openBlobs(downloadRedirectLifetime: Int? = nil, store: (any Store)? = nil) throws -> BlobStore {
+        try BlobStore(
+            dataDirectory: dataDirectory, bucket: try bucket(), downloadRedirectLifetime: downloadRedirectLifetime,
+            sharedGate: store as? PostgresStore)
     }
 
     /// Creates the data folder if needed and says where the database is.

@@ -49,8 +49,8 @@ struct ImportCommand: AsyncParsableCommand {
         var failures = problems.map { "\($0.path): \($0.reason)" }
         var imported = 0
         var present = 0
-        let blobs = try data.openBlobs()
         try await data.withStore(logger: quietLogger()) { store in
+            let blobs = try data.openBlobs(store: store)
             let intake = BuildIntake(store: store, blobs: blobs)
             for release in releases {
                 do {

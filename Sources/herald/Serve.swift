@@ -123,7 +123,8 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "herald")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let location = try data.prepare()
-        let blobs = try data.openBlobs(downloadRedirectLifetime: downloadRedirect ? 300 : nil)
+        let store = try await location.openStore(logger: logger)
+        let blobs = try data.openBlobs(downloadRedirectLifetime: downloadRedirect ? 300 : nil, store: store)
         if let bucket = blobs.bucketLocation {
             do {
                 try await blobs.checkBucket()
@@ -136,7 +137,6 @@ struct Serve: AsyncParsableCommand {
         let signer = try await withRunningStore(try await location.openStore(logger: logger)) { store in
             try await PackageSigner.shared(dataDirectory: data.dataDirectory, store: store)
         }
-        let store = try await location.openStore(logger: logger)
         let app = try buildApplication(
             settings: ServerSettings(
                 host: host, port: port, dataDirectory: data.dataDirectory, publicURL: publicURL,
