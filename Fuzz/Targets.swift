@@ -177,6 +177,6 @@ private func fuzzSettings(_ bytes: [UInt8]) {
         let file = try SettingsFile(parsing: text)
         for setting in file.settings { precondition(setting.line >= 1 && !setting.name.isEmpty) }
     } catch {
-        precondition(error.line >= 1 && error.line <= text.split(separator: "\n", omittingEmptySubsequences: false).count)
+        precondition(error.line >= 1 && error.line <= SettingsFile.lines(of: text).count)
     }
 }

@@ -22,10 +22,9 @@ public struct SettingsFile: Sendable, Equatable {
         var settings: [Setting] = []
         var section = ""
         var seen: Set<String> = []
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, raw) in Self.lines(of: text).enumerated() {
             let line = index + 1
-            var rest = Substring(raw.hasSuffix("\r") ? raw.dropLast() : raw)
-            rest = rest.drop { $0 == " " || $0 == "\t" }
+            let rest = raw.drop { $0 == " " || $0 == "\t" }
             if rest.isEmpty || rest.hasPrefix("#") { continue }
             if rest.hasPrefix("[") {
                 guard let close = rest.firstIndex(of: "]"), Self.isBlankOrComment(rest[rest.index(after: close)...]) else {
@@ -53,6 +52,12 @@ public struct SettingsFile: Sendable, Equatable {
             settings.append(Setting(section: section, name: name, values: values, flag: flag, line: line))
         }
         self.settings = settings
+    }
+
+    /// The lines of `text`, ended by LF or CRLF (one `Character` in Swift), after any byte order mark.
+    public static func lines(of text: String) -> [Substring] {
+        let body = text.hasPrefix("\u{FEFF}") ? text.dropFirst() : Substring(text)
+        return body.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
     }
 
     /// Lowercase letters, digits and `-`, starting with a letter: an option's long name.

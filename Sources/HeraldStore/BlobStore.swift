@@ -335,6 +335,15 @@ public final class BlobStore: Sendable {
         try await threadPool.runIfActive { _ = try Self.check(fsync(descriptor), "fsync", path) }
     }
 
+    /// The SHA-256 of any file, read through once, in hex.
+    public func sha256(ofFileAt path: String) async throws -> String {
+        var function = SHA256()
+        for try await chunk in BlobContents(path: path, chunkSize: 1 << 20, threadPool: threadPool) {
+            chunk.withUnsafeReadableBytes { function.update(bufferPointer: $0) }
+        }
+        return function.finalize().hexString
+    }
+
     /// The SHA-256 of a stored blob, read through once: what its name must be.
     public func sha256(of hash: BuildHash) async throws -> String {
         try await digest(of: hash, SHA256())

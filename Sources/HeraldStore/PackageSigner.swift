@@ -58,23 +58,37 @@ public struct PackageSigner: Sendable {
     /// from any of them: the one the database holds, or, the first time, this data folder's
     /// (or a new one), stored there for the others. A data folder without the key gets a copy;
     /// one whose key is another is refused, naming the file: sites would see two keys.
+    ///
+    /// Only a server makes the key: the other commands read it (``current(dataDirectory:store:)``).
     public static func shared(dataDirectory: String, store: any Store) async throws -> PackageSigner {
         let path = dataDirectory + "/" + fileName
         let local = try read(path)
         let proposed = (local?.key ?? Curve25519.Signing.PrivateKey()).rawRepresentation.hexString
-        let stored = try await store.serverSecret(named: "package_signing_key", proposing: proposed)
+        let key = try decode(try await store.serverSecret(named: secretName, proposing: proposed))
+        if local == nil { try place(key, at: path, dataDirectory: dataDirectory) }
+        // The file may have been placed by another instance starting at once: it must agree.
+        guard let placed = try read(path), placed.key.rawRepresentation == key.rawRepresentation else {
+            throw HeraldError.invalidInput(
+                "\(path) holds a signing key other than the one every instance on this database signs with (public key \(key.publicKey.rawRepresentation.base64EncodedString())), which sites trust; keep a copy of the file and remove it to sign with the database's")
+        }
+        return placed
+    }
+
+    /// The key packages are signed with, for commands other than a server's: the database's,
+    /// or before any server has run, the data folder's. Nothing is made or written.
+    public static func current(dataDirectory: String, store: any Store) async throws -> PackageSigner {
+        if let stored = try await store.existingServerSecret(named: secretName) { return PackageSigner(key: try decode(stored)) }
+        if let local = try read(dataDirectory + "/" + fileName) { return local }
+        throw HeraldError.invalidInput("there is no package signing key yet: herald serve makes it at its first start")
+    }
+
+    private static let secretName = "package_signing_key"
+
+    private static func decode(_ stored: String) throws -> Curve25519.Signing.PrivateKey {
         guard let raw = Data(hexString: stored), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
             throw HeraldError.invalidInput("the database's package signing key is not an Ed25519 private key")
         }
-        if let local {
-            guard local.key.rawRepresentation == key.rawRepresentation else {
-                throw HeraldError.invalidInput(
-                    "\(path) holds a signing key other than the one every instance on this database signs with; move it away to use the database's (public key \(key.publicKey.rawRepresentation.base64EncodedString()))")
-            }
-            return local
-        }
-        try place(key, at: path, dataDirectory: dataDirectory)
-        return try read(path) ?? PackageSigner(key: key)
+        return key
     }
 
     private static func read(_ path: String) throws -> PackageSigner? {

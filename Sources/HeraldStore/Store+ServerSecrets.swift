@@ -2,6 +2,14 @@ import HeraldCore
 import SQLKit
 
 extension Store {
+    /// The server's secret called `name` if one has been stored; nil, and nothing stored, if not.
+    public func existingServerSecret(named name: String) async throws -> String? {
+        try await withDatabase { database in
+            try await database.select().column("value").from("server_secrets").where("name", .equal, name).first()?
+                .decode(column: "value", as: String.self)
+        }
+    }
+
     /// The server's secret called `name`: 32 random bytes in hex (or `proposed`), stored by
     /// whichever instance asks first and then shared by every instance on the database.
     public func serverSecret(named name: String, proposing proposed: String? = nil) async throws -> String {

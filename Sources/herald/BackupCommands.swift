@@ -54,37 +54,37 @@ struct BackupCommand: AsyncParsableCommand {
         let folder = (to as NSString).standardizingPath
         try BackupFolders.createEmpty(folder)
         let location = try data.prepare()
-        let blobs = try data.openBlobs()
-        let manifest = try await blobs.publishing {
-            var manifest = BackupManifest(
-                createdAt: ISO8601DateFormatter().string(from: Date()), database: "sqlite",
-                blobLocation: blobs.bucketLocation?.description ?? "folder", signingKey: false, blobs: [])
-            switch location {
-            case .sqlite:
-                try await data.withStore(logger: quietLogger()) { store in
-                    guard let sqlite = store as? SQLiteStore else { throw CommandFailure(message: "the SQLite database did not open as SQLite") }
+        let data = data
+        // The blobs gated with every instance on the database (a shared bucket), as a publish is.
+        let manifest = try await data.withStore(logger: quietLogger()) { store in
+            let blobs = try data.openBlobs(store: store)
+            return try await blobs.publishing {
+                var manifest = BackupManifest(
+                    createdAt: ISO8601DateFormatter().string(from: Date()), database: "sqlite",
+                    blobLocation: blobs.bucketLocation?.description ?? "folder", signingKey: false, blobs: [])
+                if let sqlite = store as? SQLiteStore {
                     try await sqlite.copy(to: folder + "/herald.sqlite")
+                } else {
+                    manifest.database = "postgresql"
+                    try PostgresTools.run("pg_dump", location, ["--format=custom", "--no-owner", "--no-privileges", "--file", folder + "/database.pgdump"])
                 }
-            case .postgres:
-                manifest.database = "postgresql"
-                try PostgresTools.run("pg_dump", location, ["--format=custom", "--no-owner", "--no-privileges", "--file", folder + "/database.pgdump"])
-            }
-            let key = data.dataDirectory + "/" + PackageSigner.fileName
-            if FileManager.default.fileExists(atPath: key) {
-                try FileManager.default.copyItem(atPath: key, toPath: folder + "/" + PackageSigner.fileName)
-                manifest.signingKey = true
-            }
-            let stored = try await blobs.storedBlobs()
-            for (hash, _) in stored.blobs {
-                if blobs.bucketLocation == nil {
-                    let target = BackupFolders.blobPath(hash, in: folder)
-                    try FileManager.default.createDirectory(
-                        atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                    try await blobs.copy(hash, toFileAt: target)
+                let key = data.dataDirectory + "/" + PackageSigner.fileName
+                if FileManager.default.fileExists(atPath: key) {
+                    try FileManager.default.copyItem(atPath: key, toPath: folder + "/" + PackageSigner.fileName)
+                    manifest.signingKey = true
                 }
-                manifest.blobs.append(.init(hash: hash.rawValue, size: try await blobs.size(of: hash) ?? 0))
+                let stored = try await blobs.storedBlobs()
+                for (hash, _) in stored.blobs {
+                    if blobs.bucketLocation == nil {
+                        let target = BackupFolders.blobPath(hash, in: folder)
+                        try FileManager.default.createDirectory(
+                            atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                        try await blobs.copy(hash, toFileAt: target)
+                    }
+                    manifest.blobs.append(.init(hash: hash.rawValue, size: try await blobs.size(of: hash) ?? 0))
+                }
+                return manifest
             }
-            return manifest
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -142,28 +142,37 @@ struct RestoreCommand: AsyncParsableCommand {
             try FileManager.default.copyItem(atPath: source + "/" + PackageSigner.fileName, toPath: target)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
         }
+        if manifest.blobLocation != "folder", (try data.bucket()) == nil {
+            throw CommandFailure(message: "the backup's build files are in \(manifest.blobLocation): give --blobs with that bucket")
+        }
         let blobs = try data.openBlobs()
+        // Each blob the database uses comes from the backup's copy when it has one (into the
+        // folder or the bucket, its SHA-256 checked as it streams), else must be in the bucket.
         let (restored, missing) = try await data.withStore(logger: quietLogger()) { store in
             var restored = 0
             var missing: [String] = []
             for hash in try await store.blobsInUse().sorted(by: { $0.rawValue < $1.rawValue }) {
-                if blobs.bucketLocation != nil {
-                    if try await !blobs.contains(hash) { missing.append("\(hash): not in the bucket") }
-                    continue
-                }
                 let path = BackupFolders.blobPath(hash, in: source)
                 guard FileManager.default.fileExists(atPath: path) else {
-                    missing.append("\(hash): not in the backup")
+                    var inBucket = false
+                    if blobs.bucketLocation != nil { inBucket = try await blobs.contains(hash) }
+                    if !inBucket {
+                        missing.append("\(hash): not in the backup\(blobs.bucketLocation == nil ? "" : " nor the bucket")")
+                    }
                     continue
                 }
-                let blob = try await blobs.store(fileAt: path)
-                if blob.hash != hash { missing.append("\(hash): the backup's copy has other bytes") }
+                guard try await blobs.sha256(ofFileAt: path) == hash.rawValue else {
+                    missing.append("\(hash): the backup's copy has other bytes")
+                    continue
+                }
+                _ = try await blobs.store(fileAt: path)
                 restored += 1
             }
             return (restored, missing)
         }
         guard missing.isEmpty else {
-            throw CommandFailure(message: "the restored database uses blobs that cannot be brought back: \(missing.joined(separator: "; "))")
+            throw CommandFailure(
+                message: "the restored database uses blobs that cannot be brought back: \(missing.joined(separator: "; ")). Before trying again, empty \(data.dataDirectory) (and, for PostgreSQL, drop and create the database)")
         }
         print("restored the \(manifest.database) database of \(manifest.createdAt) and \(restored) blobs into \(data.dataDirectory)")
     }

@@ -36,20 +36,25 @@ struct CommandSettings {
         }
         let (command, path) = Self.command(in: arguments)
         let options = Self.options(of: command)
+        let inversions = Self.inversions(of: command)
         var sources: [String: Source] = [:]
         for argument in arguments where argument.hasPrefix("--") {
             let name = String(argument.dropFirst(2).prefix { $0 != "=" })
-            if options[name] != nil { sources[name] = .commandLine }
+            // `--no-premium` on the command line sets `premium` as surely as `--premium`.
+            if let flag = inversions[name] ?? (options[name] != nil ? name : nil) { sources[flag] = .commandLine }
         }
         var added: [String] = []
         func add(_ name: String, values: [String], flag: Bool?, source: Source) throws {
             guard sources[name] == nil, let takesValue = options[name] else { return }
             sources[name] = source
             if takesValue {
-                for value in values { added += ["--\(name)", value] }
+                // `--name=value`, so that a value starting with `-` stays a value.
+                for value in values { added.append("--\(name)=\(value)") }
             } else if flag == true {
                 added.append("--\(name)")
-            } else if flag == nil {
+            } else if flag == false {
+                if let inverse = inversions.first(where: { $0.value == name })?.key { added.append("--\(inverse)") }
+            } else {
                 throw CommandFailure(message: "\(Self.describe(source)): --\(name) is a flag: true or false")
             }
         }
@@ -57,7 +62,8 @@ struct CommandSettings {
             let variable = "HERALD_" + name.uppercased().replacingOccurrences(of: "-", with: "_")
             guard let value = environment[variable], !value.isEmpty else { continue }
             let flag: Bool? = ["true", "1", "yes"].contains(value.lowercased()) ? true : ["false", "0", "no"].contains(value.lowercased()) ? false : nil
-            try add(name, values: name == "trusted-proxy" ? value.split(separator: ",").map(String.init) : [value], flag: flag, source: .environment(variable))
+            let values = name == "trusted-proxy" ? value.split(separator: ",").map { $0.trimmingWhitespace() } : [value]
+            try add(name, values: values, flag: flag, source: .environment(variable))
         }
         if let configPath {
             let file = try Self.read(configPath)
@@ -124,6 +130,19 @@ struct CommandSettings {
             options[name] = after.hasPrefix(" <")
         }
         return options
+    }
+
+    /// The flags of `command` that have an inversion (`--premium/--no-premium`): the inverted
+    /// name and the flag's.
+    static func inversions(of command: ParsableCommand.Type) -> [String: String] {
+        var inversions: [String: String] = [:]
+        for line in command.helpMessage(columns: 10_000).split(separator: "\n") {
+            let words = line.drop { $0 == " " }.prefix { $0 != " " }
+            guard words.hasPrefix("--"), words.contains("/--") else { continue }
+            let names = words.split(separator: "/").map { String($0.dropFirst(2)) }
+            if names.count == 2 { inversions[names[1]] = names[0] }
+        }
+        return inversions
     }
 
     /// Every long option of every command: what a settings file may name.

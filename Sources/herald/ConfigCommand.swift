@@ -13,8 +13,8 @@ struct ConfigCommand: AsyncParsableCommand {
 
         func run() async throws {
             // The settings as `serve` gets them: from the same command line, the same environment.
-            var given = Array(CommandLine.arguments.dropFirst())
-            given.removeAll { $0 == "config" || $0 == "check" }
+            // `herald config check ARGS...`: ARGS are serve's.
+            let given = Array(CommandLine.arguments.dropFirst(3))
             let settings = try CommandSettings(arguments: ["serve"] + given, environment: ProcessInfo.processInfo.environment)
             let serve: Serve
             do {
@@ -31,8 +31,17 @@ struct ConfigCommand: AsyncParsableCommand {
             do {
                 let location = try serve.data.prepare()
                 let store = try await location.openStore(logger: quietLogger())
-                try await withRunningStore(store) { _ in }
-                print("database: reachable, schema up to date")
+                // Reached, not migrated: a check must not upgrade a database older instances use.
+                let version = try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await store.run() }
+                    defer { group.cancelAll() }
+                    try await store.checkReachable(timeout: .seconds(15))
+                    // A database no Herald has used yet has no schema_migrations table.
+                    return (try? await store.appliedMigrations())?.max() ?? 0
+                }
+                let known = Migration.all.count
+                print("database: reachable, schema version \(version) of \(known)\(version < known ? " (herald serve brings it up to date)" : "")")
+                if version > known { problems.append("database: its schema is newer than this Herald knows; run a newer Herald") }
             } catch {
                 problems.append("database: \(error)")
             }

@@ -45,7 +45,7 @@ struct ExportCommand: AsyncParsableCommand {
                     throw CommandFailure(message: "'\(id)' is premium; a static export would publish its files to anyone")
                 }
                 return (
-                    try await PackageSigner.shared(dataDirectory: data.dataDirectory, store: store),
+                    try await PackageSigner.current(dataDirectory: data.dataDirectory, store: store),
                     try await GoUpdateRepository.load(snapshot, store: store, filesURL: filesURL, repositoryURL: repositoryURL)
                 )
             }

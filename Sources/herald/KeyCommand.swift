@@ -15,7 +15,7 @@ struct KeyCommand: ParsableCommand {
         func run() async throws {
             let data = data
             let key = try await data.withStore(logger: quietLogger()) { store in
-                try await PackageSigner.shared(dataDirectory: data.dataDirectory, store: store).publicKey
+                try await PackageSigner.current(dataDirectory: data.dataDirectory, store: store).publicKey
             }
             print(key)
         }

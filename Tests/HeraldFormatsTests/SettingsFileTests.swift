@@ -29,6 +29,14 @@ struct SettingsFileTests {
         #expect(file.settings[6].line == 10)
     }
 
+    @Test("Windows line endings and a byte order mark read as Unix ones do")
+    func windows() throws {
+        let file = try SettingsFile(parsing: "\u{FEFF}# settings\r\nport = 8080\r\n\r\n[serve]\r\nhost = \"0.0.0.0\"\r\n")
+        #expect(file.settings.map(\.name) == ["port", "host"])
+        #expect(file.settings.map(\.values) == [["8080"], ["0.0.0.0"]])
+        #expect(file.settings.map(\.line) == [2, 5])
+    }
+
     @Test(
         "What is not a setting is refused with its line",
         arguments: [
