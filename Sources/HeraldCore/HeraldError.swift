@@ -250,6 +250,11 @@ extension HeraldError {
         HeraldError(.unknownVersion, "version '\(version)' of '\(product)' has not been served on channel '\(channel)'")
     }
 
+    /// A version of which the product has no build.
+    public static func unknownVersion(_ version: Version, of product: ProductID) -> HeraldError {
+        HeraldError(.unknownVersion, "'\(product)' has no build of version '\(version)'")
+    }
+
     public static func unknownBuild(_ reference: String) -> HeraldError {
         HeraldError(.unknownBuild, "no build has the hash \(quoted(reference))")
     }

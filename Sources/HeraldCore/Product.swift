@@ -46,7 +46,7 @@ public struct Product: Hashable, Sendable {
 
     /// Ids the HTTP API uses for itself (`/api/v1/builds/{hash}`, `/api/v1/licenses`), which a
     /// product cannot have; the server refuses to start if a route adds one that is missing here.
-    public static let reservedIDs: Set<String> = ["builds", "licenses", "tokens"]
+    public static let reservedIDs: Set<String> = ["builds", "licenses", "tokens", "reports"]
 
     /// Refuses an id the HTTP API needs for itself.
     public static func ensureIDIsFree(_ id: ProductID) throws(HeraldError) {

@@ -16,13 +16,17 @@ public struct Rollout: Hashable, Sendable {
     /// Milliseconds since 1970.
     public var startedAt: Int64
     public var updatedAt: Int64
+    /// What halts the rollout by itself when sites report its build failing; nil: nothing does.
+    public var halting: RolloutGuard?
+    /// Why the guard halted it (then it is paused); nil when it has not.
+    public var haltReason: String?
 
     /// How many buckets sites fall into: a share is counted in hundredths of a percent.
     public static let bucketCount = 10_000
 
     public init(
         product: ProductID, channel: ChannelID, build: BuildHash, basisPoints: Int, paused: Bool = false, startedAt: Int64,
-        updatedAt: Int64
+        updatedAt: Int64, halting: RolloutGuard? = nil, haltReason: String? = nil
     ) {
         self.product = product
         self.channel = channel
@@ -31,6 +35,8 @@ public struct Rollout: Hashable, Sendable {
         self.paused = paused
         self.startedAt = startedAt
         self.updatedAt = updatedAt
+        self.halting = halting
+        self.haltReason = haltReason
     }
 
     /// Whether a site in `bucket` (0 ..< ``bucketCount``) gets the rollout's build.

@@ -101,6 +101,7 @@ public func buildApplication(
         blobs: blobs
     ).register(on: router)
     UpdateCheckRoutes(answers: answers, statistics: statistics).register(on: router)
+    ReportRoutes(store: store).register(on: router)
     ChannelRoutes(store: store).register(on: router)
     TokenRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)

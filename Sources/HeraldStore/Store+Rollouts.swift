@@ -8,7 +8,7 @@ extension Store {
     /// raises it; a different build replaces a paused rollout and is refused while one runs.
     @discardableResult
     public func startRollout(
-        of channel: ChannelID, of product: ProductID, build: BuildHash, basisPoints: Int, actor: String
+        of channel: ChannelID, of product: ProductID, build: BuildHash, basisPoints: Int, halting: RolloutGuard? = nil, actor: String
     ) async throws -> Rollout {
         try await withTransaction { database in
             guard let current = try await lockChannel(channel, of: product, in: database) else {
@@ -31,13 +31,22 @@ extension Store {
                 try await database.delete(from: "rollouts").where("product_id", .equal, product.rawValue)
                     .where("channel_id", .equal, channel.rawValue).run()
             }
-            let rollout = Rollout(product: product, channel: channel, build: build, basisPoints: basisPoints, startedAt: now, updatedAt: now)
+            let rollout = Rollout(
+                product: product, channel: channel, build: build, basisPoints: basisPoints, startedAt: now, updatedAt: now, halting: halting)
             try await database.insert(into: "rollouts")
-                .columns("product_id", "channel_id", "build", "basis_points", "paused", "started_at", "updated_at")
+                .columns(
+                    "product_id", "channel_id", "build", "basis_points", "paused", "started_at", "updated_at", "guard_minimum_reports",
+                    "guard_margin"
+                )
                 .values(
                     SQLBind(product.rawValue), SQLBind(channel.rawValue), SQLBind(build.rawValue), SQLBind(Int64(basisPoints)),
-                    SQLBind(false), SQLBind(now), SQLBind(now))
+                    SQLBind(false), SQLBind(now), SQLBind(now), SQLBind(halting.map { Int64($0.minimumReports) }),
+                    SQLBind(halting.map { Int64($0.margin) }))
                 .run()
+            try await recordRolloutEvent(
+                rollout, event: "started",
+                detail: "at \(rollout.percentage)%" + (halting.map { " with a guard: halt after \($0.minimumReports) reports failing more than the previous build by \(Double($0.margin) / 100) points" } ?? ""),
+                at: now, in: database)
             return rollout
         }
     }
@@ -57,6 +66,8 @@ extension Store {
         try await withTransaction { database in
             guard var running = try await lockedRollout(of: channel, of: product, in: database) else { throw HeraldError.noRollout(channel) }
             running.paused = paused
+            // Resumed by hand: the vendor has weighed the guard's reason.
+            if !paused { running.haltReason = nil }
             running.updatedAt = currentTimeMillis()
             try await save(running, in: database)
             return running
@@ -76,6 +87,7 @@ extension Store {
                 in: database)
             try await database.delete(from: "rollouts").where("product_id", .equal, product.rawValue)
                 .where("channel_id", .equal, channel.rawValue).run()
+            try await recordRolloutEvent(running, event: "completed", detail: nil, at: currentTimeMillis(), in: database)
         }
     }
 
@@ -93,15 +105,16 @@ extension Store {
         var raised = running
         raised.basisPoints = basisPoints
         raised.paused = false
+        raised.haltReason = nil
         raised.updatedAt = currentTimeMillis()
         try await save(raised, in: database)
         return raised
     }
 
-    private func save(_ rollout: Rollout, in database: any SQLDatabase) async throws {
+    func save(_ rollout: Rollout, in database: any SQLDatabase) async throws {
         try await database.update("rollouts")
             .set("basis_points", to: SQLBind(Int64(rollout.basisPoints))).set("paused", to: SQLBind(rollout.paused))
-            .set("updated_at", to: SQLBind(rollout.updatedAt))
+            .set("updated_at", to: SQLBind(rollout.updatedAt)).set("halt_reason", to: SQLBind(rollout.haltReason))
             .where("product_id", .equal, rollout.product.rawValue).where("channel_id", .equal, rollout.channel.rawValue)
             .run()
     }
@@ -137,6 +150,10 @@ extension Rollout {
             product: product, channel: try ChannelID(validating: try row.decode(column: "channel_id", as: String.self)),
             build: try BuildHash(validating: try row.decode(column: "build", as: String.self)),
             basisPoints: Int(try row.decode(column: "basis_points", as: Int64.self)), paused: try row.decode(column: "paused", as: Bool.self),
-            startedAt: try row.decode(column: "started_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self))
+            startedAt: try row.decode(column: "started_at", as: Int64.self), updatedAt: try row.decode(column: "updated_at", as: Int64.self),
+            halting: try row.decode(column: "guard_minimum_reports", as: Int64?.self).map {
+                try RolloutGuard(minimumReports: Int($0), margin: Int(try row.decode(column: "guard_margin", as: Int64?.self) ?? 0))
+            },
+            haltReason: try row.decode(column: "halt_reason", as: String?.self))
     }
 }

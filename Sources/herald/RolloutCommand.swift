@@ -32,14 +32,32 @@ struct RolloutCommand: AsyncParsableCommand {
         @Option(help: "The share of sites, e.g. 20 or 12.5.")
         var percentage: String
 
+        @Option(
+            name: .customLong("halt-after-reports"),
+            help: "Guard the rollout: halt it by itself once its build has this many outcome reports failing more than the previous build's by --halt-margin.")
+        var haltAfterReports: Int?
+
+        @Option(name: .customLong("halt-margin"), help: "The guard's margin, in percentage points (default 5; with it alone, 20 reports).")
+        var haltMargin: Double?
+
         @OptionGroup var data: DataOptions
 
         func run() async throws {
             let (product, channel) = try target.ids()
             let points = try Rollout.basisPoints(parsing: percentage)
+            var halting: RolloutGuard?
+            if haltAfterReports != nil || haltMargin != nil {
+                guard haltMargin.map({ $0.isFinite && (0...100).contains($0) }) ?? true else {
+                    throw CommandFailure(message: "--halt-margin must be from 0 to 100 percentage points")
+                }
+                halting = try RolloutGuard(
+                    minimumReports: haltAfterReports ?? RolloutGuard.defaultMinimumReports,
+                    margin: haltMargin.map { Int(($0 * 100).rounded()) } ?? RolloutGuard.defaultMargin)
+            }
             let rollout = try await data.withStore(logger: quietLogger()) { store in
                 let found = try await store.build(matching: try BuildReference(validating: build, field: "build"), of: product)
-                return try await store.startRollout(of: channel, of: product, build: found.hash, basisPoints: points, actor: "herald-cli")
+                return try await store.startRollout(
+                    of: channel, of: product, build: found.hash, basisPoints: points, halting: halting, actor: "herald-cli")
             }
             printRollout(rollout)
         }
@@ -117,4 +135,8 @@ struct RolloutCommand: AsyncParsableCommand {
 
 private func printRollout(_ rollout: Rollout) {
     print("\(rollout.product) \(rollout.channel): \(rollout.build) to \(rollout.percentage)% of sites\(rollout.paused ? ", paused" : "")")
+    if let halting = rollout.halting {
+        print("guard: halt after \(halting.minimumReports) reports failing more than the previous build by \(Double(halting.margin) / 100) points")
+    }
+    if let reason = rollout.haltReason { print(reason) }
 }

@@ -114,6 +114,14 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		private $answers = array();
 
 		/**
+		 * The update being installed in this request (from, to, whether the plugin was
+		 * active), for the outcome report sent when it is done; null when there is none.
+		 *
+		 * @var array|null
+		 */
+		private $pending_report = null;
+
+		/**
 		 * Reads the arguments and hooks into WordPress.
 		 *
 		 * @param array $args server, product, file; optional type ('plugin' or 'theme'), channel,
@@ -156,6 +164,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			add_filter( 'wp_trusted_keys', array( $this, 'trusted_keys' ) );
 			add_filter( 'wp_signature_softfail', array( $this, 'signature_softfail' ), 10, 2 );
 			add_action( 'admin_notices', array( $this, 'show_messages' ) );
+			add_action( 'upgrader_process_complete', array( $this, 'report_outcome' ), 10, 2 );
 			if ( '' !== $this->license && 'plugin' === $this->type ) {
 				add_filter( 'plugin_action_links_' . plugin_basename( $this->file ), array( $this, 'license_links' ) );
 				add_filter( 'network_admin_plugin_action_links_' . plugin_basename( $this->file ), array( $this, 'license_links' ) );
@@ -193,7 +202,91 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				error_log( sprintf( 'Herald_Updater(%s): the package is not the one the answer signed; refused.', $this->product ) );
 				return new WP_Error( 'herald_package_mismatch', 'The package is not the one Herald signed for this update.' );
 			}
+			$this->pending_report = array(
+				'from'   => $this->installed_version(),
+				'to'     => (string) $answer['new_version'],
+				'active' => 'plugin' === $this->type && function_exists( 'is_plugin_active' ) && is_plugin_active( plugin_basename( $this->file ) ),
+			);
 			return $file;
+		}
+
+		/**
+		 * Tells Herald how the update this request installed went, once WordPress is done with
+		 * it: installed, or failed (WordPress's error, the old version still there, or the
+		 * plugin deactivated by the update). Herald weighs these reports to halt a bad staged
+		 * rollout by itself. The
+		 * filter herald_updater_send_reports (false) turns them off.
+		 *
+		 * @param WP_Upgrader $upgrader   The upgrader that ran.
+		 * @param array       $hook_extra Names the plugins or themes it upgraded.
+		 */
+		public function report_outcome( $upgrader, $hook_extra ) {
+			if ( null === $this->pending_report || ! is_array( $hook_extra ) ) {
+				return;
+			}
+			$own = 'plugin' === $this->type ? plugin_basename( $this->file ) : $this->theme_stylesheet();
+			$key = 'plugin' === $this->type ? 'plugin' : 'theme';
+			$ran = isset( $hook_extra[ $key . 's' ] ) ? (array) $hook_extra[ $key . 's' ] : ( isset( $hook_extra[ $key ] ) ? array( $hook_extra[ $key ] ) : array() );
+			if ( ! in_array( $own, $ran, true ) ) {
+				return;
+			}
+			$pending              = $this->pending_report;
+			$this->pending_report = null;
+			if ( ! apply_filters( 'herald_updater_send_reports', true, $this->product ) ) {
+				return;
+			}
+			if ( 'theme' === $this->type ) {
+				wp_clean_themes_cache();
+			}
+			$result = null;
+			if ( isset( $upgrader->skin ) && isset( $upgrader->skin->result ) ) {
+				$result = $upgrader->skin->result;
+			} elseif ( isset( $upgrader->result ) ) {
+				$result = $upgrader->result;
+			}
+			$now    = $this->installed_version();
+			$report = array( 'outcome' => 'installed' );
+			if ( is_wp_error( $result ) ) {
+				$report = array(
+					'outcome'       => 'failed',
+					'error_code'    => substr( preg_replace( '/[^A-Za-z0-9_.-]/', '_', (string) $result->get_error_code() ), 0, 64 ),
+					'error_message' => substr( wp_strip_all_tags( $result->get_error_message() ), 0, 1000 ),
+				);
+			} elseif ( $now !== $pending['to'] ) {
+				$report = array(
+					'outcome'       => 'failed',
+					'error_code'    => 'version_unchanged',
+					'error_message' => sprintf( 'The site runs %s after the update to %s.', $now, $pending['to'] ),
+				);
+			} elseif ( $pending['active'] && ! is_plugin_active( $own ) ) {
+				$report = array(
+					'outcome'       => 'failed',
+					'error_code'    => 'plugin_deactivated',
+					'error_message' => 'The plugin was active before the update and is not after it.',
+				);
+			}
+			$body     = array_merge(
+				array(
+					'product'           => $this->product,
+					'site_url'          => home_url( '/' ),
+					'from_version'      => $pending['from'],
+					'to_version'        => $pending['to'],
+					'wordpress_version' => get_bloginfo( 'version' ),
+					'php_version'       => PHP_VERSION,
+				),
+				$report
+			);
+			$response = wp_remote_post(
+				$this->server . '/api/v1/reports',
+				array(
+					'timeout' => self::TIMEOUT,
+					'headers' => array( 'Content-Type' => 'application/json' ),
+					'body'    => wp_json_encode( $body ),
+				)
+			);
+			if ( is_wp_error( $response ) || 202 !== (int) wp_remote_retrieve_response_code( $response ) ) {
+				error_log( sprintf( 'Herald_Updater(%s): the outcome report of %s was not taken.', $this->product, $pending['to'] ) );
+			}
 		}
 
 		/**

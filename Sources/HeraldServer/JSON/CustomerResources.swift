@@ -84,6 +84,7 @@ struct RolloutResource: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case product, channel, build, percentage, paused, startedAt = "started_at", updatedAt = "updated_at"
+        case haltAfterReports = "halt_after_reports", haltMargin = "halt_margin", halted, haltReason = "halt_reason"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -95,6 +96,10 @@ struct RolloutResource: Encodable, Sendable {
         try container.encode(rollout.paused, forKey: .paused)
         try container.encode(Moment.iso(rollout.startedAt), forKey: .startedAt)
         try container.encode(Moment.iso(rollout.updatedAt), forKey: .updatedAt)
+        try container.encode(rollout.halting?.minimumReports, forKey: .haltAfterReports)
+        try container.encode(rollout.halting.map { Double($0.margin) / 100 }, forKey: .haltMargin)
+        try container.encode(rollout.haltReason != nil, forKey: .halted)
+        try container.encode(rollout.haltReason, forKey: .haltReason)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldStore
 
 /// A product as the API shows it (seed 000's product_id, product_name).
 struct ProductResource: Encodable, Sendable {
@@ -170,6 +171,33 @@ struct LatestResource: Encodable, Sendable {
         try container.encode(build.changelog, forKey: .changelog)
         try container.encode(build.sha384, forKey: .sha384)
         try container.encode(expires, forKey: .expires)
+    }
+}
+
+/// A channel's `/history`: its pointer moves, and what happened to its staged rollouts.
+struct HistoryResource: Encodable, Sendable {
+    let moves: [MoveResource]
+    let rolloutEvents: [RolloutEventResource]
+
+    enum CodingKeys: String, CodingKey {
+        case moves = "history", rolloutEvents = "rollout_events"
+    }
+}
+
+/// A rollout's start, halt by its guard (with the figures) or completion.
+struct RolloutEventResource: Encodable, Sendable {
+    let event: RolloutEvent
+
+    enum CodingKeys: String, CodingKey {
+        case build, event, detail, at
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(event.build, forKey: .build)
+        try container.encode(event.event, forKey: .event)
+        try container.encode(event.detail, forKey: .detail)
+        try container.encode(event.at, forKey: .at)
     }
 }
 

@@ -49,7 +49,8 @@ struct CatalogRoutes<Context: RequestContext> {
             let channel = try context.parameters.channel()
             try await requireVisible(channel, of: product, request: request)
             let moves = try await store.history(of: channel, of: product)
-            return try envelopeResponse(["history": moves.map(MoveResource.init)])
+            let events = try await store.rolloutEvents(of: channel, of: product)
+            return try envelopeResponse(HistoryResource(moves: moves.map(MoveResource.init), rolloutEvents: events.map(RolloutEventResource.init)))
         }
 
         router.get("/api/v1/{product}/{channel}/{build}") { request, context in

@@ -192,6 +192,24 @@ struct CustomerRoutes<Context: RequestContext> {
 
     // MARK: Staged rollouts
 
+    /// The guard a rollout's fields ask for: `halt_after_reports` and `halt_margin` (percentage
+    /// points), either one enough, the other defaulted; nil when neither is given.
+    private static func rolloutGuard(_ fields: RequestFields) throws -> RolloutGuard? {
+        let reports = fields["halt_after_reports"].flatMap { $0.isEmpty ? nil : $0 }
+        let margin = fields["halt_margin"].flatMap { $0.isEmpty ? nil : $0 }
+        guard reports != nil || margin != nil else { return nil }
+        guard let minimum = Int(reports ?? String(RolloutGuard.defaultMinimumReports)) else {
+            throw HeraldError.invalidInput("halt_after_reports must be a whole number from 1 to 1000000")
+        }
+        let points = try margin.map { text -> Int in
+            guard text.count <= 6, let value = Double(text), value.isFinite, value >= 0, value <= 100 else {
+                throw HeraldError.invalidInput("halt_margin must be from 0 to 100 percentage points")
+            }
+            return Int((value * 100).rounded())
+        }
+        return try RolloutGuard(minimumReports: minimum, margin: points ?? RolloutGuard.defaultMargin)
+    }
+
     private func registerRollouts(on router: Router<Context>) {
         router.get("/api/v1/{product}/{channel}/rollout") { request, context in
             let (product, channel) = try (context.parameters.product(), context.parameters.channel())
@@ -209,7 +227,9 @@ struct CustomerRoutes<Context: RequestContext> {
             let rollout: Rollout
             if let reference = fields["build"] ?? fields["build_hash"] {
                 let build = try await store.build(matching: try BuildReference(validating: reference, field: "build"), of: product)
-                rollout = try await store.startRollout(of: channel, of: product, build: build.hash, basisPoints: basisPoints, actor: token.name)
+                rollout = try await store.startRollout(
+                    of: channel, of: product, build: build.hash, basisPoints: basisPoints, halting: try Self.rolloutGuard(fields),
+                    actor: token.name)
             } else {
                 rollout = try await store.raiseRollout(of: channel, of: product, to: basisPoints)
             }

@@ -1,0 +1,136 @@
+import Crypto
+import HeraldCore
+import SQLKit
+
+/// Something that happened to a staged rollout, for the channel's history: `started`, `halted`
+/// (by its guard, with the figures), `completed`.
+public struct RolloutEvent: Hashable, Sendable {
+    public var build: BuildHash
+    public var event: String
+    public var detail: String?
+    /// Milliseconds since 1970.
+    public var at: Int64
+}
+
+extension Store {
+    /// Records a site's report of an update (replacing its earlier report of the same version),
+    /// then weighs every guarded rollout of the reported build: those whose guard halts them are
+    /// paused, their reason kept, an event written to the channel's history; they are returned.
+    ///
+    /// `siteDigest` is the site's salted digest (``InstallSample/siteDigest(of:salt:)``): the
+    /// address itself is not kept. The version must be one of the product's builds.
+    @discardableResult
+    public func recordOutcome(_ report: OutcomeReport, siteDigest: String, at time: Int64 = currentTimeMillis()) async throws -> [Rollout] {
+        try await withTransaction(durability: .relaxed) { database in
+            guard
+                let build = try await database.select().column("hash").from("builds")
+                    .where("product_id", .equal, report.product.rawValue).where("version", .equal, report.toVersion.rawValue)
+                    .orderBy("is_latest", .descending).orderBy("uploaded_at", .descending).first()
+                    .map({ try BuildHash(validating: try $0.decode(column: "hash", as: String.self)) })
+            else {
+                guard try await database.select().column("id").from("products").where("id", .equal, report.product.rawValue).first() != nil
+                else { throw HeraldError.unknownProduct(report.product) }
+                throw HeraldError.unknownVersion(report.toVersion, of: report.product)
+            }
+            try await database.insert(into: "outcome_reports")
+                .columns(
+                    "product_id", "site_sha256", "to_version", "build_hash", "from_version", "outcome", "error_code", "error_message",
+                    "wordpress_version", "php_version", "reported_at"
+                )
+                .values(
+                    SQLBind(report.product.rawValue), SQLBind(siteDigest), SQLBind(report.toVersion.rawValue), SQLBind(build.rawValue),
+                    SQLBind(report.fromVersion?.rawValue), SQLBind(report.outcome.rawValue), SQLBind(report.errorCode),
+                    SQLBind(report.errorMessage), SQLBind(report.wordpressVersion), SQLBind(report.phpVersion), SQLBind(time)
+                )
+                .onConflict(with: ["product_id", "site_sha256", "to_version"]) { update in
+                    var update = update
+                    for column in [
+                        "build_hash", "from_version", "outcome", "error_code", "error_message", "wordpress_version", "php_version", "reported_at",
+                    ] {
+                        update = update.set(excludedValueOf: column)
+                    }
+                    return update
+                }
+                .run()
+            var halted: [Rollout] = []
+            let guarded = try await database.select().column("*").from("rollouts").where("product_id", .equal, report.product.rawValue)
+                .where("build", .equal, build.rawValue).all().map { try Rollout(row: $0, of: report.product) }
+            for rollout in guarded where !rollout.paused {
+                guard let halting = rollout.halting else { continue }
+                // Locked before it is weighed: two reports at once halt it once.
+                guard let channel = try await lockChannel(rollout.channel, of: report.product, in: database),
+                    let current = try await database.select().column("*").from("rollouts")
+                        .where("product_id", .equal, report.product.rawValue).where("channel_id", .equal, rollout.channel.rawValue).first()
+                        .map({ try Rollout(row: $0, of: report.product) }),
+                    current.build == build, !current.paused
+                else { continue }
+                let new = try await tally(of: build, of: report.product, since: current.startedAt, in: database)
+                var previous = RolloutGuard.Tally(reports: 0, failures: 0)
+                if let served = channel.ownServedBuild { previous = try await tally(of: served, of: report.product, since: 0, in: database) }
+                guard let reason = halting.halt(new: new, previous: previous) else { continue }
+                var stopped = current
+                stopped.paused = true
+                stopped.haltReason = reason
+                stopped.updatedAt = time
+                try await save(stopped, in: database)
+                try await recordRolloutEvent(stopped, event: "halted", detail: reason, at: time, in: database)
+                halted.append(stopped)
+            }
+            return halted
+        }
+    }
+
+    /// How many reports of `build` since `since`, and how many failures.
+    private func tally(of build: BuildHash, of product: ProductID, since: Int64, in database: any SQLDatabase) async throws -> RolloutGuard.Tally {
+        let rows = try await database.select().column("outcome").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "reports")
+            .from("outcome_reports").where("product_id", .equal, product.rawValue).where("build_hash", .equal, build.rawValue)
+            .where("reported_at", .greaterThanOrEqual, since).groupBy("outcome").all()
+        var tally = RolloutGuard.Tally(reports: 0, failures: 0)
+        for row in rows {
+            let count = Int(try row.decode(column: "reports", as: Int64.self))
+            tally.reports += count
+            if OutcomeReport.Outcome(rawValue: try row.decode(column: "outcome", as: String.self))?.isFailure ?? true { tally.failures += count }
+        }
+        return tally
+    }
+
+    func recordRolloutEvent(_ rollout: Rollout, event: String, detail: String?, at time: Int64, in database: any SQLDatabase) async throws {
+        try await database.insert(into: "rollout_events").columns("product_id", "channel_id", "build", "event", "detail", "happened_at")
+            .values(
+                SQLBind(rollout.product.rawValue), SQLBind(rollout.channel.rawValue), SQLBind(rollout.build.rawValue), SQLBind(event),
+                SQLBind(detail), SQLBind(time)
+            )
+            .run()
+    }
+
+    /// The product's reports counted per version, build and outcome, newest version first.
+    public func outcomeCounts(of product: ProductID) async throws -> [(version: String, build: BuildHash, outcome: String, reports: Int)] {
+        try await withDatabase { database in
+            try await database.select().column("to_version").column("build_hash").column("outcome")
+                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "reports").from("outcome_reports")
+                .where("product_id", .equal, product.rawValue).groupBy("to_version").groupBy("build_hash").groupBy("outcome")
+                .orderBy("to_version", .descending).orderBy("outcome").all()
+                .map {
+                    (
+                        try $0.decode(column: "to_version", as: String.self),
+                        try BuildHash(validating: try $0.decode(column: "build_hash", as: String.self)),
+                        try $0.decode(column: "outcome", as: String.self), Int(try $0.decode(column: "reports", as: Int64.self))
+                    )
+                }
+        }
+    }
+
+    /// What happened to the channel's staged rollouts, oldest first.
+    public func rolloutEvents(of channel: ChannelID, of product: ProductID) async throws -> [RolloutEvent] {
+        try await withDatabase { database in
+            try await database.select().column("*").from("rollout_events").where("product_id", .equal, product.rawValue)
+                .where("channel_id", .equal, channel.rawValue).orderBy("happened_at").all()
+                .map {
+                    RolloutEvent(
+                        build: try BuildHash(validating: try $0.decode(column: "build", as: String.self)),
+                        event: try $0.decode(column: "event", as: String.self), detail: try $0.decode(column: "detail", as: String?.self),
+                        at: try $0.decode(column: "happened_at", as: Int64.self))
+                }
+        }
+    }
+}

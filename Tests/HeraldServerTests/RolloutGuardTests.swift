@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import HeraldStore
+import Hummingbird
+import HummingbirdTesting
+import SQLKit
+import Testing
+
+/// A staged rollout that halts by itself when sites report its build failing.
+@Suite("Rollout guards and outcome reports")
+struct RolloutGuardTests {
+    @Test("A guarded 10% rollout halts by itself once 1.1 fails on PHP 7.4 sites; no site is offered it after; the history says why")
+    func haltsByItself() async throws {
+        try await TestServer.run(framework: .router) { server in
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            let next = try PluginZip.make(version: "1.1")
+            #expect(try await server.upload(next, channel: "beta").0 == .created)
+            let started = try await server.send(
+                .post, "/api/v1/private_blog/stable/rollout",
+                json: ["build": PluginZip.sha256(next), "percentage": "10", "halt_after_reports": "10", "halt_margin": "10"])
+            #expect(started.0 == .ok)
+            #expect(started.1.response["halt_after_reports"] as? Int == 10 && started.1.response["halt_margin"] as? Double == 10)
+
+            // The build served before: 100 sites updated to it, 2 of them failing.
+            for index in 0..<100 {
+                let outcome = index < 2 ? "failed" : "installed"
+                let status = try await report(server, site: "https://old\(index).example.com", to: "1.0", outcome: outcome, php: "8.2.18")
+                #expect(status == .accepted)
+            }
+            // 200 sites ask, those offered 1.1 install it and report: it fails on PHP 7.4.
+            var offeredBefore = 0
+            var offeredAfter = 0
+            var haltedAt: Int?
+            for index in 0..<200 {
+                let php = index % 2 == 0 ? "7.4.33" : "8.2.18"
+                let site = "https://site\(index).example.com"
+                let answer = try await server.get(
+                    "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=1.0&php_version=\(php)&site_url=\(site)")
+                #expect(answer.0 == .ok)
+                guard answer.1.response["new_version"] as? String == "1.1" else { continue }
+                if haltedAt != nil {
+                    offeredAfter += 1
+                    continue
+                }
+                offeredBefore += 1
+                let failed = php.hasPrefix("7.4")
+                let (status, halted) = try await reportHalting(
+                    server, site: site, to: "1.1", outcome: failed ? "failed" : "installed", php: php,
+                    error: failed ? ("php_fatal", "Call to undefined function str_contains()") : nil)
+                #expect(status == .accepted)
+                if halted { haltedAt = offeredBefore }
+            }
+            #expect(haltedAt == 10, "the guard halts at its 10th report, not before")
+            #expect(offeredBefore == 10)
+            #expect(offeredAfter == 0, "a halted rollout offers its build to no further site")
+
+            let rollout = try await server.send(.get, "/api/v1/private_blog/stable/rollout")
+            #expect(rollout.1.response["halted"] as? Bool == true && rollout.1.response["paused"] as? Bool == true)
+            let reason = try #require(rollout.1.response["halt_reason"] as? String)
+            #expect(reason.contains("of 10 reports of the new build failed"), "\(reason)")
+            #expect(reason.contains("2 of 100 for the previous build (2.00%)"), "\(reason)")
+
+            let history = try await server.get("/api/v1/private_blog/stable/history")
+            let events = try #require(history.1.response["rollout_events"] as? [[String: Any]])
+            #expect(events.map { $0["event"] as? String } == ["started", "halted"])
+            #expect(events.last?["detail"] as? String == reason)
+        }
+    }
+
+    @Test("Reports are checked: an unknown version, a bad outcome, a bad site; one per site and version, the later kept")
+    func validation() async throws {
+        try await TestServer.run(framework: .router) { server in
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            #expect(try await report(server, site: "https://a.example.com", to: "9.9", outcome: "installed") == .notFound)
+            #expect(try await report(server, site: "https://a.example.com", to: "1.0", outcome: "exploded") == .badRequest)
+            #expect(try await report(server, site: "", to: "1.0", outcome: "installed") == .badRequest)
+            #expect(try await report(server, site: "https://a.example.com", to: "1.0", outcome: "failed") == .accepted)
+            #expect(try await report(server, site: "HTTPS://A.example.com/", to: "1.0", outcome: "installed") == .accepted)
+            let rows = try await server.store.withDatabase { database in
+                try await database.select().column("outcome").from("outcome_reports").all().map { try $0.decode(column: "outcome", as: String.self) }
+            }
+            #expect(rows == ["installed"], "one site, one version: the later report replaced the earlier")
+        }
+    }
+
+    private func report(
+        _ server: TestServer, site: String, to version: String, outcome: String, php: String = "8.2.18"
+    ) async throws -> HTTPResponse.Status {
+        try await reportHalting(server, site: site, to: version, outcome: outcome, php: php, error: nil).0
+    }
+
+    private func reportHalting(
+        _ server: TestServer, site: String, to version: String, outcome: String, php: String, error: (String, String)?
+    ) async throws -> (HTTPResponse.Status, Bool) {
+        var body: [String: Any] = [
+            "product": "private_blog", "site_url": site, "from_version": "1.0", "to_version": version, "outcome": outcome,
+            "php_version": php, "wordpress_version": "6.7.1",
+        ]
+        if let error {
+            body["error_code"] = error.0
+            body["error_message"] = error.1
+        }
+        let data = try JSONSerialization.data(withJSONObject: body)
+        return try await server.client.execute(
+            uri: "/api/v1/reports", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: data)
+        ) { ($0.status, (try envelope($0).response["halted_rollouts"] as? Bool) ?? false) }
+    }
+}
