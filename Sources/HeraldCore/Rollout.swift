@@ -20,6 +20,9 @@ public struct Rollout: Hashable, Sendable {
     public var halting: RolloutGuard?
     /// Why the guard halted it (then it is paused); nil when it has not.
     public var haltReason: String?
+    /// Since when (milliseconds since 1970) the guard counts reports: the start, or the last
+    /// time the vendor resumed or raised the rollout after weighing them.
+    public var guardSince: Int64?
 
     /// How many buckets sites fall into: a share is counted in hundredths of a percent.
     public static let bucketCount = 10_000

@@ -21,13 +21,18 @@ extension Store {
     /// address itself is not kept. The version must be one of the product's builds.
     @discardableResult
     public func recordOutcome(_ report: OutcomeReport, siteDigest: String, at time: Int64 = currentTimeMillis()) async throws -> [Rollout] {
-        try await withTransaction(durability: .relaxed) { database in
+        // Durable: a halt must outlive a crash once the answer has said so.
+        try await withTransaction { database in
+            // The build the site was given when it says so (a version uploaded twice is two
+            // builds), else the newest upload of the version.
+            var query = database.select().column("hash").from("builds")
+                .where("product_id", .equal, report.product.rawValue).where("version", .equal, report.toVersion.rawValue)
+            if let given = report.build { query = query.where("hash", .equal, given.rawValue) }
             guard
-                let build = try await database.select().column("hash").from("builds")
-                    .where("product_id", .equal, report.product.rawValue).where("version", .equal, report.toVersion.rawValue)
-                    .orderBy("is_latest", .descending).orderBy("uploaded_at", .descending).first()
+                let build = try await query.orderBy("is_latest", .descending).orderBy("uploaded_at", .descending).first()
                     .map({ try BuildHash(validating: try $0.decode(column: "hash", as: String.self)) })
             else {
+                if let given = report.build { throw HeraldError.invalidInput("build_hash \(given) is not a build of version \(report.toVersion)") }
                 guard try await database.select().column("id").from("products").where("id", .equal, report.product.rawValue).first() != nil
                 else { throw HeraldError.unknownProduct(report.product) }
                 throw HeraldError.unknownVersion(report.toVersion, of: report.product)
@@ -57,17 +62,16 @@ extension Store {
                 .where("build", .equal, build.rawValue).all().map { try Rollout(row: $0, of: report.product) }
             for rollout in guarded where !rollout.paused {
                 guard let halting = rollout.halting else { continue }
-                // Locked before it is weighed: two reports at once halt it once.
+                // Weighed without a lock (most reports halt nothing, and a lock raises the
+                // product's revision), then again under it: two reports at once halt it once.
+                guard try await halts(rollout, halting, in: database) != nil else { continue }
                 guard let channel = try await lockChannel(rollout.channel, of: report.product, in: database),
                     let current = try await database.select().column("*").from("rollouts")
                         .where("product_id", .equal, report.product.rawValue).where("channel_id", .equal, rollout.channel.rawValue).first()
                         .map({ try Rollout(row: $0, of: report.product) }),
-                    current.build == build, !current.paused
+                    current.build == build, !current.paused, let currentGuard = current.halting,
+                    let reason = try await halts(current, currentGuard, served: channel.ownServedBuild, in: database)
                 else { continue }
-                let new = try await tally(of: build, of: report.product, since: current.startedAt, in: database)
-                var previous = RolloutGuard.Tally(reports: 0, failures: 0)
-                if let served = channel.ownServedBuild { previous = try await tally(of: served, of: report.product, since: 0, in: database) }
-                guard let reason = halting.halt(new: new, previous: previous) else { continue }
                 var stopped = current
                 stopped.paused = true
                 stopped.haltReason = reason
@@ -78,6 +82,25 @@ extension Store {
             }
             return halted
         }
+    }
+
+    /// Why `rollout`'s guard halts it now, or nil: its build's reports since the guard counts
+    /// against those of the build its channel serves everyone else (`served`, read when nil).
+    private func halts(
+        _ rollout: Rollout, _ halting: RolloutGuard, served: BuildHash?? = nil, in database: any SQLDatabase
+    ) async throws -> String? {
+        let new = try await tally(of: rollout.build, of: rollout.product, since: rollout.guardSince ?? rollout.startedAt, in: database)
+        guard new.reports >= halting.minimumReports else { return nil }
+        var previousBuild: BuildHash?
+        if let served {
+            previousBuild = served
+        } else {
+            previousBuild = try await database.select().column("*").from("channels").where("product_id", .equal, rollout.product.rawValue)
+                .where("id", .equal, rollout.channel.rawValue).first().map(Channel.init(row:))?.ownServedBuild
+        }
+        var previous = RolloutGuard.Tally(reports: 0, failures: 0)
+        if let previousBuild { previous = try await tally(of: previousBuild, of: rollout.product, since: 0, in: database) }
+        return halting.halt(new: new, previous: previous)
     }
 
     /// How many reports of `build` since `since`, and how many failures.
@@ -103,13 +126,13 @@ extension Store {
             .run()
     }
 
-    /// The product's reports counted per version, build and outcome, newest version first.
+    /// The product's reports counted per version, build and outcome, grouped by version and build.
     public func outcomeCounts(of product: ProductID) async throws -> [(version: String, build: BuildHash, outcome: String, reports: Int)] {
         try await withDatabase { database in
             try await database.select().column("to_version").column("build_hash").column("outcome")
                 .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "reports").from("outcome_reports")
                 .where("product_id", .equal, product.rawValue).groupBy("to_version").groupBy("build_hash").groupBy("outcome")
-                .orderBy("to_version", .descending).orderBy("outcome").all()
+                .orderBy("to_version").orderBy("build_hash").orderBy("outcome").all()
                 .map {
                     (
                         try $0.decode(column: "to_version", as: String.self),

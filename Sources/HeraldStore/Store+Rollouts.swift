@@ -25,7 +25,9 @@ extension Store {
             let now = currentTimeMillis()
             if let running = try await rollout(of: channel, of: product, in: database) {
                 if running.build == build {
-                    return try await raise(running, to: basisPoints, in: database)
+                    var guarded = running
+                    if let halting { guarded.halting = halting }
+                    return try await raise(guarded, to: basisPoints, in: database)
                 }
                 guard running.paused else { throw HeraldError.rolloutInProgress(channel, build: String(running.build.rawValue.prefix(12))) }
                 try await database.delete(from: "rollouts").where("product_id", .equal, product.rawValue)
@@ -66,8 +68,11 @@ extension Store {
         try await withTransaction { database in
             guard var running = try await lockedRollout(of: channel, of: product, in: database) else { throw HeraldError.noRollout(channel) }
             running.paused = paused
-            // Resumed by hand: the vendor has weighed the guard's reason.
-            if !paused { running.haltReason = nil }
+            // Resumed by hand: the vendor has weighed the guard's reason; it counts afresh.
+            if !paused {
+                running.haltReason = nil
+                running.guardSince = currentTimeMillis()
+            }
             running.updatedAt = currentTimeMillis()
             try await save(running, in: database)
             return running
@@ -105,7 +110,10 @@ extension Store {
         var raised = running
         raised.basisPoints = basisPoints
         raised.paused = false
-        raised.haltReason = nil
+        if running.paused {
+            raised.haltReason = nil
+            raised.guardSince = currentTimeMillis()
+        }
         raised.updatedAt = currentTimeMillis()
         try await save(raised, in: database)
         return raised
@@ -115,6 +123,9 @@ extension Store {
         try await database.update("rollouts")
             .set("basis_points", to: SQLBind(Int64(rollout.basisPoints))).set("paused", to: SQLBind(rollout.paused))
             .set("updated_at", to: SQLBind(rollout.updatedAt)).set("halt_reason", to: SQLBind(rollout.haltReason))
+            .set("guard_since", to: SQLBind(rollout.guardSince))
+            .set("guard_minimum_reports", to: SQLBind(rollout.halting.map { Int64($0.minimumReports) }))
+            .set("guard_margin", to: SQLBind(rollout.halting.map { Int64($0.margin) }))
             .where("product_id", .equal, rollout.product.rawValue).where("channel_id", .equal, rollout.channel.rawValue)
             .run()
     }
@@ -155,5 +166,6 @@ extension Rollout {
                 try RolloutGuard(minimumReports: Int($0), margin: Int(try row.decode(column: "guard_margin", as: Int64?.self) ?? 0))
             },
             haltReason: try row.decode(column: "halt_reason", as: String?.self))
+        guardSince = try row.decode(column: "guard_since", as: Int64?.self)
     }
 }

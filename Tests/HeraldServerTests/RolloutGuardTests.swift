@@ -61,10 +61,19 @@ struct RolloutGuardTests {
             #expect(reason.contains("of 10 reports of the new build failed"), "\(reason)")
             #expect(reason.contains("2 of 100 for the previous build (2.00%)"), "\(reason)")
 
-            let history = try await server.get("/api/v1/private_blog/stable/history")
+            let history = try await server.send(.get, "/api/v1/private_blog/stable/history")
             let events = try #require(history.1.response["rollout_events"] as? [[String: Any]])
             #expect(events.map { $0["event"] as? String } == ["started", "halted"])
             #expect(events.last?["detail"] as? String == reason)
+            let anonymous = try await server.get("/api/v1/private_blog/stable/history")
+            #expect((anonymous.1.response["rollout_events"] as? [Any])?.isEmpty == true, "a rollout's figures are the vendor's")
+
+            // Resumed by hand, the guard counts afresh: the failures it weighed do not halt it again.
+            let resumed = try await server.send(.post, "/api/v1/private_blog/stable/rollout/resume")
+            #expect(resumed.1.response["halted"] as? Bool == false && resumed.1.response["paused"] as? Bool == false)
+            let (_, haltedAgain) = try await reportHalting(
+                server, site: "https://late.example.com", to: "1.1", outcome: "failed", php: "7.4.33", error: ("php_fatal", "again"))
+            #expect(!haltedAgain)
         }
     }
 
@@ -81,6 +90,11 @@ struct RolloutGuardTests {
                 try await database.select().column("outcome").from("outcome_reports").all().map { try $0.decode(column: "outcome", as: String.self) }
             }
             #expect(rows == ["installed"], "one site, one version: the later report replaced the earlier")
+            // One address may send 300 reports in 10 minutes (5 sent above).
+            for index in 0..<295 {
+                #expect(try await report(server, site: "https://s\(index).example.com", to: "1.0", outcome: "installed") == .accepted)
+            }
+            #expect(try await report(server, site: "https://one-more.example.com", to: "1.0", outcome: "installed") == .tooManyRequests)
         }
     }
 

@@ -122,6 +122,14 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		private $pending_report = null;
 
 		/**
+		 * What WordPress's installation of this plugin's or theme's package gave (true or a
+		 * WP_Error), caught for it alone: in a bulk upgrade the upgrader keeps only the last one.
+		 *
+		 * @var mixed
+		 */
+		private $install_result = null;
+
+		/**
 		 * Reads the arguments and hooks into WordPress.
 		 *
 		 * @param array $args server, product, file; optional type ('plugin' or 'theme'), channel,
@@ -164,6 +172,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			add_filter( 'wp_trusted_keys', array( $this, 'trusted_keys' ) );
 			add_filter( 'wp_signature_softfail', array( $this, 'signature_softfail' ), 10, 2 );
 			add_action( 'admin_notices', array( $this, 'show_messages' ) );
+			add_filter( 'upgrader_install_package_result', array( $this, 'note_install_result' ), 10, 2 );
 			add_action( 'upgrader_process_complete', array( $this, 'report_outcome' ), 10, 2 );
 			if ( '' !== $this->license && 'plugin' === $this->type ) {
 				add_filter( 'plugin_action_links_' . plugin_basename( $this->file ), array( $this, 'license_links' ) );
@@ -203,18 +212,38 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				return new WP_Error( 'herald_package_mismatch', 'The package is not the one Herald signed for this update.' );
 			}
 			$this->pending_report = array(
-				'from'   => $this->installed_version(),
-				'to'     => (string) $answer['new_version'],
-				'active' => 'plugin' === $this->type && function_exists( 'is_plugin_active' ) && is_plugin_active( plugin_basename( $this->file ) ),
+				'from'  => $this->installed_version(),
+				'to'    => (string) $answer['new_version'],
+				'build' => (string) $answer['build']['build_hash'],
 			);
+			$this->install_result = null;
 			return $file;
 		}
 
 		/**
+		 * Keeps what the installation of this plugin's or theme's package gave.
+		 *
+		 * @param mixed $result     True, or a WP_Error.
+		 * @param array $hook_extra Names the plugin or theme installed.
+		 * @return mixed $result, unchanged.
+		 */
+		public function note_install_result( $result, $hook_extra ) {
+			if ( null !== $this->pending_report && is_array( $hook_extra ) ) {
+				$own = 'plugin' === $this->type ? plugin_basename( $this->file ) : $this->theme_stylesheet();
+				$key = 'plugin' === $this->type ? 'plugin' : 'theme';
+				if ( isset( $hook_extra[ $key ] ) && $own === $hook_extra[ $key ] ) {
+					$this->install_result = $result;
+				}
+			}
+			return $result;
+		}
+
+		/**
 		 * Tells Herald how the update this request installed went, once WordPress is done with
-		 * it: installed, or failed (WordPress's error, the old version still there, or the
-		 * plugin deactivated by the update). Herald weighs these reports to halt a bad staged
-		 * rollout by itself. The
+		 * it: installed, or failed (WordPress's error installing this package, or the old
+		 * version still there). Herald weighs these reports to halt a bad staged rollout by
+		 * itself. (WordPress deactivates an active plugin while it replaces it and activates it
+		 * again afterwards, so whether it is active says nothing here.) The
 		 * filter herald_updater_send_reports (false) turns them off.
 		 *
 		 * @param WP_Upgrader $upgrader   The upgrader that ran.
@@ -238,13 +267,9 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			if ( 'theme' === $this->type ) {
 				wp_clean_themes_cache();
 			}
-			$result = null;
-			if ( isset( $upgrader->skin ) && isset( $upgrader->skin->result ) ) {
-				$result = $upgrader->skin->result;
-			} elseif ( isset( $upgrader->result ) ) {
-				$result = $upgrader->result;
-			}
-			$now    = $this->installed_version();
+			$result               = $this->install_result;
+			$this->install_result = null;
+			$now                  = $this->installed_version();
 			$report = array( 'outcome' => 'installed' );
 			if ( is_wp_error( $result ) ) {
 				$report = array(
@@ -258,12 +283,6 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 					'error_code'    => 'version_unchanged',
 					'error_message' => sprintf( 'The site runs %s after the update to %s.', $now, $pending['to'] ),
 				);
-			} elseif ( $pending['active'] && ! is_plugin_active( $own ) ) {
-				$report = array(
-					'outcome'       => 'failed',
-					'error_code'    => 'plugin_deactivated',
-					'error_message' => 'The plugin was active before the update and is not after it.',
-				);
 			}
 			$body     = array_merge(
 				array(
@@ -271,6 +290,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 					'site_url'          => home_url( '/' ),
 					'from_version'      => $pending['from'],
 					'to_version'        => $pending['to'],
+					'build_hash'        => $pending['build'],
 					'wordpress_version' => get_bloginfo( 'version' ),
 					'php_version'       => PHP_VERSION,
 				),
@@ -279,7 +299,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			$response = wp_remote_post(
 				$this->server . '/api/v1/reports',
 				array(
-					'timeout' => self::TIMEOUT,
+					'timeout' => 3,
 					'headers' => array( 'Content-Type' => 'application/json' ),
 					'body'    => wp_json_encode( $body ),
 				)

@@ -49,7 +49,8 @@ struct CatalogRoutes<Context: RequestContext> {
             let channel = try context.parameters.channel()
             try await requireVisible(channel, of: product, request: request)
             let moves = try await store.history(of: channel, of: product)
-            let events = try await store.rolloutEvents(of: channel, of: product)
+            // What a rollout is and how it fares (its build, its guard, the failures) is the vendor's.
+            let events = try await isVendor(request, of: product) ? store.rolloutEvents(of: channel, of: product) : []
             return try envelopeResponse(HistoryResource(moves: moves.map(MoveResource.init), rolloutEvents: events.map(RolloutEventResource.init)))
         }
 

@@ -1,4 +1,5 @@
 import HeraldCore
+import HeraldFormats
 import HeraldStore
 import Hummingbird
 import Synchronization
@@ -6,11 +7,16 @@ import Synchronization
 /// `POST /api/v1/reports`: a site says how an update went. No token: sites have none. The
 /// site's address is kept only as its salted digest, one report per site and version (a later
 /// one replaces it), for a version the product has a build of. A report may halt a guarded
-/// rollout (``RolloutGuard``); the answer says so.
+/// rollout (``RolloutGuard``); the answer says so. One address (an IPv6 /64) may send 300
+/// reports in 10 minutes to an instance: a site sends one per update, and a shared host's
+/// sites share an address.
 final class ReportRoutes<Context: RequestContext>: Sendable {
     let store: any Store
     let authorization: Authorization
     private let salt = Mutex<String?>(nil)
+    private let recent = Mutex<[String: [ContinuousClock.Instant]]>([:])
+    private var limit: Int { 300 }
+    private var window: Duration { .seconds(600) }
 
     init(store: any Store) {
         self.store = store
@@ -19,12 +25,13 @@ final class ReportRoutes<Context: RequestContext>: Sendable {
 
     func register(on router: Router<Context>) {
         router.post("/api/v1/reports") { [self] request, context in
+            try admit(LoginThrottle.network(of: ConsoleCookie.peer(of: request)))
             var request = request
             let fields = try await RequestFields.read(&request, context: context)
             let report = try OutcomeReport(
                 product: try ProductID(validating: fields["product"] ?? fields["product_name"] ?? "", field: "product"),
                 siteURL: fields["site_url"] ?? "", fromVersion: fields["from_version"], toVersion: fields["to_version"] ?? "",
-                outcome: fields["outcome"] ?? "", errorCode: fields["error_code"], errorMessage: fields["error_message"],
+                build: fields["build_hash"], outcome: fields["outcome"] ?? "", errorCode: fields["error_code"], errorMessage: fields["error_message"],
                 wordpressVersion: fields["wordpress_version"], phpVersion: fields["php_version"])
             let digest = InstallSample.siteDigest(of: report.site, salt: try await siteSalt()).hexString
             let halted = try await store.recordOutcome(report, siteDigest: digest)
@@ -43,8 +50,26 @@ final class ReportRoutes<Context: RequestContext>: Sendable {
                 }
                 versions[versions.count - 1].count(outcome, reports)
             }
+            versions.sort { VersionOrder.compare($0.version, $1.version) > 0 }
             return try envelopeResponse(["versions": versions])
         }
+    }
+
+    /// Counts a report from `address`; throws `too_many_attempts` past the limit. Addresses
+    /// whose reports have all aged out are forgotten as it goes.
+    private func admit(_ address: String) throws {
+        let now = ContinuousClock.now
+        let wait = recent.withLock { recent -> Int? in
+            if recent.count > 100_000 { recent = recent.filter { $0.value.last.map { now - $0 < window } ?? false } }
+            var times = (recent[address] ?? []).filter { now - $0 < window }
+            defer { recent[address] = times }
+            guard times.count < limit else {
+                return Int(((times.first.map { window - (now - $0) } ?? window).components.seconds)) + 1
+            }
+            times.append(now)
+            return nil
+        }
+        if let wait { throw HeraldError.tooManyAttempts(retryAfterSeconds: wait) }
     }
 
     /// The salt of the install statistics' site digests, read once: a report's site is kept as

@@ -24,6 +24,7 @@ extension Migration {
             "ALTER TABLE rollouts ADD COLUMN guard_minimum_reports BIGINT",
             "ALTER TABLE rollouts ADD COLUMN guard_margin BIGINT",
             "ALTER TABLE rollouts ADD COLUMN halt_reason TEXT",
+            "ALTER TABLE rollouts ADD COLUMN guard_since BIGINT",
             """
             CREATE TABLE rollout_events (
                 product_id TEXT NOT NULL,
