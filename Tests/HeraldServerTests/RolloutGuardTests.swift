@@ -12,7 +12,8 @@ import Testing
 struct RolloutGuardTests {
     @Test("A guarded 10% rollout halts by itself once 1.1 fails on PHP 7.4 sites; no site is offered it after; the history says why")
     func haltsByItself() async throws {
-        try await TestServer.run(framework: .router) { server in
+        // Over a real port: the sites and the vendor speak HTTP to it.
+        try await TestServer.run(framework: .live) { server in
             #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
             let next = try PluginZip.make(version: "1.1")
             #expect(try await server.upload(next, channel: "beta").0 == .created)
@@ -65,6 +66,11 @@ struct RolloutGuardTests {
             let events = try #require(history.1.response["rollout_events"] as? [[String: Any]])
             #expect(events.map { $0["event"] as? String } == ["started", "halted"])
             #expect(events.last?["detail"] as? String == reason)
+            // The console's channel page shows the guard and why it halted.
+            try await server.store.createAccount(email: ConsoleTests.email, password: ConsoleTests.password, products: [])
+            let cookie = try #require(try await ConsoleTests.signIn(server).cookie)
+            let (_, page, _) = try await ConsoleTests.page(server, "/admin/products/private_blog/channels/stable", cookie: cookie)
+            #expect(page.contains("halts by itself after 10 reports") && page.contains("of 10 reports of the new build failed"))
             let anonymous = try await server.get("/api/v1/private_blog/stable/history")
             #expect((anonymous.1.response["rollout_events"] as? [Any])?.isEmpty == true, "a rollout's figures are the vendor's")
 

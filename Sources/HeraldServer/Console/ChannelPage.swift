@@ -48,7 +48,12 @@ struct ChannelPage {
         values["running"] = running.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key > $1.key }.prefix(10)
             .map { ["version": $0.key, "sites": $0.value] }
         if let rollout = snapshot.rollouts[channel] {
-            values["rollout"] = ["build": label(rollout.build), "share": "\(rollout.percentage)%", "paused": rollout.paused]
+            var shown: [String: Any] = ["build": label(rollout.build), "share": "\(rollout.percentage)%", "paused": rollout.paused]
+            if let halting = rollout.halting {
+                shown["guard"] = "halts by itself after \(halting.minimumReports) reports failing more often than the served build's by over \(Double(halting.margin) / 100) points"
+            }
+            if let reason = rollout.haltReason { shown["halt"] = reason }
+            values["rollout"] = shown
             values["percent"] = rollout.percentage
         }
         return values
