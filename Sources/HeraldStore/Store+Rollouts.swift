@@ -58,7 +58,9 @@ extension Store {
     public func raiseRollout(of channel: ChannelID, of product: ProductID, to basisPoints: Int) async throws -> Rollout {
         try await withTransaction { database in
             guard let running = try await lockedRollout(of: channel, of: product, in: database) else { throw HeraldError.noRollout(channel) }
-            return try await raise(running, to: basisPoints, in: database)
+            let raised = try await raise(running, to: basisPoints, in: database)
+            try await recordRolloutEvent(raised, event: "raised", detail: "to \(raised.percentage)%", at: raised.updatedAt, in: database)
+            return raised
         }
     }
 
@@ -75,6 +77,7 @@ extension Store {
             }
             running.updatedAt = currentTimeMillis()
             try await save(running, in: database)
+            try await recordRolloutEvent(running, event: paused ? "paused" : "resumed", detail: nil, at: running.updatedAt, in: database)
             return running
         }
     }

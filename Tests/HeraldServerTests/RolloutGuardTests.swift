@@ -80,6 +80,9 @@ struct RolloutGuardTests {
             let (_, haltedAgain) = try await reportHalting(
                 server, site: "https://late.example.com", to: "1.1", outcome: "failed", php: "7.4.33", error: ("php_fatal", "again"))
             #expect(!haltedAgain)
+            let after = try await server.send(.get, "/api/v1/private_blog/stable/history")
+            let names = (after.1.response["rollout_events"] as? [[String: Any]])?.map { $0["event"] as? String }
+            #expect(names == ["started", "halted", "resumed"])
         }
     }
 
