@@ -171,10 +171,14 @@ public final class BlobStore: Sendable {
     /// Where the blob with this hash lives in the folder (whether or not it exists); with a
     /// bucket, ``localPath(of:)`` says there is no such file.
     public func path(of hash: BuildHash) -> String {
+        "\(root)/\(Self.relativePath(of: hash))"
+    }
+
+    /// `ab/cd/abcd…`: where a blob lives under the blob folder, under a bucket's prefix, and
+    /// in a backup's `blobs/`.
+    public static func relativePath(of hash: BuildHash) -> String {
         let value = hash.rawValue
-        let first = value.prefix(2)
-        let second = value.dropFirst(2).prefix(2)
-        return "\(root)/\(first)/\(second)/\(value)"
+        return "\(value.prefix(2))/\(value.dropFirst(2).prefix(2))/\(value)"
     }
 
     /// The blob's file, for serving it without copying, when blobs are kept in the folder;

@@ -60,17 +60,15 @@ extension Store {
             var halted: [Rollout] = []
             let guarded = try await database.select().column("*").from("rollouts").where("product_id", .equal, report.product.rawValue)
                 .where("build", .equal, build.rawValue).all().map { try Rollout(row: $0, of: report.product) }
-            for rollout in guarded where !rollout.paused {
-                guard let halting = rollout.halting else { continue }
-                // Weighed without a lock (most reports halt nothing, and a lock raises the
-                // product's revision), then again under it: two reports at once halt it once.
-                guard try await halts(rollout, halting, in: database) != nil else { continue }
-                guard let channel = try await lockChannel(rollout.channel, of: report.product, in: database),
+            // Weighed without a lock (most reports halt nothing, and a lock raises the product's
+            // revision), then again under it: two reports at once halt it once.
+            for rollout in guarded where !rollout.paused && rollout.halting != nil {
+                guard try await halts(rollout, in: database) != nil,
+                    try await lockChannel(rollout.channel, of: report.product, in: database) != nil,
                     let current = try await database.select().column("*").from("rollouts")
                         .where("product_id", .equal, report.product.rawValue).where("channel_id", .equal, rollout.channel.rawValue).first()
                         .map({ try Rollout(row: $0, of: report.product) }),
-                    current.build == build, !current.paused, let currentGuard = current.halting,
-                    let reason = try await halts(current, currentGuard, served: channel.ownServedBuild, in: database)
+                    current.build == build, !current.paused, let reason = try await halts(current, in: database)
                 else { continue }
                 var stopped = current
                 stopped.paused = true
@@ -84,20 +82,14 @@ extension Store {
         }
     }
 
-    /// Why `rollout`'s guard halts it now, or nil: its build's reports since the guard counts
-    /// against those of the build its channel serves everyone else (`served`, read when nil).
-    private func halts(
-        _ rollout: Rollout, _ halting: RolloutGuard, served: BuildHash?? = nil, in database: any SQLDatabase
-    ) async throws -> String? {
+    /// Why `rollout`'s guard halts it now, or nil (also without a guard): its build's reports
+    /// since the guard counts against those of the build its channel serves everyone else.
+    private func halts(_ rollout: Rollout, in database: any SQLDatabase) async throws -> String? {
+        guard let halting = rollout.halting else { return nil }
         let new = try await tally(of: rollout.build, of: rollout.product, since: rollout.guardSince ?? rollout.startedAt, in: database)
         guard new.reports >= halting.minimumReports else { return nil }
-        var previousBuild: BuildHash?
-        if let served {
-            previousBuild = served
-        } else {
-            previousBuild = try await database.select().column("*").from("channels").where("product_id", .equal, rollout.product.rawValue)
-                .where("id", .equal, rollout.channel.rawValue).first().map(Channel.init(row:))?.ownServedBuild
-        }
+        let previousBuild = try await database.select().column("*").from("channels").where("product_id", .equal, rollout.product.rawValue)
+            .where("id", .equal, rollout.channel.rawValue).first().map(Channel.init(row:))?.ownServedBuild
         var previous = RolloutGuard.Tally(reports: 0, failures: 0)
         if let previousBuild { previous = try await tally(of: previousBuild, of: rollout.product, since: 0, in: database) }
         return halting.halt(new: new, previous: previous)

@@ -194,8 +194,7 @@ enum BackupFolders {
 
     /// `blobs/ab/cd/HASH` in a backup, as in a data folder.
     static func blobPath(_ hash: BuildHash, in folder: String) -> String {
-        let value = hash.rawValue
-        return "\(folder)/blobs/\(value.prefix(2))/\(value.dropFirst(2).prefix(2))/\(value)"
+        "\(folder)/blobs/\(BlobStore.relativePath(of: hash))"
     }
 }
 

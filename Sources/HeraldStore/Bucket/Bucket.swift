@@ -40,8 +40,7 @@ final class Bucket: Sendable {
 
     /// `PREFIX/ab/cd/abcd…`: the folder store's layout.
     func key(of hash: BuildHash) -> String {
-        let value = hash.rawValue
-        let relative = "\(value.prefix(2))/\(value.dropFirst(2).prefix(2))/\(value)"
+        let relative = BlobStore.relativePath(of: hash)
         return location.prefix.isEmpty ? relative : "\(location.prefix)/\(relative)"
     }
 
