@@ -1,3 +1,5 @@
+import HeraldFormats
+
 /// One uploaded file of a product at a version: what a channel serves and a site downloads.
 ///
 /// A build is identified by the SHA-256 of its file, so the same bytes are one build however
@@ -11,6 +13,33 @@ public struct Build: Hashable, Sendable {
         public init(name: String? = nil, version: String? = nil) {
             self.name = name
             self.version = version
+        }
+    }
+
+    /// A build the vendor took back (``Yank``): it stays downloadable, but no channel serves
+    /// it again, and sites running it are offered their channel's build even when older.
+    public struct Yank: Hashable, Sendable {
+        /// Why, as the vendor wrote it; sites are shown it.
+        public var reason: String
+        /// Milliseconds since 1970.
+        public var at: Int64
+        /// A token's name or a console account's e-mail.
+        public var by: String
+
+        public init(reason: String, at: Int64, by: String) {
+            self.reason = reason
+            self.at = at
+            self.by = by
+        }
+
+        /// A yank's reason as given: trimmed, 1 to 500 characters, one line.
+        public static func reason(validating text: String?) throws(HeraldError) -> String {
+            let reason = (text ?? "").trimmingWhitespace()
+            guard !reason.isEmpty, reason.count <= 500, !reason.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw .invalidInput("reason is required: one line of at most 500 characters saying why the build is taken back")
+            }
+            return reason
         }
     }
 
@@ -47,12 +76,15 @@ public struct Build: Hashable, Sendable {
     public var releaseDate: String?
     /// What desktop updaters are told about an app build (Sparkle's minimum system, critical update, ...).
     public var app: AppDetails
+    /// Set when the build was yanked.
+    public var yank: Yank?
 
     public init(
         hash: BuildHash, md5: String, product: ProductID, version: Version, channel: ChannelID, timestamp: Int64,
         builder: Builder = Builder(), uploadedBy: String? = nil, size: Int64, fileName: FileName, isLatest: Bool = true,
         requires: String? = nil, tested: String? = nil, requiresPHP: String? = nil, changelog: String? = nil,
-        sha384: String? = nil, details: WordPressDetails = WordPressDetails(), releaseDate: String? = nil, app: AppDetails = AppDetails()
+        sha384: String? = nil, details: WordPressDetails = WordPressDetails(), releaseDate: String? = nil, app: AppDetails = AppDetails(),
+        yank: Yank? = nil
     ) {
         self.hash = hash
         self.md5 = md5
@@ -73,5 +105,6 @@ public struct Build: Hashable, Sendable {
         self.details = details
         self.releaseDate = releaseDate
         self.app = app
+        self.yank = yank
     }
 }

@@ -17,11 +17,16 @@ public struct CatalogSnapshot: Sendable {
     /// Customer channels: those a license of the product is bound to. Only those licenses
     /// are answered from them, and lists of channels leave them out for everyone else.
     public let customerChannels: Set<ChannelID>
+    /// Yanked builds by version, for the versions no other build stands for: a site that runs
+    /// one of these versions runs a yanked build.
+    public let yanked: [Version: Build]
+    /// The sites that get a rollout's build first, at any share.
+    public let canaries: Canaries
     private let resolution: ChannelResolution
 
     public init(
         product: Product, revision: Int64, channels: [Channel], builds: [Build], rollouts: [Rollout], messages: [DisplayMessage],
-        customerChannels: Set<ChannelID> = []
+        customerChannels: Set<ChannelID> = [], yanked: [Build] = [], canaries: Canaries = Canaries()
     ) {
         self.product = product
         self.revision = revision
@@ -30,6 +35,8 @@ public struct CatalogSnapshot: Sendable {
         self.rollouts = Dictionary(rollouts.map { ($0.channel, $0) }, uniquingKeysWith: { first, _ in first })
         self.messages = messages
         self.customerChannels = customerChannels
+        self.canaries = canaries
+        self.yanked = Dictionary(yanked.map { ($0.version, $0) }, uniquingKeysWith: { _, last in last })
         resolution = ChannelResolution(channels: channels)
     }
 

@@ -18,6 +18,8 @@ public struct ChannelMove: Hashable, Sendable {
         case promotion
         /// A staged rollout was completed: every site now gets its build.
         case rollout
+        /// The build was yanked: the channel fell back as for a removal.
+        case yank
     }
 
     public var product: ProductID

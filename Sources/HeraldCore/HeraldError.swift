@@ -85,6 +85,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case channelNotLicensed = "channel_not_licensed"
         case unknownArtifact = "unknown_artifact"
         case notAnApp = "not_an_app"
+        case buildYanked = "build_yanked"
     }
 
     private let codeValue: Code
@@ -110,7 +111,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             .unknownLicense, .unknownAccount, .unknownToken, .unknownArtifact, .notAnApp:
             return .notFound
         case .accountExists,
-            .productExists, .buildOfOtherProduct, .channelInUse, .nothingToRollBack, .planChanged, .rolloutInProgress, .rolloutLowered:
+            .productExists, .buildOfOtherProduct, .buildYanked, .channelInUse, .nothingToRollBack, .planChanged, .rolloutInProgress, .rolloutLowered:
             return .conflict
         case .unauthorized, .signInFailed:
             return .unauthorized
@@ -207,6 +208,10 @@ extension HeraldError {
 
     public static func rolloutInProgress(_ channel: ChannelID, build: String) -> HeraldError {
         HeraldError(.rolloutInProgress, "channel '\(channel)' is already rolling out \(build); complete or cancel it first")
+    }
+
+    public static func buildYanked(_ hash: BuildHash, reason: String) -> HeraldError {
+        HeraldError(.buildYanked, "build \(hash.rawValue.prefix(12)) was yanked (\(reason)); no channel may serve it again")
     }
 
     public static func rolloutLowered(from: String, to: String) -> HeraldError {

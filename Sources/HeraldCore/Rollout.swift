@@ -52,7 +52,8 @@ public struct Rollout: Hashable, Sendable {
         basisPoints % 100 == 0 ? String(basisPoints / 100) : String(Double(basisPoints) / 100)
     }
 
-    /// A share written as `20`, `20%` or `12.5`: more than 0 and at most 100, in steps of 0.01.
+    /// A share written as `20`, `20%` or `12.5`: from 0 to 100, in steps of 0.01. At 0 only the
+    /// product's canaries get the build.
     public static func basisPoints(parsing text: String) throws(HeraldError) -> Int {
         var number = text.trimmingWhitespace()
         if number.hasSuffix("%") { number.removeLast() }
@@ -61,13 +62,13 @@ public struct Rollout: Hashable, Sendable {
         guard (1...2).contains(parts.count), digits(parts[0]), parts.count == 1 || (digits(parts[1]) && parts[1].count <= 2),
             let whole = Int(parts[0])
         else {
-            throw .invalidInput("percentage \(quoted(text)) is invalid: a number above 0 and at most 100, such as 20 or 12.5")
+            throw .invalidInput("percentage \(quoted(text)) is invalid: a number from 0 to 100, such as 20 or 12.5")
         }
         var fraction = parts.count == 2 ? Int(parts[1]) ?? 0 : 0
         if parts.count == 2, parts[1].count == 1 { fraction *= 10 }
         let points = whole * 100 + fraction
-        guard (1...bucketCount).contains(points) else {
-            throw .invalidInput("percentage \(quoted(text)) is invalid: a number above 0 and at most 100, such as 20 or 12.5")
+        guard (0...bucketCount).contains(points) else {
+            throw .invalidInput("percentage \(quoted(text)) is invalid: a number from 0 to 100, such as 20 or 12.5")
         }
         return points
     }

@@ -25,6 +25,8 @@ public struct SiteDecision: Sendable, Equatable {
         case channel
         /// A staged rollout of the channel that this site falls in.
         case rollout
+        /// A staged rollout of the channel, which this site gets first as one of the product's canaries.
+        case canary
     }
 
     /// The channel the site named (stable when none).
@@ -37,6 +39,9 @@ public struct SiteDecision: Sendable, Equatable {
     public var build: Build?
     public var source: Source
     public var rule: Rule
+    /// The site runs a yanked build and is offered its channel's older build in its place:
+    /// answers say so, signed, and clients install an older version only then.
+    public var downgrade: Bool = false
     /// A premium product asked about without a valid license: the answer names the version
     /// but gives no download.
     public var licenseRequired: Bool
@@ -60,7 +65,7 @@ extension CatalogSnapshot {
     /// (`channel_not_licensed`). In order: a license bound to a customer channel of the product answers from that
     /// channel, else the named channel (stable when none); aliases are followed to the channel
     /// that holds the build; a site with an address that falls in that channel's running
-    /// rollout gets the rollout's build; the build is offered when it is newer than the
+    /// rollout gets the rollout's build, and so does one of the product's ``Canaries`` at any share; the build is offered when it is newer than the
     /// installed version in `version_compare()` order and the site's WordPress and PHP meet its
     /// requirements. Throws `unknown_channel` for a channel the product lacks.
     public func decide(_ question: SiteQuestion) throws(HeraldError) -> SiteDecision {
@@ -78,13 +83,26 @@ extension CatalogSnapshot {
         let serving = try servingChannel(for: channel)
         var build = serving.ownServedBuild.flatMap { builds[$0] }
         var source = SiteDecision.Source.channel
-        if let site = question.site, let rollout = rollouts[serving.id], let staged = builds[rollout.build],
-            rollout.includes(bucket: Self.rolloutBucket(of: site, build: rollout.build))
-        {
-            build = staged
-            source = .rollout
+        if let rollout = rollouts[serving.id], let staged = builds[rollout.build] {
+            if let site = question.site, rollout.includes(bucket: Self.rolloutBucket(of: site, build: rollout.build)) {
+                build = staged
+                source = .rollout
+            } else if !rollout.paused, canaries.includes(question) {
+                build = staged
+                source = .canary
+            }
         }
-        let rule = Self.rule(for: build, question: question)
+        var downgrade = false
+        if let build, let installed = question.installedVersion, let withdrawn = yanked[installed], build.version != installed,
+            !build.version.isNewer(than: installed)
+        {
+            downgrade = true
+            notices.append(
+                Notice(
+                    level: .warning, code: "build_yanked",
+                    message: "\(product.name) \(installed) was withdrawn (\(withdrawn.yank?.reason ?? "")); version \(build.version) replaces it."))
+        }
+        let rule = Self.rule(for: build, question: question, downgrade: downgrade)
         switch rule {
         case .noBuild:
             notices.append(Notice(level: .info, code: "no_build", message: "The channel has no build yet."))
@@ -106,7 +124,7 @@ extension CatalogSnapshot {
         }.map(\.notice)
         return SiteDecision(
             requestedChannel: requested, channel: channel, servingChannel: serving.id, build: build, source: source, rule: rule,
-            licenseRequired: licenseRequired, notices: notices)
+            downgrade: downgrade && rule == .offered, licenseRequired: licenseRequired, notices: notices)
     }
 
     /// Where a site falls for a rollout of `build`: the first 8 bytes of SHA-256(build, site)
@@ -117,9 +135,9 @@ extension CatalogSnapshot {
         return Int(prefix % UInt64(Rollout.bucketCount))
     }
 
-    private static func rule(for build: Build?, question: SiteQuestion) -> SiteDecision.Rule {
+    private static func rule(for build: Build?, question: SiteQuestion, downgrade: Bool) -> SiteDecision.Rule {
         guard let build else { return .noBuild }
-        if let installed = question.installedVersion, !build.version.isNewer(than: installed) { return .notNewer }
+        if !downgrade, let installed = question.installedVersion, !build.version.isNewer(than: installed) { return .notNewer }
         if let requires = build.requires, let wordpress = question.wordpressVersion, VersionOrder.compare(wordpress, requires) < 0 {
             return .requiresWordPress
         }

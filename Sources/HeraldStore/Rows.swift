@@ -81,7 +81,12 @@ extension Build {
                 sha384: try row.decode(column: "sha384", as: String?.self),
                 details: try WordPressDetails(json: try row.decode(column: "wordpress_details", as: String?.self)),
                 releaseDate: try row.decode(column: "release_date", as: String?.self),
-                app: try AppDetails(json: try row.decode(column: "app_details", as: String?.self)))
+                app: try AppDetails(json: try row.decode(column: "app_details", as: String?.self)),
+                yank: try row.decode(column: "yanked_at", as: Int64?.self).map { at in
+                    Yank(
+                        reason: try row.decode(column: "yank_reason", as: String?.self) ?? "",
+                        at: at, by: try row.decode(column: "yanked_by", as: String?.self) ?? "")
+                })
         }
     }
 }

@@ -54,6 +54,7 @@ extension Store {
             guard published.product == build.product else {
                 throw HeraldError.buildOfOtherProduct(build.hash, owner: published.product)
             }
+            if let yank = published.yank { throw HeraldError.buildYanked(published.hash, reason: yank.reason) }
             guard published.version == build.version else {
                 throw HeraldError.versionMismatch(
                     requested: build.version.rawValue, found: published.version.rawValue, source: "the same file, published before,")

@@ -40,7 +40,8 @@ extension Store {
                     .where("hash", .in, hashes).all().map(Build.init(row:))
             return CatalogSnapshot(
                 product: record, revision: revision, channels: channels, builds: builds, rollouts: rollouts,
-                messages: try await messages(of: product, in: database), customerChannels: try await customerChannels(of: product, in: database))
+                messages: try await messages(of: product, in: database), customerChannels: try await customerChannels(of: product, in: database),
+                yanked: try await yankedVersions(of: product, in: database), canaries: try await canaries(of: product, in: database))
         }
     }
 

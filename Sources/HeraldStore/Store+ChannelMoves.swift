@@ -100,6 +100,7 @@ extension Store {
         _ pointer: ChannelMove.Pointer, of channel: Channel, from: BuildHash?, to: BuildHash?, reason: ChannelMove.Reason,
         actor: String, at time: Int64, in database: any SQLDatabase
     ) async throws {
+        if let to { try await ensureNotYanked(to, in: database) }
         try await database.update("channels")
             .set(pointer == .latest ? "latest_build" : "active_build", to: SQLBind(to?.rawValue))
             .where("product_id", .equal, channel.product.rawValue)

@@ -87,6 +87,7 @@ extension Store {
         let otherRows = try await database.select().column("hash").from("builds")
             .where("product_id", .equal, build.product.rawValue)
             .where("hash", .notEqual, hash.rawValue)
+            .where("yanked_at", .is, SQLLiteral.null)
             .all()
         var existing: Set<BuildHash> = []
         for other in otherRows {
@@ -102,19 +103,20 @@ extension Store {
         return build
     }
 
-    /// Points each of the channel's pointers that named `removed` at the build before it.
-    private func fallBack(
-        _ channel: Channel, removing removed: BuildHash, existing: Set<BuildHash>, actor: String, at time: Int64,
-        in database: any SQLDatabase
+    /// Points each of the channel's pointers that named `removed` at the build before it
+    /// among `existing`.
+    func fallBack(
+        _ channel: Channel, removing removed: BuildHash, existing: Set<BuildHash>, reason: ChannelMove.Reason = .removal, actor: String,
+        at time: Int64, in database: any SQLDatabase
     ) async throws {
         let moves = try await history(of: channel.id, of: channel.product, in: database)
         if channel.latestBuild == removed {
             let fallback = ChannelHistory.fallback(for: .latest, removing: removed, moves: moves, existing: existing)
-            try await movePointer(.latest, of: channel, from: removed, to: fallback, reason: .removal, actor: actor, at: time, in: database)
+            try await movePointer(.latest, of: channel, from: removed, to: fallback, reason: reason, actor: actor, at: time, in: database)
         }
         if channel.activeBuild == removed {
             let fallback = ChannelHistory.fallback(for: .active, removing: removed, moves: moves, existing: existing)
-            try await movePointer(.active, of: channel, from: removed, to: fallback, reason: .removal, actor: actor, at: time, in: database)
+            try await movePointer(.active, of: channel, from: removed, to: fallback, reason: reason, actor: actor, at: time, in: database)
         }
     }
 }

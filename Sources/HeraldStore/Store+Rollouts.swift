@@ -19,6 +19,7 @@ extension Store {
                 let row = try await database.select().column("product_id").from("builds").where("hash", .equal, build.rawValue).first(),
                 try row.decode(column: "product_id", as: String.self) == product.rawValue
             else { throw HeraldError.unknownBuild(build.rawValue) }
+            try await ensureNotYanked(build, in: database)
             guard current.ownServedBuild != build else {
                 throw HeraldError.invalidInput("channel '\(channel)' already serves \(build.rawValue.prefix(12)) to every site")
             }

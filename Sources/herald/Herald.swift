@@ -9,7 +9,7 @@ struct Herald: AsyncParsableCommand {
         commandName: "herald",
         abstract: "A self-hosted update server for WordPress plugins, themes and desktop apps.",
         subcommands: [
-            Serve.self, ProductCommand.self, TokenCommand.self, Publish.self, Channels.self, Builds.self, Pin.self, Unpin.self,
+            Serve.self, ProductCommand.self, TokenCommand.self, Publish.self, Channels.self, Builds.self, Pin.self, Unpin.self, Yank.self,
             Rollback.self, KeyCommand.self, ImportCommand.self, ExportCommand.self, UpdateCommand.self, Plan.self, PublishAll.self, ExtensionCommand.self, LicenseCommand.self,
             MessageCommand.self, RolloutCommand.self, StatsCommand.self, VerifyCommand.self, AdminCommand.self, TUFCommand.self, BlobsCommand.self, BackupCommand.self, RestoreCommand.self, ConfigCommand.self,
         ]

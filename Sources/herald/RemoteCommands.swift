@@ -173,6 +173,23 @@ struct Pin: AsyncParsableCommand {
     }
 }
 
+/// `herald yank HASH --reason TEXT`
+struct Yank: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take a build back: every channel serving it falls back, and sites running it are offered that build, even older.")
+
+    @Argument(help: "The build's SHA-256.")
+    var build: String
+    @Option(help: "Why, in one line; sites running the build are shown it.")
+    var reason: String
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        let hash = try BuildHash(validating: build, field: "build")
+        try printJSON(try await server.send(.POST, "/api/v1/builds/\(hash)/yank", json: ["reason": try Build.Yank.reason(validating: reason)]))
+    }
+}
+
 /// `herald unpin PRODUCT CHANNEL`
 struct Unpin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Unpin a channel; it serves its latest build again.")

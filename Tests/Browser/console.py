@@ -311,6 +311,15 @@ try:
     saved = [p for p in json.loads(listing)["response"]["products"] if p["product_id"] == PRODUCT]
     check("editing the product saves its homepage", saved and saved[0].get("homepage") == "https://demo.example.com")
 
+    # Yank 1.1.0 from its row: the reason is asked for, the row then says it was yanked.
+    driver.get(BASE_A + f"/admin/products/{PRODUCT}#builds")
+    driver.execute_script("window.prompt = () => 'Breaks the demo page'")
+    reloading(lambda: driver.find_elements(By.XPATH, "//tr[td[1][text()='1.1.0']]//button[text()='Yank']")[0].click())
+    _, answer = http("GET", BASE_A + f"/api/check_for_update/?product_name={PRODUCT}&release_channel=stable&current_product_version=1.1.0")
+    check("the Yank button takes 1.1.0 back with the reason given; its row says so; a site on it is offered a downgrade",
+          "Yanked" in driver.find_element(By.XPATH, "//tr[td[1][text()='1.1.0']]").text
+          and "Breaks the demo page" in driver.page_source and json.loads(answer)["response"].get("downgrade") is True)
+
     driver.get(BASE_A + "/admin/")
     shot("products")
     driver.get(BASE_A + "/admin/audit")

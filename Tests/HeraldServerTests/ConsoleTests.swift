@@ -179,7 +179,7 @@ struct ConsoleTests {
             let (_, stable, _) = try await Self.page(server, "/admin/products/private_blog/channels/stable", cookie: cookie)
             #expect(!stable.contains("Pin nothing") && !stable.contains("bound to"))
             let (_, searched, _) = try await Self.page(server, "/admin/products/private_blog?q=1.1", cookie: cookie)
-            #expect(searched.contains("(1 builds)") && searched.components(separatedBy: "data-url=\"/api/v1/builds/").count == 2)
+            #expect(searched.contains("(1 builds)") && searched.components(separatedBy: "data-api-click=\"DELETE\" data-url=\"/api/v1/builds/").count == 2)
             let (unknown, _, _) = try await Self.page(server, "/admin/products/nope", cookie: cookie)
             #expect(unknown == .notFound)
         }

@@ -13,7 +13,9 @@
  *   or a misconfigured proxy), so Herald itself signs URLs on another host;
  * - `record`: passes everything, keeping the last check_for_update answer (body and signature)
  *   in HERALD_TEST_RECORDING;
- * - `replay`: answers check_for_update with that recorded answer, whatever was asked.
+ * - `replay`: answers check_for_update with that recorded answer, whatever was asked;
+ * - `forge-downgrade`: the same, made into a downgrade for the version the site asked about
+ *   (`downgrade: true`, its `current_version`), under the recorded signature.
  */
 $upstream = getenv( 'HERALD_UPSTREAM' );
 $mode     = isset( $_SERVER['HTTP_X_HERALD_TEST_TAMPER'] ) ? $_SERVER['HTTP_X_HERALD_TEST_TAMPER'] : 'package-bytes';
@@ -21,11 +23,18 @@ $uri      = $_SERVER['REQUEST_URI'];
 $is_check = 0 === strpos( $uri, '/api/check_for_update' );
 $record   = getenv( 'HERALD_TEST_RECORDING' );
 
-if ( 'replay' === $mode && $is_check ) {
+if ( ( 'replay' === $mode || 'forge-downgrade' === $mode ) && $is_check ) {
 	$recorded = json_decode( (string) file_get_contents( $record ), true );
+	$body     = $recorded['body'];
+	if ( 'forge-downgrade' === $mode ) {
+		$answer                                = json_decode( $body, true );
+		$answer['response']['downgrade']       = true;
+		$answer['response']['current_version'] = isset( $_GET['current_product_version'] ) ? $_GET['current_product_version'] : '';
+		$body                                  = json_encode( $answer, JSON_UNESCAPED_SLASHES );
+	}
 	header( 'Content-Type: application/json; charset=utf-8' );
 	header( 'X-Herald-Signature: ' . $recorded['signature'] );
-	echo $recorded['body'];
+	echo $body;
 	return;
 }
 

@@ -760,8 +760,10 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		}
 
 		/**
-		 * Whether an answer offers a package newer than the installed version. The last good
-		 * answer, used while Herald cannot be reached, may predate an update installed since.
+		 * Whether an answer offers a package newer than the installed version, or an older one
+		 * that the signed answer marks as a downgrade (the installed version was yanked). Every
+		 * answer kept here was verified; the last good one, used while Herald cannot be reached,
+		 * may predate an update installed since.
 		 *
 		 * @param array $answer A check_for_update answer.
 		 * @return bool True when the answer's package should be offered.
@@ -773,7 +775,12 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 			if ( version_compare( (string) $answer['new_version'], $this->installed_version(), '>' ) ) {
 				return true;
 			}
-			if ( version_compare( (string) $answer['new_version'], $this->installed_version(), '<' ) ) {
+			$lower = version_compare( (string) $answer['new_version'], $this->installed_version(), '<' );
+			if ( $lower && isset( $answer['downgrade'] ) && true === $answer['downgrade']
+				&& isset( $answer['current_version'] ) && $this->installed_version() === $answer['current_version'] ) {
+				return true;
+			}
+			if ( $lower ) {
 				error_log( sprintf( 'Herald_Updater(%s): an answer offering %s, lower than the installed %s, was refused.', $this->product, $answer['new_version'], $this->installed_version() ) );
 			}
 			return false;

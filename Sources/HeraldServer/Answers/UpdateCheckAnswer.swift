@@ -5,7 +5,8 @@ import NIOCore
 /// ``SiteAnswerHandler`` send.
 ///
 /// `{"messages": [...], "response": {"update_available", "new_version", "current_version",
-/// "product_id", "product_name", "channel", "requested_channel", "expires"}}`, and when the build is offered also
+/// "product_id", "product_name", "channel", "requested_channel", "expires"}}`, `"downgrade": true`
+/// when a site running a yanked build is offered an older one, and when the build is offered also
 /// `build` (with the package's `sha384`), `download_url`, `persistent_download_url`,
 /// `authenticated_download_url`, `requires`, `tested`, `requires_php` and `changelog`. The
 /// answer is signed (``AnswerSignatures``), and names what a site needs to trust it: the
@@ -30,7 +31,7 @@ enum UpdateCheckAnswer {
             if answer.question.license == nil {
                 // One kept per build and channel, for the base URL of the first site to ask: a
                 // client that varies its Host header gets its answer made for it, and keeps nothing.
-                let key = "update-check:\(build.hash):\(decision.channel):\(decision.requestedChannel):\(decision.mayDownload)"
+                let key = "update-check:\(build.hash):\(decision.channel):\(decision.requestedChannel):\(decision.mayDownload):\(decision.downgrade)"
                 var offered = snapshots.derivedNow(key, of: answer.snapshot) { OfferedAnswer(answer, build: build) }
                 if offered.base != answer.urls.base { offered = OfferedAnswer(answer, build: build) }
                 json.raw(offered.head)
@@ -81,6 +82,10 @@ enum UpdateCheckAnswer {
         json.string(decision.channel.rawValue)
         json.key("current_version")
         installed(&json)
+        if decision.downgrade {
+            json.key("downgrade")
+            json.bool(true)
+        }
         if let (_, links) = offered {
             json.key("download_url")
             json.string(links.download)

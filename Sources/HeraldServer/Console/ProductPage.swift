@@ -54,6 +54,7 @@ struct ProductPage {
                 "channel": build.channel.rawValue, "size": Self.size(build.size),
                 "builder": [build.builder.name, build.builder.version].compactMap { $0 }.joined(separator: " "),
                 "uploader": build.uploadedBy ?? "unknown", "uploaded": ConsoleText.time(build.timestamp), "confirm": what,
+                "yanked": build.yank.map { "Yanked \(ConsoleText.time($0.at)) by \($0.by): \($0.reason)" } ?? false,
             ]
         }
         func link(_ page: Int) -> String {

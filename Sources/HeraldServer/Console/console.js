@@ -78,12 +78,18 @@ document.querySelectorAll("form[data-api]").forEach((form) => {
   });
 });
 
-// Buttons that call the API, after a confirmation when they carry one.
+// Buttons that call the API, after a confirmation when they carry one, or with the field a
+// prompt asks for (data-prompt, data-prompt-field).
 document.querySelectorAll("button[data-api-click]").forEach((button) => {
   button.addEventListener("click", async () => {
     if (button.dataset.confirm && !confirm(button.dataset.confirm)) return;
+    let form = button.dataset.body;
+    if (button.dataset.prompt) {
+      const value = prompt(button.dataset.prompt);
+      if (value === null || value.trim() === "") return;
+      form = encodeURIComponent(button.dataset.promptField) + "=" + encodeURIComponent(value.trim());
+    }
     say("Working…");
-    const form = button.dataset.body;
     const answer = await api(button.dataset.apiClick, button.dataset.url, form || null, form ? "application/x-www-form-urlencoded" : null);
     if (!answer.ok) return say(answer.message, true);
     location.reload();

@@ -103,6 +103,17 @@ struct RolloutResource: Encodable, Sendable {
     }
 }
 
+/// A product's canary sites: `{"sites": [patterns], "licenses": [ids]}`.
+struct CanariesResource: Encodable, Sendable {
+    let sites: [String]
+    let licenses: [String]
+
+    init(canaries: Canaries) {
+        sites = canaries.sitePatterns
+        licenses = canaries.licenses.sorted()
+    }
+}
+
 /// Active sites over a window, for `/stats`.
 struct StatisticsResource: Encodable, Sendable {
     let statistics: InstallStatistics

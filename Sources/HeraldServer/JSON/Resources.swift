@@ -82,7 +82,15 @@ struct BuildResource: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case buildHash = "build_hash", md5, product, version, channel, timestamp, builder, uploadedBy = "uploaded_by"
         case size, fileName = "file_name", isLatest = "is_latest", requires, tested, requiresPHP = "requires_php"
-        case changelog, downloadURL = "download_url", persistentDownloadURL = "persistent_download_url", sha384
+        case changelog, downloadURL = "download_url", persistentDownloadURL = "persistent_download_url", sha384, yanked
+    }
+
+    /// `{reason, at, by}` of a yanked build; absent for every other.
+    private struct YankedResource: Encodable {
+        let reason: String
+        /// Milliseconds since 1970, as a build's `timestamp`.
+        let at: Int64
+        let by: String
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -105,6 +113,18 @@ struct BuildResource: Encodable, Sendable {
         if !listed { try container.encode(build.changelog, forKey: .changelog) }
         try container.encode(downloadURL, forKey: .downloadURL)
         try container.encode(persistentDownloadURL, forKey: .persistentDownloadURL)
+        try container.encodeIfPresent(
+            build.yank.map { YankedResource(reason: $0.reason, at: $0.at, by: $0.by) }, forKey: .yanked)
+    }
+}
+
+/// What yanking a build did: the build, and the channels that fell back from it.
+struct YankResource: Encodable, Sendable {
+    let yanked: BuildResource
+    let movedChannels: [ChannelID]
+
+    enum CodingKeys: String, CodingKey {
+        case yanked, movedChannels = "moved_channels"
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import HeraldFormats
 import HeraldStore
 import Hummingbird
 
@@ -14,6 +15,7 @@ struct CustomerRoutes<Context: RequestContext> {
     func register(on router: Router<Context>) {
         registerLicenses(on: router)
         registerMessages(on: router)
+        registerCanaries(on: router)
         registerRollouts(on: router)
         router.get("/api/v1/{product}/stats") { request, context in
             let product = try context.parameters.product()
@@ -187,6 +189,56 @@ struct CustomerRoutes<Context: RequestContext> {
             let id = context.parameters.get("message") ?? ""
             try await store.deleteMessage(id, of: product)
             return try envelopeResponse(["deleted": id])
+        }
+    }
+
+    // MARK: Canary sites
+
+    private func registerCanaries(on router: Router<Context>) {
+        router.get("/api/v1/{product}/canaries") { request, context in
+            let product = try context.parameters.product()
+            _ = try await authorization.token(for: request, writing: product)
+            guard try await store.product(product) != nil else { throw HeraldError.unknownProduct(product) }
+            return try envelopeResponse(CanariesResource(canaries: try await store.canaries(of: product)))
+        }
+
+        // `{"sites": ["shop.example.com", "*.agency.example"], "licenses": [key or id]}`, or a
+        // form whose `sites` and `licenses` are lists split on new lines, commas or spaces.
+        router.put("/api/v1/{product}/canaries") { request, context in
+            var request = request
+            let product = try context.parameters.product()
+            _ = try await authorization.token(for: request, writing: product)
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: 256 * 1024)
+            } catch let error as HTTPError where error.status == .contentTooLarge {
+                throw HeraldError.tooLarge(limit: 256 * 1024)
+            }
+            var sites: [String] = []
+            var licenses: [String] = []
+            if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
+                let invalid = HeraldError.invalidInput(#"the body must be JSON: {"sites": ["shop.example.com", ...], "licenses": ["license id", ...]}"#)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else { throw invalid }
+                func list(_ name: String) throws -> [String] {
+                    guard let value = object[name], !(value is NSNull) else { return [] }
+                    guard let strings = value as? [String] else { throw invalid }
+                    return strings
+                }
+                sites = try list("sites")
+                licenses = try list("licenses")
+            } else {
+                let fields = FormFields.query(String(buffer: body)[...])
+                let split = { (name: String) in
+                    fields.filter { $0.name == name }.flatMap { $0.value.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init) }
+                }
+                sites = split("sites")
+                licenses = split("licenses")
+            }
+            let canaries = Canaries(
+                sitePatterns: try Canaries.sitePatterns(validating: sites),
+                licenses: Set(try await store.licenseIDs(of: licenses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }, covering: product)))
+            try await store.setCanaries(canaries, of: product)
+            return try envelopeResponse(CanariesResource(canaries: try await store.canaries(of: product)))
         }
     }
 

@@ -31,6 +31,21 @@ struct PublishingRoutes<Context: RequestContext> {
         router.delete("/api/v1/builds/{hash}") { request, context in
             try await remove(request, context: context, hash: context.parameters.get("hash") ?? "")
         }
+        router.post("/api/v1/builds/{hash}/yank") { request, context in
+            var request = request
+            let token = try await authorization.token(for: request)
+            let fields = try await RequestFields.read(&request, context: context)
+            let hash = try BuildHash(validating: context.parameters.get("hash") ?? "", field: "build_hash")
+            guard let build = try await store.build(hash) else { throw HeraldError.unknownBuild(hash.rawValue) }
+            guard token.mayWrite(to: build.product) else {
+                throw HeraldError.forbidden("token '\(token.name)' may not change product '\(build.product)'")
+            }
+            let (yanked, moved) = try await store.yankBuild(hash, reason: try Build.Yank.reason(validating: fields["reason"]), actor: token.name)
+            return try envelopeResponse(
+                YankResource(
+                    yanked: BuildResource(build: yanked, urls: PublicURL(configured: settings.publicURL, request: request)),
+                    movedChannels: moved))
+        }
         router.post("/api/remove_build") { request, context in
             var request = request
             _ = try await authorization.token(for: request)
