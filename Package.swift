@@ -74,6 +74,7 @@ let package = Package(
                 "HeraldDocuments",
                 "HeraldFormats",
                 "HeraldStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

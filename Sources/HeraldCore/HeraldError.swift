@@ -86,6 +86,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case unknownArtifact = "unknown_artifact"
         case notAnApp = "not_an_app"
         case buildYanked = "build_yanked"
+        case unknownWebhook = "unknown_webhook"
     }
 
     private let codeValue: Code
@@ -108,7 +109,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
             .missingVersion, .invalidArchive, .invalidMultipart, .invalidAction, .invalidSlug:
             return .invalidInput
         case .unknownProduct, .unknownChannel, .unknownBuild, .noBuild, .unknownVersion, .notInRepository, .noRollout, .unknownMessage,
-            .unknownLicense, .unknownAccount, .unknownToken, .unknownArtifact, .notAnApp:
+            .unknownLicense, .unknownAccount, .unknownToken, .unknownArtifact, .notAnApp, .unknownWebhook:
             return .notFound
         case .accountExists,
             .productExists, .buildOfOtherProduct, .buildYanked, .channelInUse, .nothingToRollBack, .planChanged, .rolloutInProgress, .rolloutLowered:
@@ -212,6 +213,10 @@ extension HeraldError {
 
     public static func buildYanked(_ hash: BuildHash, reason: String) -> HeraldError {
         HeraldError(.buildYanked, "build \(hash.rawValue.prefix(12)) was yanked (\(reason)); no channel may serve it again")
+    }
+
+    public static func unknownWebhook(_ id: String) -> HeraldError {
+        HeraldError(.unknownWebhook, "no webhook or delivery \(quoted(id)) of this product")
     }
 
     public static func rolloutLowered(from: String, to: String) -> HeraldError {

@@ -70,7 +70,7 @@ public struct ChannelID: Identifier, Comparable {
     /// names a GoUpdate repository uses beside its channels' (`files/`, `index.json`,
     /// `channels.json`).
     public static let reservedIDs: Set<String> = [
-        "builds", "extensions", "history", "messages", "plan", "publish", "settings", "stats", "files", "index", "channels", "outcomes", "canaries", "explain",
+        "builds", "extensions", "history", "messages", "plan", "publish", "settings", "stats", "files", "index", "channels", "outcomes", "canaries", "explain", "webhooks",
     ]
 
     /// Refuses a new channel whose id the HTTP API needs for itself.

@@ -35,12 +35,15 @@ public struct ServerSettings: Sendable {
     /// Where `/metrics` is also answered, without a token, for a Prometheus on a private
     /// network: host and port. Nil: only on the main port, to a token for every product.
     public var metricsAddress: (host: String, port: Int)?
+    /// The delay before a failed webhook delivery is tried again; it doubles each time, to an hour.
+    public var webhookRetryBase: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
         maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true,
         idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60), trustedProxies: [String] = [],
-        tufTimestampLifetime: Duration = .seconds(86_400), metricsAddress: (host: String, port: Int)? = nil
+        tufTimestampLifetime: Duration = .seconds(86_400), metricsAddress: (host: String, port: Int)? = nil,
+        webhookRetryBase: Duration = .seconds(10)
     ) {
         self.host = host
         self.port = port
@@ -54,6 +57,7 @@ public struct ServerSettings: Sendable {
         self.trustedProxies = trustedProxies
         self.tufTimestampLifetime = tufTimestampLifetime
         self.metricsAddress = metricsAddress
+        self.webhookRetryBase = webhookRetryBase
     }
 }
 
@@ -106,6 +110,7 @@ public func buildApplication(
     TokenRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
+    WebhookRoutes(store: store).register(on: router)
     let pages = try ConsolePages()
     ConsoleRoutes(
         store: store, pages: pages, throttle: LoginThrottle(store: store), secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
@@ -137,6 +142,7 @@ public func buildApplication(
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }
+    services.append(WebhookSender(store: store, logger: logger, retryBase: settings.webhookRetryBase))
     if let address = settings.metricsAddress {
         let metricsRouter = Router(context: BasicRequestContext.self)
         metricsRouter.get("/metrics") { _, _ in try await exposition() }

@@ -89,3 +89,59 @@ struct RequestFields: Sendable {
         }
     }
 }
+
+/// A request's fields where some hold lists: from a JSON object (a list as an array of
+/// strings, or one string) or a form or query (a list's items split on commas, spaces and new
+/// lines, its repeated fields joined).
+struct ListFields: Sendable {
+    private var texts: [String: String] = [:]
+    private var lists: [String: [String]] = [:]
+
+    /// The query fields, then the body's; `lists` names the fields that hold lists.
+    static func read(_ request: inout Request, lists names: Set<String>) async throws -> ListFields {
+        var fields = ListFields()
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: RequestFields.bodyLimit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw HeraldError.tooLarge(limit: Int64(RequestFields.bodyLimit))
+        }
+        let split = { (text: String) in text.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init) }
+        var pairs = FormFields.query((request.uri.query ?? "")[...])
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true, body.readableBytes > 0 {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
+                throw HeraldError.invalidInput("the body must be a JSON object")
+            }
+            for (name, value) in object {
+                switch value {
+                case let strings as [String] where names.contains(name): fields.lists[name, default: []] += strings
+                case let text as String where names.contains(name): fields.lists[name, default: []] += split(text)
+                case let text as String: fields.texts[name] = text
+                case is NSNull: continue
+                case let number as NSNumber where !names.contains(name): fields.texts[name] = number.stringValue
+                default: throw HeraldError.invalidInput("\(name) must be \(names.contains(name) ? "a list of strings" : "a string")")
+                }
+            }
+        } else {
+            pairs += FormFields.query(String(buffer: body)[...])
+        }
+        for pair in pairs {
+            if names.contains(pair.name) {
+                fields.lists[pair.name, default: []] += split(pair.value)
+            } else {
+                fields.texts[pair.name] = pair.value
+            }
+        }
+        return fields
+    }
+
+    /// A text field's value; empty counts as absent.
+    func text(_ name: String) -> String? {
+        texts[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A list field's items, empty ones left out.
+    func list(_ name: String) -> [String] {
+        (lists[name] ?? []).filter { !$0.isEmpty }
+    }
+}

@@ -87,6 +87,13 @@ extension Store {
             for (id, manifest) in extensions {
                 try await upsertExtension(manifest, id: id, of: build.product, in: database)
             }
+            try await enqueueWebhookEvent(
+                .buildPublished, of: build.product,
+                data: [
+                    "build_hash": .string(published.hash.rawValue), "version": .string(published.version.rawValue),
+                    "channel": .string(build.channel.rawValue), "file_name": .string(published.fileName.rawValue), "size": .integer(published.size),
+                    "actor": .string(actor),
+                ], at: build.timestamp, in: database)
             try await promoteAfterUpload(published, uploadedTo: build.channel, actor: actor, in: database)
             try await whileLocked()
             return published

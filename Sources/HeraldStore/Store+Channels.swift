@@ -112,6 +112,12 @@ extension Store {
                 SQLBind(pointer.rawValue), SQLBind(from?.rawValue), SQLBind(to?.rawValue), SQLBind(reason.rawValue),
                 SQLBind(actor), SQLBind(time))
             .run()
+        try await enqueueWebhookEvent(
+            .channelMoved, of: channel.product,
+            data: [
+                "channel": .string(channel.id.rawValue), "pointer": .string(pointer.rawValue), "from": .string(from?.rawValue),
+                "to": .string(to?.rawValue), "reason": .string(reason.rawValue), "actor": .string(actor),
+            ], at: time, in: database)
     }
 
     /// Every move of the channel's latest or active build, oldest first.

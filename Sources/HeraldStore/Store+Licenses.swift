@@ -48,6 +48,13 @@ extension Store {
             for product in products.sorted() {
                 try await database.insert(into: "license_products").columns("license_id", "product_id", "channel_id")
                     .values(SQLBind(license.id), SQLBind(product.rawValue), SQLBind(channel?.rawValue)).run()
+                try await enqueueWebhookEvent(
+                    .licenseCreated, of: product,
+                    data: [
+                        "license_id": .string(license.id), "key_last4": .string(license.keyLast4), "customer_name": .string(customerName),
+                        "customer_email": .string(customerEmail), "channel": .string(channel?.rawValue),
+                        "expires_at": expiresAt.map { .integer($0) } ?? .string(nil), "site_limit": siteLimit.map { .integer(Int64($0)) } ?? .string(nil),
+                    ], at: license.createdAt, in: database)
             }
         }
         return IssuedLicense(license: license, key: key)
@@ -166,6 +173,7 @@ extension Store {
             for product in revoking {
                 try await database.update("license_products").set("revoked", to: SQLBind(true))
                     .where("license_id", .equal, id).where("product_id", .equal, product.rawValue).run()
+                try await enqueueWebhookEvent(.licenseRevoked, of: product, data: ["license_id": .string(id)], at: currentTimeMillis(), in: database)
             }
             if revoking.count == covered.count {
                 try await database.update("licenses").set("revoked", to: SQLBind(true)).where("id", .equal, id).run()
@@ -259,8 +267,11 @@ extension Store {
             }
             if sites.contains(siteDigest) { return }
             guard sites.count < limit else { throw HeraldError.licenseSiteLimit(license.keyLast4, limit: limit) }
+            let now = currentTimeMillis()
             try await database.insert(into: "license_sites").columns("license_id", "site_sha256", "activated_at", "site")
-                .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(currentTimeMillis()), SQLBind(address)).run()
+                .values(SQLBind(license.id), SQLBind(siteDigest), SQLBind(now), SQLBind(address)).run()
+            try await enqueueWebhookEvent(
+                .siteActivated, of: product, data: ["license_id": .string(license.id), "site": .string(address)], at: now, in: database)
         }
         return license
     }

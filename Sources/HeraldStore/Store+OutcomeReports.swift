@@ -116,6 +116,17 @@ extension Store {
                 SQLBind(detail), SQLBind(time)
             )
             .run()
+        let told: [String: Webhook.Event] = [
+            "started": .rolloutStarted, "raised": .rolloutRaised, "halted": .rolloutHalted, "completed": .rolloutCompleted,
+        ]
+        if let webhookEvent = told[event] {
+            try await enqueueWebhookEvent(
+                webhookEvent, of: rollout.product,
+                data: [
+                    "channel": .string(rollout.channel.rawValue), "build": .string(rollout.build.rawValue),
+                    "percentage": .string(rollout.percentage), "detail": .string(detail),
+                ], at: time, in: database)
+        }
     }
 
     /// The product's reports counted per version, build and outcome, grouped by version and build.

@@ -40,6 +40,12 @@ extension Store {
                     .where("channel_id", .equal, rollout.channel.rawValue).run()
                 try await recordRolloutEvent(rollout, event: "yanked", detail: reason, at: now, in: database)
             }
+            try await enqueueWebhookEvent(
+                .buildYanked, of: product,
+                data: [
+                    "build_hash": .string(hash.rawValue), "version": .string(build.version.rawValue), "reason": .string(reason),
+                    "actor": .string(actor), "moved_channels": .strings(moved.map(\.rawValue)),
+                ], at: now, in: database)
             return (build, moved)
         }
     }

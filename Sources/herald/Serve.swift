@@ -45,6 +45,11 @@ struct Serve: AsyncParsableCommand {
         help: "How long TUF clients trust a timestamp file; a new one is signed after half of it: seconds, or with s, m or h.")
     var tufTimestampTTL = "24h"
 
+    @Option(
+        name: .customLong("webhook-retry-base"),
+        help: "The delay before a failed webhook delivery is tried again, doubling each time up to an hour, for a day: seconds, or with s, m or h.")
+    var webhookRetryBase = "10s"
+
     @Option(name: .customLong("log-format"), help: "text, or json: one JSON object a line (time, level, message, request_id, route, status, duration_ms, product).")
     var logFormat = "text"
 
@@ -89,6 +94,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard let ttl = duration(tufTimestampTTL), ttl >= .seconds(5) else {
             throw ValidationError("--tuf-timestamp-ttl must be a duration from 5 seconds to 7 days, e.g. 24h")
+        }
+        guard duration(webhookRetryBase) != nil else {
+            throw ValidationError("--webhook-retry-base must be a duration from 1 second to 7 days, e.g. 10s")
         }
         guard duration(bodyTimeout) != nil else {
             throw ValidationError("--body-timeout must be a duration from 1 second to 7 days, e.g. 60, 90s or 5m")
@@ -144,7 +152,7 @@ struct Serve: AsyncParsableCommand {
                 recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60),
                 bodyTimeout: duration(bodyTimeout) ?? .seconds(60), trustedProxies: trustedProxies,
                 tufTimestampLifetime: duration(tufTimestampTTL) ?? .seconds(86_400),
-                metricsAddress: metricsPort.map { (metricsHost, $0) }),
+                metricsAddress: metricsPort.map { (metricsHost, $0) }, webhookRetryBase: duration(webhookRetryBase) ?? .seconds(10)),
             store: store, blobs: blobs, logger: logger, signer: signer)
         // On SIGTERM the server stops accepting, lets requests in flight finish (up to the
         // deadline), then the statistics are written and the database closed.

@@ -34,21 +34,24 @@ struct TestServer: Sendable {
     /// - Parameter framework: `.live` (a real port, the default) or `.router` (in process).
     static func run(
         maxUpload: Int64 = 16 << 20, framework: TestingSetup = .live, trustedProxies: [String] = [],
-        _ test: @escaping @Sendable (TestServer) async throws -> Void
+        webhookRetryBase: Duration = .seconds(10), _ test: @escaping @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await withTemporaryFolder("server") { folder in
-            try await run(in: folder, maxUpload: maxUpload, framework: framework, trustedProxies: trustedProxies, test)
+            try await run(
+                in: folder, maxUpload: maxUpload, framework: framework, trustedProxies: trustedProxies, webhookRetryBase: webhookRetryBase, test)
         }
     }
 
     private static func run(
-        in folder: String, maxUpload: Int64, framework: TestingSetup, trustedProxies: [String],
+        in folder: String, maxUpload: Int64, framework: TestingSetup, trustedProxies: [String], webhookRetryBase: Duration,
         _ test: @escaping @Sendable (TestServer) async throws -> Void
     ) async throws {
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: logger)
         let blobs = try BlobStore(dataDirectory: folder)
         let app = try buildApplication(
-            settings: ServerSettings(port: 0, dataDirectory: folder, maxUpload: maxUpload, trustedProxies: trustedProxies), store: store,
+            settings: ServerSettings(
+                port: 0, dataDirectory: folder, maxUpload: maxUpload, trustedProxies: trustedProxies, webhookRetryBase: webhookRetryBase),
+            store: store,
             blobs: blobs,
             logger: logger)
         try await app.test(framework) { client in

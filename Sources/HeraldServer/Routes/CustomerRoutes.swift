@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import HeraldFormats
 import HeraldStore
 import Hummingbird
 
@@ -208,35 +207,11 @@ struct CustomerRoutes<Context: RequestContext> {
             var request = request
             let product = try context.parameters.product()
             _ = try await authorization.token(for: request, writing: product)
-            let body: ByteBuffer
-            do {
-                body = try await request.collectBody(upTo: 256 * 1024)
-            } catch let error as HTTPError where error.status == .contentTooLarge {
-                throw HeraldError.tooLarge(limit: 256 * 1024)
-            }
-            var sites: [String] = []
-            var licenses: [String] = []
-            if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
-                let invalid = HeraldError.invalidInput(#"the body must be JSON: {"sites": ["shop.example.com", ...], "licenses": ["license id", ...]}"#)
-                guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else { throw invalid }
-                func list(_ name: String) throws -> [String] {
-                    guard let value = object[name], !(value is NSNull) else { return [] }
-                    guard let strings = value as? [String] else { throw invalid }
-                    return strings
-                }
-                sites = try list("sites")
-                licenses = try list("licenses")
-            } else {
-                let fields = FormFields.query(String(buffer: body)[...])
-                let split = { (name: String) in
-                    fields.filter { $0.name == name }.flatMap { $0.value.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init) }
-                }
-                sites = split("sites")
-                licenses = split("licenses")
-            }
+            let fields = try await ListFields.read(&request, lists: ["sites", "licenses"])
+            let (sites, licenses) = (fields.list("sites"), fields.list("licenses"))
             let canaries = Canaries(
                 sitePatterns: try Canaries.sitePatterns(validating: sites),
-                licenses: Set(try await store.licenseIDs(of: licenses.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }, covering: product)))
+                licenses: Set(try await store.licenseIDs(of: licenses, covering: product)))
             try await store.setCanaries(canaries, of: product)
             return try envelopeResponse(CanariesResource(canaries: try await store.canaries(of: product)))
         }
