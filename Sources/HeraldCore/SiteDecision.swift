@@ -45,8 +45,9 @@ public struct SiteDecision: Sendable, Equatable {
     /// A premium product asked about without a valid license: the answer names the version
     /// but gives no download.
     public var licenseRequired: Bool
-    /// Every note for the site, in the order answers list them: `no_channel`, why the build is
-    /// not offered, `license_required` or why a free product's site's license was refused, then
+    /// Every note for the site, in the order answers list them: `no_channel`, `build_yanked`
+    /// (the installed version was yanked; an older build replaces it), why the build is not
+    /// offered, `license_required` or why a free product's site's license was refused, then
     /// the display messages that target the site.
     public var notices: [Notice]
 
@@ -65,9 +66,10 @@ extension CatalogSnapshot {
     /// (`channel_not_licensed`). In order: a license bound to a customer channel of the product answers from that
     /// channel, else the named channel (stable when none); aliases are followed to the channel
     /// that holds the build; a site with an address that falls in that channel's running
-    /// rollout gets the rollout's build, and so does one of the product's ``Canaries`` at any share; the build is offered when it is newer than the
-    /// installed version in `version_compare()` order and the site's WordPress and PHP meet its
-    /// requirements. Throws `unknown_channel` for a channel the product lacks.
+    /// rollout gets the rollout's build, and so does one of the product's ``Canaries`` at any
+    /// share; the build is offered when it is newer than the installed version in
+    /// `version_compare()` order, or older while the installed version is yanked (a
+    /// ``SiteDecision/downgrade``), and the site's WordPress and PHP meet its requirements. Throws `unknown_channel` for a channel the product lacks.
     public func decide(_ question: SiteQuestion) throws(HeraldError) -> SiteDecision {
         let requested = question.channel ?? .stable
         if customerChannels.contains(requested), question.license?.channels[product.id] != requested {
@@ -92,17 +94,19 @@ extension CatalogSnapshot {
                 source = .canary
             }
         }
-        var downgrade = false
-        if let build, let installed = question.installedVersion, let withdrawn = yanked[installed], build.version != installed,
+        var withdrawn: Build?
+        if let build, let installed = question.installedVersion, let yankedBuild = yanked[installed], build.version != installed,
             !build.version.isNewer(than: installed)
         {
-            downgrade = true
+            withdrawn = yankedBuild
+        }
+        let rule = Self.rule(for: build, question: question, downgrade: withdrawn != nil)
+        if let withdrawn, let build, rule == .offered {
             notices.append(
                 Notice(
                     level: .warning, code: "build_yanked",
-                    message: "\(product.name) \(installed) was withdrawn (\(withdrawn.yank?.reason ?? "")); version \(build.version) replaces it."))
+                    message: "\(product.name) \(withdrawn.version) was withdrawn (\(withdrawn.yank?.reason ?? "")); version \(build.version) replaces it."))
         }
-        let rule = Self.rule(for: build, question: question, downgrade: downgrade)
         switch rule {
         case .noBuild:
             notices.append(Notice(level: .info, code: "no_build", message: "The channel has no build yet."))
@@ -124,7 +128,7 @@ extension CatalogSnapshot {
         }.map(\.notice)
         return SiteDecision(
             requestedChannel: requested, channel: channel, servingChannel: serving.id, build: build, source: source, rule: rule,
-            downgrade: downgrade && rule == .offered, licenseRequired: licenseRequired, notices: notices)
+            downgrade: withdrawn != nil && rule == .offered, licenseRequired: licenseRequired, notices: notices)
     }
 
     /// Where a site falls for a rollout of `build`: the first 8 bytes of SHA-256(build, site)

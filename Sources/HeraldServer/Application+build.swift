@@ -111,6 +111,7 @@ public func buildApplication(
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
     WebhookRoutes(store: store).register(on: router)
+    ExplainRoutes(store: store, snapshots: snapshots).register(on: router)
     let pages = try ConsolePages()
     ConsoleRoutes(
         store: store, pages: pages, throttle: LoginThrottle(store: store), secureCookies: settings.publicURL?.lowercased().hasPrefix("https://") ?? false
@@ -142,7 +143,8 @@ public func buildApplication(
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }
-    services.append(WebhookSender(store: store, logger: logger, retryBase: settings.webhookRetryBase))
+    let webhooks = WebhookSender(store: store, logger: logger, retryBase: settings.webhookRetryBase)
+    services.append(webhooks)
     if let address = settings.metricsAddress {
         let metricsRouter = Router(context: BasicRequestContext.self)
         metricsRouter.get("/metrics") { _, _ in try await exposition() }
@@ -176,6 +178,7 @@ public func buildApplication(
     app.beforeServerStarts {
         try await store.checkReachable(timeout: .seconds(15))
         try await store.migrate()
+        webhooks.databaseIsReady()
         do {
             let removed = try await store.removeOrphanBlobs(blobs)
             if !removed.isEmpty { logger.notice("removed \(removed.count) stored files that no build uses (left by a crash)") }

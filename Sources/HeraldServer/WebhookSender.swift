@@ -5,6 +5,7 @@ import HeraldStore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// Sends webhook deliveries as they fall due: each POSTed with its event, delivery id,
 /// timestamp and HMAC signature (``WebhookSignature``); a 2xx answer delivers it, anything
@@ -16,6 +17,8 @@ final class WebhookSender: Service, Sendable {
     private let logger: Logger
     private let retryBase: Duration
     private let client: HTTPClient
+    /// Set once the database is migrated: nothing is read before.
+    private let migrated = Atomic<Bool>(false)
 
     init(store: any Store, logger: Logger, retryBase: Duration) {
         self.store = store
@@ -31,6 +34,7 @@ final class WebhookSender: Service, Sendable {
         let poll = min(retryBase, .seconds(1))
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await Task.sleep(for: poll)
+            guard migrated.load(ordering: .acquiring) else { continue }
             do {
                 let due = try await store.claimDueWebhookDeliveries(now: currentTimeMillis(), limit: 32)
                 await withTaskGroup(of: Void.self) { group in
@@ -41,6 +45,11 @@ final class WebhookSender: Service, Sendable {
             }
         }
         try await client.shutdown()
+    }
+
+    /// Lets deliveries start: the server calls it once the database is migrated.
+    func databaseIsReady() {
+        migrated.store(true, ordering: .releasing)
     }
 
     /// The delay before attempt `attempt + 1`, after `attempt` failed ones: doubling from the base, at most an hour.

@@ -247,6 +247,7 @@ extension Store {
             try await database.select().column("*").from("builds")
                 .where("product_id", .equal, product.rawValue)
                 .where("version", .equal, version.rawValue)
+                .orderBy(SQLRaw("CASE WHEN yanked_at IS NULL THEN 0 ELSE 1 END"))
                 .orderBy("is_latest", .descending)
                 .orderBy("uploaded_at", .descending)
                 .first()

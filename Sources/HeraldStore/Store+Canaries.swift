@@ -29,17 +29,18 @@ extension Store {
     }
 
     func canaries(of product: ProductID, in database: any SQLDatabase) async throws -> Canaries {
-        var canaries = Canaries()
+        var sites: [String] = []
+        var licenses: Set<String> = []
         for row in try await database.select().column("kind").column("value").from("canaries")
             .where("product_id", .equal, product.rawValue).orderBy("kind").orderBy("value").all()
         {
             let value = try row.decode(column: "value", as: String.self)
             if try row.decode(column: "kind", as: String.self) == "license" {
-                canaries.licenses.insert(value)
+                licenses.insert(value)
             } else {
-                canaries.sitePatterns.append(value)
+                sites.append(value)
             }
         }
-        return canaries
+        return Canaries(sitePatterns: sites, licenses: licenses)
     }
 }

@@ -93,7 +93,9 @@ extension Store {
         of channel: Channel, pointer: ChannelMove.Pointer, from: BuildHash?, to: BuildHash?,
         reason: ChannelMove.Reason, actor: String, at time: Int64, in database: any SQLDatabase
     ) async throws {
-        if reason != .rollout {
+        // A yank's fallback keeps the channel's rollout (of another build: the yanked one's
+        // ended), which is often the fix.
+        if reason != .rollout, reason != .yank {
             try await database.delete(from: "rollouts").where("product_id", .equal, channel.product.rawValue)
                 .where("channel_id", .equal, channel.id.rawValue).run()
         }

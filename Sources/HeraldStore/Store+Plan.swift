@@ -41,7 +41,10 @@ extension Store {
             channels.append(try Channel(row: row))
         }
         var builds: [Build] = []
-        for row in try await database.select().column("*").from("builds").where("product_id", .equal, product.rawValue).all() {
+        // A yanked build is no candidate: no channel may serve it again.
+        for row in try await database.select().column("*").from("builds").where("product_id", .equal, product.rawValue)
+            .where("yanked_at", .is, SQLLiteral.null).all()
+        {
             builds.append(try Build(row: row))
         }
         let byHash = Dictionary(builds.map { ($0.hash, $0) }) { first, _ in first }

@@ -24,6 +24,19 @@ extension Store {
             try await database.update("builds")
                 .set("yanked_at", to: SQLBind(now)).set("yank_reason", to: SQLBind(reason)).set("yanked_by", to: SQLBind(actor))
                 .where("hash", .equal, hash.rawValue).run()
+            // The version's link (`/download/{product}/{version}/...`) names the newest upload
+            // of the version that stands: never the yanked one.
+            if build.isLatest {
+                build.isLatest = false
+                try await database.update("builds").set("is_latest", to: SQLLiteral.boolean(false)).where("hash", .equal, hash.rawValue).run()
+                if let standing = try await database.select().column("hash").from("builds").where("product_id", .equal, product.rawValue)
+                    .where("version", .equal, build.version.rawValue).where("yanked_at", .is, SQLLiteral.null)
+                    .orderBy("uploaded_at", .descending).first()
+                {
+                    try await database.update("builds").set("is_latest", to: SQLLiteral.boolean(true))
+                        .where("hash", .equal, try standing.decode(column: "hash", as: String.self)).run()
+                }
+            }
             var existing: Set<BuildHash> = []
             for row in try await database.select().column("hash").from("builds").where("product_id", .equal, product.rawValue)
                 .where("yanked_at", .is, SQLLiteral.null).all()

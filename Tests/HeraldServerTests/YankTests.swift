@@ -101,3 +101,27 @@ struct YankTests {
             messages: messages.compactMap { $0["message"] as? String })
     }
 }
+
+@Suite("Yanked builds: one upload of a version")
+struct YankOneUploadTests {
+    @Test("Yanking the newer upload of a version: the version's link serves the upload that stands, and no downgrade is offered")
+    func versionLinkServesStandingUpload() async throws {
+        try await TestServer.run(framework: .router) { server in
+            let first = try PluginZip.make(version: "2.0")
+            let second = try PluginZip.make(version: "2.0", requiresPHP: "8.1")
+            #expect(first != second)
+            #expect(try await server.upload(first).0 == .created)
+            #expect(try await server.upload(second).0 == .created)
+            #expect(try await server.send(.post, "/api/v1/builds/\(PluginZip.sha256(second))/yank", json: ["reason": "wrong PHP floor"]).0 == .ok)
+            let download = try await server.client.execute(uri: "/download/private_blog/2.0/private_blog.zip", method: .get) {
+                ($0.status, Data(buffer: $0.body))
+            }
+            #expect(download.0 == .ok && download.1 == first, "the version's link names the upload that stands")
+            let answer = try await server.get(
+                "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=2.0&site_url=https://a.example")
+            #expect(answer.1.response["update_available"] as? Bool == false && answer.1.response["downgrade"] == nil)
+            let latest = try await server.get("/api/get_latest/?product_name=private_blog&release_channel=stable")
+            #expect((latest.1.response["build"] as? [String: Any])?["build_hash"] as? String == PluginZip.sha256(first) || latest.1.response["build_hash"] as? String == PluginZip.sha256(first))
+        }
+    }
+}

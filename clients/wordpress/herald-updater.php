@@ -698,7 +698,14 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				$this->answers[ $key ] = $last;
 				return $last;
 			}
-			$answer             = $envelope['response'];
+			$answer = $envelope['response'];
+			// The channel that answered: the one asked for, or the customer channel a license is
+			// bound to, learnt from an answer that offers no downgrade. A downgrade is taken only
+			// from one of those two (another license's customer channel may serve an old build).
+			$answer['served_channel'] = (string) $answer['channel'];
+			if ( empty( $answer['downgrade'] ) ) {
+				update_site_option( $this->option_name( 'bound_channel' ), $answer['served_channel'] );
+			}
 			$answer['channel']  = $channel;
 			$answer['messages'] = isset( $envelope['messages'] ) && is_array( $envelope['messages'] ) ? $envelope['messages'] : array();
 			update_site_option( $this->option_name( 'answer' ), $answer );
@@ -776,8 +783,9 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				return true;
 			}
 			$lower = version_compare( (string) $answer['new_version'], $this->installed_version(), '<' );
-			if ( $lower && isset( $answer['downgrade'] ) && true === $answer['downgrade']
-				&& isset( $answer['current_version'] ) && $this->installed_version() === $answer['current_version'] ) {
+			if ( $lower && isset( $answer['downgrade'], $answer['served_channel'], $answer['requested_channel'] ) && true === $answer['downgrade']
+				&& isset( $answer['current_version'] ) && $this->installed_version() === $answer['current_version']
+				&& ( $answer['served_channel'] === $answer['requested_channel'] || get_site_option( $this->option_name( 'bound_channel' ) ) === $answer['served_channel'] ) ) {
 				return true;
 			}
 			if ( $lower ) {

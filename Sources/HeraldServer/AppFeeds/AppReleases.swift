@@ -48,7 +48,8 @@ struct AppReleases: Sendable {
         for channel in snapshot.channels.values where !snapshot.customerChannels.contains(channel.id) {
             let decision = try snapshot.decide(SiteQuestion(channel: channel.id, now: now))
             guard let build = decision.build else { continue }
-            let rollout = snapshot.rollouts[decision.servingChannel].flatMap { $0.paused ? nil : $0 }
+            // A rollout at 0% is its canaries' alone: feeds, which name no site, do not list it.
+            let rollout = snapshot.rollouts[decision.servingChannel].flatMap { $0.paused || $0.basisPoints == 0 ? nil : $0 }
             let staged = rollout.flatMap { snapshot.builds[$0.build] }.flatMap { $0.hash == build.hash ? nil : $0 }
             served.append((channel, build, rollout, staged))
         }

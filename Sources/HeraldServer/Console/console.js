@@ -226,7 +226,7 @@ if (plan) {
   });
 }
 
-// What a site gets: asks the API as the site would.
+// What a site gets, and why: the answer path's decision, each rule on a line.
 document.querySelectorAll("form[data-decide]").forEach((form) => {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -235,10 +235,20 @@ document.querySelectorAll("form[data-decide]").forEach((form) => {
     const answer = await answerOf(await fetch(form.dataset.decide + "?" + query, { credentials: "same-origin" }));
     const output = document.getElementById("decision");
     if (!answer.ok) { output.textContent = "Refused (" + answer.status + "): " + answer.message; return; }
-    const build = answer.body.response || {};
-    const notes = (answer.body.messages || []).map((message) => message.message).join(" ");
-    output.textContent = build.product_version
-      ? "Gets " + build.product_version + " (" + (build.build_hash || "").slice(0, 8) + ") from " + build.channel + ". " + notes
-      : "Gets nothing. " + notes;
+    const decision = answer.body.response || {};
+    const build = decision.build;
+    let head = "Gets nothing.";
+    if (build && decision.update_available) {
+      head = "Gets " + build.version + " (" + build.build_hash.slice(0, 8) + ") from " + decision.serving_channel + (decision.downgrade ? ", a downgrade." : ".");
+    } else if (build) {
+      head = "Gets no update: " + decision.serving_channel + " serves " + build.version + ".";
+    }
+    const steps = document.createElement("ol");
+    for (const step of decision.steps || []) {
+      const item = document.createElement("li");
+      item.textContent = step.detail;
+      steps.append(item);
+    }
+    output.replaceChildren(head, steps);
   });
 });

@@ -62,7 +62,7 @@ struct WordPressRoutes<Context: RequestContext> {
             let (slug, answer) = try await packageAnswer(request, fields, names: .wordpressCheck)
             var release = try await release(try served(answer), answer)
             release.messages = answer.wordpressNotices
-            return try json(CheckAnswer(slug: slug, release: release, newVersion: answer.decision.updateAvailable ? answer.decision.newVersion : nil))
+            return try json(CheckAnswer(slug: slug, release: release, newVersion: answer.decision.updateAvailable && !answer.decision.downgrade ? answer.decision.newVersion : nil))
         case "get_metadata":
             let answer = try await answers.answer(
                 request, fields: fields, names: .pluginMetadata, product: try Self.plugin(fields["slug"]), serves: { $0.kind != .app })
