@@ -133,8 +133,11 @@ enum PluginZip {
         for (path, text) in files {
             let data = Data(text.utf8)
             try archive.addEntry(
-                with: path, type: .file, uncompressedSize: Int64(data.count), permissions: executables.contains(path) ? 0o755 : 0o644,
-                compressionMethod: .deflate
+                with: path, type: .file, uncompressedSize: Int64(data.count),
+                // A fixed time: the same files make the same bytes, so the same build hash and
+                // the same sites in a rollout, whenever the test runs.
+                modificationDate: Date(timeIntervalSince1970: 1_767_225_600),
+                permissions: executables.contains(path) ? 0o755 : 0o644, compressionMethod: .deflate
             ) { position, size in
                 data.subdata(in: Int(position)..<Int(position) + size)
             }
