@@ -37,13 +37,16 @@ public struct ServerSettings: Sendable {
     public var metricsAddress: (host: String, port: Int)?
     /// The delay before a failed webhook delivery is tried again; it doubles each time, to an hour.
     public var webhookRetryBase: Duration
+    /// Whether webhooks may be sent to this machine and private networks (refused by default:
+    /// a token holder could otherwise reach services behind the firewall).
+    public var webhookAllowPrivateNetworks: Bool
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: String, publicURL: String? = nil,
         maxUpload: Int64 = 512 << 20, linkLifetime: Duration = .seconds(600), recordsStatistics: Bool = true,
         idleTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60), trustedProxies: [String] = [],
         tufTimestampLifetime: Duration = .seconds(86_400), metricsAddress: (host: String, port: Int)? = nil,
-        webhookRetryBase: Duration = .seconds(10)
+        webhookRetryBase: Duration = .seconds(10), webhookAllowPrivateNetworks: Bool = false
     ) {
         self.host = host
         self.port = port
@@ -58,6 +61,7 @@ public struct ServerSettings: Sendable {
         self.tufTimestampLifetime = tufTimestampLifetime
         self.metricsAddress = metricsAddress
         self.webhookRetryBase = webhookRetryBase
+        self.webhookAllowPrivateNetworks = webhookAllowPrivateNetworks
     }
 }
 
@@ -110,7 +114,7 @@ public func buildApplication(
     TokenRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)
     ReleaseRoutes(store: store, snapshots: snapshots, publicURL: settings.publicURL).register(on: router)
-    WebhookRoutes(store: store).register(on: router)
+    WebhookRoutes(store: store, allowPrivateNetworks: settings.webhookAllowPrivateNetworks).register(on: router)
     ExplainRoutes(store: store, snapshots: snapshots).register(on: router)
     let pages = try ConsolePages()
     ConsoleRoutes(
@@ -143,7 +147,8 @@ public func buildApplication(
 
     var services: [any Service] = [store, snapshots]
     if let statistics { services.append(statistics) }
-    let webhooks = WebhookSender(store: store, logger: logger, retryBase: settings.webhookRetryBase)
+    let webhooks = WebhookSender(
+        store: store, logger: logger, retryBase: settings.webhookRetryBase, allowPrivateNetworks: settings.webhookAllowPrivateNetworks)
     services.append(webhooks)
     if let address = settings.metricsAddress {
         let metricsRouter = Router(context: BasicRequestContext.self)

@@ -90,46 +90,47 @@ struct RequestFields: Sendable {
     }
 }
 
-/// A request's fields where some hold lists: from a JSON object (a list as an array of
-/// strings, or one string) or a form or query (a list's items split on commas, spaces and new
-/// lines, its repeated fields joined).
+/// A request's fields where some hold lists: from the query, then a JSON object (a list as
+/// an array of strings, or one string) or a form body, which win (a list's items in a string
+/// split on commas, spaces and new lines, its repeated fields joined). JSON values of other
+/// types are left out, as a client's extra fields are ignored.
 struct ListFields: Sendable {
     private var texts: [String: String] = [:]
     private var lists: [String: [String]] = [:]
 
-    /// The query fields, then the body's; `lists` names the fields that hold lists.
-    static func read(_ request: inout Request, lists names: Set<String>) async throws -> ListFields {
+    /// `lists` names the fields that hold lists; `limit` is the largest body read.
+    static func read(_ request: inout Request, lists names: Set<String>, limit: Int = RequestFields.bodyLimit) async throws -> ListFields {
         var fields = ListFields()
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: RequestFields.bodyLimit)
+            body = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw HeraldError.tooLarge(limit: Int64(RequestFields.bodyLimit))
+            throw HeraldError.tooLarge(limit: Int64(limit))
         }
         let split = { (text: String) in text.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init) }
-        var pairs = FormFields.query((request.uri.query ?? "")[...])
-        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true, body.readableBytes > 0 {
+        func add(_ name: String, _ value: String) {
+            if names.contains(name) { fields.lists[name, default: []] += split(value) } else { fields.texts[name] = value }
+        }
+        for pair in FormFields.query((request.uri.query ?? "")[...]) { add(pair.name, pair.value) }
+        guard body.readableBytes > 0 else { return fields }
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
             guard let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
                 throw HeraldError.invalidInput("the body must be a JSON object")
             }
             for (name, value) in object {
-                switch value {
-                case let strings as [String] where names.contains(name): fields.lists[name, default: []] += strings
-                case let text as String where names.contains(name): fields.lists[name, default: []] += split(text)
-                case let text as String: fields.texts[name] = text
-                case is NSNull: continue
-                case let number as NSNumber where !names.contains(name): fields.texts[name] = number.stringValue
-                default: throw HeraldError.invalidInput("\(name) must be \(names.contains(name) ? "a list of strings" : "a string")")
+                if names.contains(name), let strings = value as? [String] {
+                    fields.lists[name, default: []] += strings
+                } else if let text = value as? String {
+                    add(name, text)
+                } else if names.contains(name), !(value is NSNull) {
+                    throw HeraldError.invalidInput("\(name) must be a list of strings")
                 }
             }
         } else {
-            pairs += FormFields.query(String(buffer: body)[...])
-        }
-        for pair in pairs {
-            if names.contains(pair.name) {
-                fields.lists[pair.name, default: []] += split(pair.value)
-            } else {
-                fields.texts[pair.name] = pair.value
+            do throws(FormFields.BadEncoding) {
+                for pair in try FormFields.form(String(buffer: body)[...]) { add(pair.name, pair.value) }
+            } catch {
+                throw HeraldError.invalidInput("the form field \(quoted(error.field ?? "")) is badly encoded")
             }
         }
         return fields
@@ -140,8 +141,8 @@ struct ListFields: Sendable {
         texts[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// A list field's items, empty ones left out.
+    /// A list field's items, trimmed, empty ones left out.
     func list(_ name: String) -> [String] {
-        (lists[name] ?? []).filter { !$0.isEmpty }
+        (lists[name] ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 }

@@ -59,9 +59,7 @@ extension Store {
     public func raiseRollout(of channel: ChannelID, of product: ProductID, to basisPoints: Int) async throws -> Rollout {
         try await withTransaction { database in
             guard let running = try await lockedRollout(of: channel, of: product, in: database) else { throw HeraldError.noRollout(channel) }
-            let raised = try await raise(running, to: basisPoints, in: database)
-            try await recordRolloutEvent(raised, event: "raised", detail: "to \(raised.percentage)%", at: raised.updatedAt, in: database)
-            return raised
+            return try await raise(running, to: basisPoints, in: database)
         }
     }
 
@@ -120,6 +118,7 @@ extension Store {
         }
         raised.updatedAt = currentTimeMillis()
         try await save(raised, in: database)
+        try await recordRolloutEvent(raised, event: "raised", detail: "to \(raised.percentage)%", at: raised.updatedAt, in: database)
         return raised
     }
 

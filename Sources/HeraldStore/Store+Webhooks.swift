@@ -34,8 +34,11 @@ public struct DueWebhookDelivery: Sendable {
     public var secret: String
     public var event: String
     public var body: String
-    public var attemptsMade: Int
+    /// Failed tries since it was scheduled (made, or redelivered): what the backoff doubles on.
+    public var tries: Int
     public var retryUntil: Int64
+    /// The claim it was sent under: a redelivery (or another sender) since makes it stale.
+    public var lease: String
 }
 
 /// A value in an event's `data`.
@@ -110,13 +113,18 @@ extension Store {
         _ event: Webhook.Event, of product: ProductID, data: [String: WebhookValue], at time: Int64, in database: any SQLDatabase
     ) async throws {
         var subscribed: [String] = []
-        for row in try await database.select().column("id").column("events").from("webhooks").where("product_id", .equal, product.rawValue).all() {
+        // Read under a share lock: a subscription deleted meanwhile cannot fail the change.
+        for row in try await database.select().column("id").column("events").from("webhooks").where("product_id", .equal, product.rawValue)
+            .for(.share).all()
+        {
             if try row.decode(column: "events", as: String.self).split(separator: ",").contains(Substring(event.rawValue)) {
                 subscribed.append(try row.decode(column: "id", as: String.self))
             }
         }
         guard !subscribed.isEmpty else { return }
         let eventID = UUID().uuidString.lowercased()
+        // Scheduled from now, whatever time the event names (an import's builds are years old).
+        let now = currentTimeMillis()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = String(decoding: try encoder.encode(WebhookBody(id: eventID, event: event.rawValue, product: product.rawValue, occurredAt: time, data: data)), as: UTF8.self)
@@ -125,53 +133,72 @@ extension Store {
                 .columns("id", "webhook_id", "event", "event_id", "body", "created_at", "attempts", "next_attempt_at", "retry_until")
                 .values(
                     SQLBind(UUID().uuidString.lowercased()), SQLBind(webhook), SQLBind(event.rawValue), SQLBind(eventID), SQLBind(body),
-                    SQLBind(time), SQLBind(Int64(0)), SQLBind(time), SQLBind(time + 86_400_000)
+                    SQLBind(now), SQLBind(Int64(0)), SQLBind(now), SQLBind(now + 86_400_000)
                 ).run()
         }
     }
 
-    /// Claims up to `limit` deliveries due at `now` for this sender: each is leased
-    /// (``webhookLease``) by a conditional update, so of several instances one sends it.
+    /// Claims up to `limit` deliveries due at `now` for this sender, in one statement: each is
+    /// leased (``webhookLease``) under a new lease id, so of several instances one sends it,
+    /// and an outcome recorded under a lease that was since replaced changes nothing.
     public func claimDueWebhookDeliveries(now: Int64, limit: Int) async throws -> [DueWebhookDelivery] {
-        try await withDatabase { database in
-            let due = try await database.select().column(SQLColumn("*", table: "webhook_deliveries")).column(SQLColumn("url", table: "webhooks"))
+        let lease = UUID().uuidString.lowercased()
+        return try await withTransaction { database in
+            let due = database.select().column("id").from("webhook_deliveries").where("next_attempt_at", .lessThanOrEqual, SQLBind(now))
+                .orderBy("next_attempt_at").limit(limit)
+            let claimed = try await database.update("webhook_deliveries").set("next_attempt_at", to: SQLBind(now + Self.webhookLease))
+                .set("lease", to: SQLBind(lease))
+                .where("id", .in, SQLGroupExpression(due.select))
+                // Checked again on the row itself: of two instances, the later finds it leased.
+                .where("next_attempt_at", .lessThanOrEqual, SQLBind(now))
+                .returning("id").all()
+            guard !claimed.isEmpty else { return [] }
+            return try await database.select().column(SQLColumn("*", table: "webhook_deliveries")).column(SQLColumn("url", table: "webhooks"))
                 .column(SQLColumn("secret", table: "webhooks"))
                 .from("webhook_deliveries").join("webhooks", on: SQLColumn("webhook_id", table: "webhook_deliveries"), .equal, SQLColumn("id", table: "webhooks"))
-                .where(SQLColumn("next_attempt_at", table: "webhook_deliveries"), .lessThanOrEqual, SQLBind(now))
-                .orderBy(SQLColumn("next_attempt_at", table: "webhook_deliveries")).limit(limit).all()
-            var claimed: [DueWebhookDelivery] = []
-            for row in due {
-                let id = try row.decode(column: "id", as: String.self)
-                let scheduled = try row.decode(column: "next_attempt_at", as: Int64.self)
-                let won = try await database.update("webhook_deliveries").set("next_attempt_at", to: SQLBind(now + Self.webhookLease))
-                    .where("id", .equal, id).where("next_attempt_at", .equal, SQLBind(scheduled)).returning("id").all()
-                guard !won.isEmpty else { continue }
-                claimed.append(
+                .where(SQLColumn("lease", table: "webhook_deliveries"), .equal, SQLBind(lease)).all()
+                .map { row in
                     DueWebhookDelivery(
-                        id: id, url: try row.decode(column: "url", as: String.self), secret: try row.decode(column: "secret", as: String.self),
-                        event: try row.decode(column: "event", as: String.self), body: try row.decode(column: "body", as: String.self),
-                        attemptsMade: try row.decode(column: "attempts", as: Int.self), retryUntil: try row.decode(column: "retry_until", as: Int64.self)))
-            }
-            return claimed
+                        id: try row.decode(column: "id", as: String.self), url: try row.decode(column: "url", as: String.self),
+                        secret: try row.decode(column: "secret", as: String.self), event: try row.decode(column: "event", as: String.self),
+                        body: try row.decode(column: "body", as: String.self), tries: try row.decode(column: "tries", as: Int.self),
+                        retryUntil: try row.decode(column: "retry_until", as: Int64.self), lease: lease)
+                }
         }
     }
 
     /// Records an attempt: delivered, to be tried again at `nextAttemptAt`, or given up (neither).
+    /// Under a lease since replaced (a redelivery, or another sender after the lease ran out)
+    /// the attempt is logged and the schedule left to the newer claim.
     public func recordWebhookAttempt(
         _ delivery: DueWebhookDelivery, at time: Int64, status: Int?, error: String?, durationMilliseconds: Int64, delivered: Bool,
         nextAttemptAt: Int64?
     ) async throws {
-        let number = delivery.attemptsMade + 1
         try await withTransaction { database in
+            let counted = try await database.update("webhook_deliveries").set("attempts", to: SQLRaw("attempts + 1"))
+                .where("id", .equal, delivery.id).returning("attempts").first()
+            guard let number = try counted?.decode(column: "attempts", as: Int64.self) else { return }
             try await database.insert(into: "webhook_attempts").columns("delivery_id", "attempt", "attempted_at", "status", "error", "duration_ms")
-                .values(
-                    SQLBind(delivery.id), SQLBind(Int64(number)), SQLBind(time), SQLBind(status.map(Int64.init)), SQLBind(error),
-                    SQLBind(durationMilliseconds)
-                ).run()
-            try await database.update("webhook_deliveries").set("attempts", to: SQLBind(Int64(number)))
+                .values(SQLBind(delivery.id), SQLBind(number), SQLBind(time), SQLBind(status.map(Int64.init)), SQLBind(error), SQLBind(durationMilliseconds))
+                .run()
+            try await database.update("webhook_deliveries").set("tries", to: SQLBind(Int64(delivery.tries + 1)))
                 .set("next_attempt_at", to: SQLBind(nextAttemptAt)).set("delivered_at", to: SQLBind(delivered ? time : nil))
-                .set("gave_up_at", to: SQLBind(!delivered && nextAttemptAt == nil ? time : nil))
-                .where("id", .equal, delivery.id).run()
+                .set("gave_up_at", to: SQLBind(!delivered && nextAttemptAt == nil ? time : nil)).set("lease", to: SQLBind(String?.none))
+                .where("id", .equal, delivery.id).where("lease", .equal, SQLBind(delivery.lease)).run()
+        }
+    }
+
+    /// Deletes deliveries finished (delivered or given up) before `cutoff`, with their attempts.
+    public func pruneWebhookDeliveries(finishedBefore cutoff: Int64) async throws {
+        try await withDatabase { database in
+            try await database.delete(from: "webhook_attempts").where(
+                "delivery_id", .in,
+                SQLGroupExpression(
+                    database.select().column("id").from("webhook_deliveries").where("next_attempt_at", .is, SQLLiteral.null)
+                        .where { $0.where("delivered_at", .lessThan, SQLBind(cutoff)).orWhere("gave_up_at", .lessThan, SQLBind(cutoff)) }.select)
+            ).run()
+            try await database.delete(from: "webhook_deliveries").where("next_attempt_at", .is, SQLLiteral.null)
+                .where { $0.where("delivered_at", .lessThan, SQLBind(cutoff)).orWhere("gave_up_at", .lessThan, SQLBind(cutoff)) }.run()
         }
     }
 
@@ -217,7 +244,8 @@ extension Store {
             else { throw HeraldError.unknownWebhook(delivery) }
             let now = currentTimeMillis()
             try await database.update("webhook_deliveries").set("next_attempt_at", to: SQLBind(now)).set("retry_until", to: SQLBind(now + 86_400_000))
-                .set("delivered_at", to: SQLBind(Int64?.none)).set("gave_up_at", to: SQLBind(Int64?.none))
+                .set("delivered_at", to: SQLBind(Int64?.none)).set("gave_up_at", to: SQLBind(Int64?.none)).set("tries", to: SQLBind(Int64(0)))
+                .set("lease", to: SQLBind(String?.none))
                 .where("id", .equal, delivery).run()
         }
     }

@@ -50,6 +50,11 @@ struct Serve: AsyncParsableCommand {
         help: "The delay before a failed webhook delivery is tried again, doubling each time up to an hour, for a day: seconds, or with s, m or h.")
     var webhookRetryBase = "10s"
 
+    @Flag(
+        name: .customLong("webhook-allow-private-networks"),
+        help: "Let webhooks go to this machine and private networks (refused by default: a token holder could reach services behind the firewall).")
+    var webhookAllowPrivateNetworks = false
+
     @Option(name: .customLong("log-format"), help: "text, or json: one JSON object a line (time, level, message, request_id, route, status, duration_ms, product).")
     var logFormat = "text"
 
@@ -152,7 +157,8 @@ struct Serve: AsyncParsableCommand {
                 recordsStatistics: !noStatistics, idleTimeout: duration(idleTimeout) ?? .seconds(60),
                 bodyTimeout: duration(bodyTimeout) ?? .seconds(60), trustedProxies: trustedProxies,
                 tufTimestampLifetime: duration(tufTimestampTTL) ?? .seconds(86_400),
-                metricsAddress: metricsPort.map { (metricsHost, $0) }, webhookRetryBase: duration(webhookRetryBase) ?? .seconds(10)),
+                metricsAddress: metricsPort.map { (metricsHost, $0) }, webhookRetryBase: duration(webhookRetryBase) ?? .seconds(10),
+                webhookAllowPrivateNetworks: webhookAllowPrivateNetworks),
             store: store, blobs: blobs, logger: logger, signer: signer)
         // On SIGTERM the server stops accepting, lets requests in flight finish (up to the
         // deadline), then the statistics are written and the database closed.

@@ -34,23 +34,26 @@ struct TestServer: Sendable {
     /// - Parameter framework: `.live` (a real port, the default) or `.router` (in process).
     static func run(
         maxUpload: Int64 = 16 << 20, framework: TestingSetup = .live, trustedProxies: [String] = [],
-        webhookRetryBase: Duration = .seconds(10), _ test: @escaping @Sendable (TestServer) async throws -> Void
+        webhookRetryBase: Duration = .seconds(10), webhookAllowPrivateNetworks: Bool = true,
+        _ test: @escaping @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await withTemporaryFolder("server") { folder in
             try await run(
-                in: folder, maxUpload: maxUpload, framework: framework, trustedProxies: trustedProxies, webhookRetryBase: webhookRetryBase, test)
+                in: folder, maxUpload: maxUpload, framework: framework, trustedProxies: trustedProxies, webhookRetryBase: webhookRetryBase,
+                webhookAllowPrivateNetworks: webhookAllowPrivateNetworks, test)
         }
     }
 
     private static func run(
         in folder: String, maxUpload: Int64, framework: TestingSetup, trustedProxies: [String], webhookRetryBase: Duration,
-        _ test: @escaping @Sendable (TestServer) async throws -> Void
+        webhookAllowPrivateNetworks: Bool, _ test: @escaping @Sendable (TestServer) async throws -> Void
     ) async throws {
         let store = try await DatabaseLocation.defaultSQLite(in: folder).openStore(logger: logger)
         let blobs = try BlobStore(dataDirectory: folder)
         let app = try buildApplication(
             settings: ServerSettings(
-                port: 0, dataDirectory: folder, maxUpload: maxUpload, trustedProxies: trustedProxies, webhookRetryBase: webhookRetryBase),
+                port: 0, dataDirectory: folder, maxUpload: maxUpload, trustedProxies: trustedProxies, webhookRetryBase: webhookRetryBase,
+                webhookAllowPrivateNetworks: webhookAllowPrivateNetworks),
             store: store,
             blobs: blobs,
             logger: logger)

@@ -127,3 +127,36 @@ struct WebhookTests {
 extension WebhookTests.Received {
     subscript(_ name: String) -> String? { headers[name] }
 }
+
+@Suite("Webhooks: private networks")
+struct WebhookPrivateNetworkTests {
+    @Test("By default a webhook is not sent to this machine or a private network: refused at subscription, and at sending after a lookup")
+    func privateNetworksRefused() async throws {
+        try await TestServer.run(framework: .live, webhookRetryBase: .milliseconds(100), webhookAllowPrivateNetworks: false) { server in
+            for url in ["http://127.0.0.1:9/hook", "http://localhost/hook", "http://[::1]/x", "http://169.254.169.254/latest", "http://10.1.2.3/",
+                "http://192.168.0.1/", "http://[::ffff:127.0.0.1]/"]
+            {
+                let refused = try await server.send(.post, "/api/v1/private_blog/webhooks", json: ["url": url])
+                #expect(refused.0 == .badRequest, "\(url)")
+            }
+            // A name that resolves to this machine passes the literal check and is refused when sent.
+            let named = try await server.send(.post, "/api/v1/private_blog/webhooks", json: ["url": "http://localtest.me.localhost.invalid:9/x"])
+            #expect(named.0 == .created)
+            let decimal = try await server.send(.post, "/api/v1/private_blog/webhooks", json: ["url": "http://2130706433:9/x", "events": ["build_published"]])
+            #expect(decimal.0 == .created)
+            let id = try #require(decimal.1.response["id"] as? String)
+            #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
+            var state: String?
+            var error: String?
+            for _ in 0..<100 where state != "failed" {
+                try await Task.sleep(for: .milliseconds(100))
+                let log = try await server.send(.get, "/api/v1/private_blog/webhooks/\(id)/deliveries")
+                let delivery = (log.1.response["deliveries"] as? [[String: Any]])?.first
+                state = delivery?["state"] as? String
+                error = (delivery?["attempts"] as? [[String: Any]])?.first?["error"] as? String
+            }
+            #expect(state == "failed", "given up at once: a private address is not retried")
+            #expect(error?.contains("private network") == true, "\(error ?? "")")
+        }
+    }
+}

@@ -207,7 +207,7 @@ struct CustomerRoutes<Context: RequestContext> {
             var request = request
             let product = try context.parameters.product()
             _ = try await authorization.token(for: request, writing: product)
-            let fields = try await ListFields.read(&request, lists: ["sites", "licenses"])
+            let fields = try await ListFields.read(&request, lists: ["sites", "licenses"], limit: 256 * 1024)
             let (sites, licenses) = (fields.list("sites"), fields.list("licenses"))
             let canaries = Canaries(
                 sitePatterns: try Canaries.sitePatterns(validating: sites),

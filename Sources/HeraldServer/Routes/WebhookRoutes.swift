@@ -10,6 +10,7 @@ import Hummingbird
 /// shown only in this answer). Each delivery can be listed with its attempts, and sent again.
 struct WebhookRoutes<Context: RequestContext> {
     let store: any Store
+    let allowPrivateNetworks: Bool
 
     private var authorization: Authorization { Authorization(store: store) }
 
@@ -20,6 +21,10 @@ struct WebhookRoutes<Context: RequestContext> {
             _ = try await authorization.token(for: request, writing: product)
             let fields = try await ListFields.read(&request, lists: ["events"])
             guard let url = fields.text("url") else { throw HeraldError.invalidInput("url is missing: where Herald POSTs each event") }
+            if !allowPrivateNetworks, let host = URLComponents(string: url)?.host, WebhookAddresses.isPrivateLiteral(host) {
+                throw HeraldError.invalidInput(
+                    "url \(quoted(url)) is on this machine or a private network, where webhooks are not sent unless the server allows it (--webhook-allow-private-networks)")
+            }
             let (webhook, secret) = try await store.createWebhook(
                 product: product, url: try Webhook.url(validating: url), events: try Webhook.events(parsing: fields.list("events")),
                 secret: fields.text("secret"))

@@ -25,6 +25,8 @@ extension Migration {
                 body TEXT NOT NULL,
                 created_at BIGINT NOT NULL,
                 attempts BIGINT NOT NULL DEFAULT 0,
+                tries BIGINT NOT NULL DEFAULT 0,
+                lease TEXT,
                 next_attempt_at BIGINT,
                 retry_until BIGINT NOT NULL,
                 delivered_at BIGINT,
