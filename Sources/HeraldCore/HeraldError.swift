@@ -87,6 +87,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case notAnApp = "not_an_app"
         case buildYanked = "build_yanked"
         case unknownWebhook = "unknown_webhook"
+        case reportTokenInvalid = "report_token_invalid"
     }
 
     private let codeValue: Code
@@ -117,7 +118,7 @@ public struct HeraldError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unauthorized, .signInFailed:
             return .unauthorized
         case .csrfRejected, .channelNotLicensed,
-            .forbidden, .licenseInvalid, .licenseExpired, .licenseRevoked, .licenseSiteLimit, .licenseRequired, .linkInvalid, .linkExpired:
+            .forbidden, .reportTokenInvalid, .licenseInvalid, .licenseExpired, .licenseRevoked, .licenseSiteLimit, .licenseRequired, .linkInvalid, .linkExpired:
             return .forbidden
         case .tooLarge:
             return .tooLarge
@@ -213,6 +214,12 @@ extension HeraldError {
 
     public static func buildYanked(_ hash: BuildHash, reason: String) -> HeraldError {
         HeraldError(.buildYanked, "build \(hash.rawValue.prefix(12)) was yanked (\(reason)); no channel may serve it again")
+    }
+
+    public static func reportTokenInvalid(_ why: String) -> HeraldError {
+        HeraldError(
+            .reportTokenInvalid,
+            "report_token is not valid (\(why)): a report carries the X-Herald-Report-Token of the answer that offered the update to this site")
     }
 
     public static func unknownWebhook(_ id: String) -> HeraldError {

@@ -86,7 +86,7 @@ public func buildApplication(
     let answerSignatures = AnswerSignatures(signer: signatures.signer)
     let answers = SiteAnswers(
         snapshots: snapshots, licenses: LicenseChecks(store: store, snapshots: snapshots), publicURL: settings.publicURL, links: links,
-        signatures: answerSignatures, metrics: metrics)
+        signatures: answerSignatures, reportTokens: ReportTokens(store: store), metrics: metrics)
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
@@ -109,7 +109,7 @@ public func buildApplication(
         blobs: blobs
     ).register(on: router)
     UpdateCheckRoutes(answers: answers, statistics: statistics).register(on: router)
-    ReportRoutes(store: store).register(on: router)
+    ReportRoutes(store: store, tokens: answers.reportTokens).register(on: router)
     ChannelRoutes(store: store).register(on: router)
     TokenRoutes(store: store).register(on: router)
     CustomerRoutes(store: store, statistics: statistics).register(on: router)

@@ -115,6 +115,8 @@ extension Store {
         try await withDatabase { database in
             try await database.delete(from: "install_stats").where("day", .lessThan, day).run()
             try await database.delete(from: "install_checks").where("day", .lessThan, day).run()
+            // Outcome reports are kept as long as the statistics.
+            try await database.delete(from: "outcome_reports").where("reported_at", .lessThan, day * 86_400_000).run()
         }
     }
 
@@ -149,5 +151,40 @@ extension Store {
             statistics.phpVersions[try row.decode(column: "php_version", as: String?.self) ?? "unknown", default: 0] += 1
         }
         return statistics
+    }
+}
+
+extension Store {
+    /// How the product's releases spread from `firstDay` to `lastDay` (``Adoption``).
+    public func adoption(of product: ProductID, from firstDay: Int64, to lastDay: Int64) async throws -> Adoption {
+        try await withDatabase { database in
+            var counts: [(day: Int64, version: String?, sites: Int)] = []
+            for row in try await database.select().column("day").column("version").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "sites")
+                .from("install_stats").where("product_id", .equal, product.rawValue).where("day", .greaterThanOrEqual, firstDay)
+                .where("day", .lessThanOrEqual, lastDay).groupBy("day").groupBy("version").all()
+            {
+                counts.append(
+                    (try row.decode(column: "day", as: Int64.self), try row.decode(column: "version", as: String?.self), try row.decode(column: "sites", as: Int.self)))
+            }
+            var released: [String: Int64] = [:]
+            for row in try await database.select().column("version").column(SQLFunction("MIN", args: SQLColumn("uploaded_at")), as: "first")
+                .from("builds").where("product_id", .equal, product.rawValue).where("yanked_at", .is, SQLLiteral.null).groupBy("version").all()
+            {
+                released[try row.decode(column: "version", as: String.self)] = try row.decode(column: "first", as: Int64.self) / 86_400_000
+            }
+            var outcomes: [(version: String, wordpress: String?, php: String?, outcome: String, reports: Int)] = []
+            for row in try await database.select().column("to_version").column("wordpress_version").column("php_version").column("outcome")
+                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "reports").from("outcome_reports").where("product_id", .equal, product.rawValue)
+                .groupBy("to_version").groupBy("wordpress_version").groupBy("php_version").groupBy("outcome").all()
+            {
+                outcomes.append(
+                    (
+                        try row.decode(column: "to_version", as: String.self), try row.decode(column: "wordpress_version", as: String?.self),
+                        try row.decode(column: "php_version", as: String?.self), try row.decode(column: "outcome", as: String.self),
+                        try row.decode(column: "reports", as: Int.self)
+                    ))
+            }
+            return Adoption.make(from: firstDay, counts: counts, released: released, outcomes: outcomes)
+        }
     }
 }

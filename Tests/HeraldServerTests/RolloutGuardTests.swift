@@ -17,18 +17,17 @@ struct RolloutGuardTests {
             #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
             let next = try PluginZip.make(version: "1.1")
             #expect(try await server.upload(next, channel: "beta").0 == .created)
-            let started = try await server.send(
-                .post, "/api/v1/private_blog/stable/rollout",
-                json: ["build": PluginZip.sha256(next), "percentage": "10", "halt_after_reports": "10", "halt_margin": "10"])
-            #expect(started.0 == .ok)
-            #expect(started.1.response["halt_after_reports"] as? Int == 10 && started.1.response["halt_margin"] as? Double == 10)
-
             // The build served before: 100 sites updated to it, 2 of them failing.
             for index in 0..<100 {
                 let outcome = index < 2 ? "failed" : "installed"
                 let status = try await report(server, site: "https://old\(index).example.com", to: "1.0", outcome: outcome, php: "8.2.18")
                 #expect(status == .accepted)
             }
+            let started = try await server.send(
+                .post, "/api/v1/private_blog/stable/rollout",
+                json: ["build": PluginZip.sha256(next), "percentage": "10", "halt_after_reports": "10", "halt_margin": "10"])
+            #expect(started.0 == .ok)
+            #expect(started.1.response["halt_after_reports"] as? Int == 10 && started.1.response["halt_margin"] as? Double == 10)
             // 200 sites ask, those offered 1.1 install it and report: it fails on PHP 7.4.
             var offeredBefore = 0
             var offeredAfter = 0
@@ -36,10 +35,8 @@ struct RolloutGuardTests {
             for index in 0..<200 {
                 let php = index % 2 == 0 ? "7.4.33" : "8.2.18"
                 let site = "https://site\(index).example.com"
-                let answer = try await server.get(
-                    "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=1.0&php_version=\(php)&site_url=\(site)")
-                #expect(answer.0 == .ok)
-                guard answer.1.response["new_version"] as? String == "1.1" else { continue }
+                let (offered, token) = try await check(server, site: site, installed: "1.0", php: php)
+                guard offered == "1.1" else { continue }
                 if haltedAt != nil {
                     offeredAfter += 1
                     continue
@@ -48,7 +45,7 @@ struct RolloutGuardTests {
                 let failed = php.hasPrefix("7.4")
                 let (status, halted) = try await reportHalting(
                     server, site: site, to: "1.1", outcome: failed ? "failed" : "installed", php: php,
-                    error: failed ? ("php_fatal", "Call to undefined function str_contains()") : nil)
+                    error: failed ? ("php_fatal", "Call to undefined function str_contains()") : nil, token: token)
                 #expect(status == .accepted)
                 if halted { haltedAt = offeredBefore }
             }
@@ -77,8 +74,15 @@ struct RolloutGuardTests {
             // Resumed by hand, the guard counts afresh: the failures it weighed do not halt it again.
             let resumed = try await server.send(.post, "/api/v1/private_blog/stable/rollout/resume")
             #expect(resumed.1.response["halted"] as? Bool == false && resumed.1.response["paused"] as? Bool == false)
+            var late = ""
+            var lateToken: String?
+            for index in 0..<200 where lateToken == nil {
+                late = "https://late\(index).example.com"
+                let (offered, token) = try await check(server, site: late, installed: "1.0", php: "7.4.33")
+                if offered == "1.1" { lateToken = token }
+            }
             let (_, haltedAgain) = try await reportHalting(
-                server, site: "https://late.example.com", to: "1.1", outcome: "failed", php: "7.4.33", error: ("php_fatal", "again"))
+                server, site: late, to: "1.1", outcome: "failed", php: "7.4.33", error: ("php_fatal", "again"), token: lateToken)
             #expect(!haltedAgain)
             let after = try await server.send(.get, "/api/v1/private_blog/stable/history")
             let names = (after.1.response["rollout_events"] as? [[String: Any]])?.map { $0["event"] as? String }
@@ -90,36 +94,58 @@ struct RolloutGuardTests {
     func validation() async throws {
         try await TestServer.run(framework: .router) { server in
             #expect(try await server.upload(try PluginZip.make(version: "1.0")).0 == .created)
-            #expect(try await report(server, site: "https://a.example.com", to: "9.9", outcome: "installed") == .notFound)
+            #expect(try await report(server, site: "https://a.example.com", to: "9.9", outcome: "installed") == .badRequest, "the answer offered 1.0, not 9.9")
             #expect(try await report(server, site: "https://a.example.com", to: "1.0", outcome: "exploded") == .badRequest)
             #expect(try await report(server, site: "", to: "1.0", outcome: "installed") == .badRequest)
             #expect(try await report(server, site: "https://a.example.com", to: "1.0", outcome: "failed") == .accepted)
+            // Bound to the answer: no token, or another site's, is refused.
+            let unbound = try await reportHalting(server, site: "https://b.example.com", to: "1.0", outcome: "failed", php: "8.2", error: nil, token: nil)
+            #expect(unbound.0 == .forbidden)
+            let othersToken = try await check(server, site: "https://c.example.com", installed: "0.9").1
+            #expect(othersToken != nil)
+            let stolen = try await reportHalting(
+                server, site: "https://b.example.com", to: "1.0", outcome: "failed", php: "8.2", error: nil, token: othersToken)
+            #expect(stolen.0 == .forbidden)
             #expect(try await report(server, site: "HTTPS://A.example.com/", to: "1.0", outcome: "installed") == .accepted)
             let rows = try await server.store.withDatabase { database in
                 try await database.select().column("outcome").from("outcome_reports").all().map { try $0.decode(column: "outcome", as: String.self) }
             }
             #expect(rows == ["installed"], "one site, one version: the later report replaced the earlier")
-            // One address may send 300 reports in 10 minutes (5 sent above).
-            for index in 0..<295 {
+            // One address may send 300 reports in 10 minutes (7 sent above).
+            for index in 0..<293 {
                 #expect(try await report(server, site: "https://s\(index).example.com", to: "1.0", outcome: "installed") == .accepted)
             }
             #expect(try await report(server, site: "https://one-more.example.com", to: "1.0", outcome: "installed") == .tooManyRequests)
         }
     }
 
+    /// A site at `installed` checks stable: the version offered, and the answer's report token.
+    private func check(_ server: TestServer, site: String, installed: String, php: String = "8.2.18") async throws -> (String?, String?) {
+        try await server.client.execute(
+            uri: "/api/check_for_update/?product_name=private_blog&release_channel=stable&current_product_version=\(installed)&php_version=\(php)&site_url=\(site)",
+            method: .get
+        ) { response in
+            #expect(response.status == .ok)
+            return (try envelope(response).response["new_version"] as? String, response.headers[HTTPField.Name("X-Herald-Report-Token")!])
+        }
+    }
+
+    /// A report from `site`, with the token of an answer offering it `to` (from a check at 0.9 when none is given).
     private func report(
         _ server: TestServer, site: String, to version: String, outcome: String, php: String = "8.2.18"
     ) async throws -> HTTPResponse.Status {
-        try await reportHalting(server, site: site, to: version, outcome: outcome, php: php, error: nil).0
+        let token = try await check(server, site: site.isEmpty ? "https://unnamed.example.com" : site, installed: "0.9").1
+        return try await reportHalting(server, site: site, to: version, outcome: outcome, php: php, error: nil, token: token).0
     }
 
     private func reportHalting(
-        _ server: TestServer, site: String, to version: String, outcome: String, php: String, error: (String, String)?
+        _ server: TestServer, site: String, to version: String, outcome: String, php: String, error: (String, String)?, token: String?
     ) async throws -> (HTTPResponse.Status, Bool) {
         var body: [String: Any] = [
             "product": "private_blog", "site_url": site, "from_version": "1.0", "to_version": version, "outcome": outcome,
             "php_version": php, "wordpress_version": "6.7.1",
         ]
+        if let token { body["report_token"] = token }
         if let error {
             body["error_code"] = error.0
             body["error_message"] = error.1

@@ -130,6 +130,14 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 		private $install_result = null;
 
 		/**
+		 * The X-Herald-Report-Token of Herald's last verified answer: an outcome report of the
+		 * update it offered carries it, which binds the report to this site.
+		 *
+		 * @var string
+		 */
+		private $report_token = '';
+
+		/**
 		 * Reads the arguments and hooks into WordPress.
 		 *
 		 * @param array $args server, product, file; optional type ('plugin' or 'theme'), channel,
@@ -215,6 +223,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				'from'  => $this->installed_version(),
 				'to'    => (string) $answer['new_version'],
 				'build' => (string) $answer['build']['build_hash'],
+				'token' => isset( $answer['report_token'] ) ? (string) $answer['report_token'] : '',
 			);
 			$this->install_result = null;
 			return $file;
@@ -291,6 +300,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 					'from_version'      => $pending['from'],
 					'to_version'        => $pending['to'],
 					'build_hash'        => $pending['build'],
+					'report_token'      => $pending['token'],
 					'wordpress_version' => get_bloginfo( 'version' ),
 					'php_version'       => PHP_VERSION,
 				),
@@ -699,6 +709,8 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				return $last;
 			}
 			$answer = $envelope['response'];
+			// What an outcome report of this update must carry: Herald binds it to this site.
+			$answer['report_token'] = $this->report_token;
 			// The channel that answered: the one asked for, or the customer channel a license is
 			// bound to, learnt from an answer that offers no downgrade. A downgrade is taken only
 			// from one of those two (another license's customer channel may serve an old build).
@@ -878,6 +890,7 @@ if ( ! class_exists( 'Herald_Updater', false ) ) {
 				error_log( sprintf( 'Herald_Updater(%s): %s: the answer\'s signature does not verify; refused.', $this->product, $logged ) );
 				return null;
 			}
+			$this->report_token = (string) wp_remote_retrieve_header( $response, 'x-herald-report-token' );
 			return $decoded;
 		}
 

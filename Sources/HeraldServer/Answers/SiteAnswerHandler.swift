@@ -139,7 +139,9 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if awaitingAnswers == 0, context.channel.isWritable, let encoder, let response = response(to: head) {
                 discardingRequest = true
                 let id = head.headers.first(name: "x-request-id").flatMap(RequestLog.kept) ?? nextRequestID()
-                respond(with: response.body, gzipped: response.gzipped, signature: response.signature, requestID: id, through: encoder)
+                respond(
+                    with: response.body, gzipped: response.gzipped, signature: response.signature, reportToken: response.reportToken, requestID: id,
+                    through: encoder)
                 RequestLog.write(
                     to: logger, id: id, method: "GET", route: response.route, status: 200, duration: ContinuousClock.now - response.started,
                     product: response.product)
@@ -191,9 +193,11 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// install statistics; nil when the router must answer (and count) instead.
     private func response(
         to head: HTTPRequestHead
-    ) -> (body: ByteBuffer, gzipped: Bool, signature: String, route: String, product: String, started: ContinuousClock.Instant)? {
+    ) -> (
+        body: ByteBuffer, gzipped: Bool, signature: String, reportToken: String?, route: String, product: String, started: ContinuousClock.Instant
+    )? {
         let started = ContinuousClock.now
-        guard let (made, counted, body) = answer(head) else { return nil }
+        guard let (made, counted, body, reportToken) = answer(head) else { return nil }
         let gzipped = ContentCoding.acceptsGzip(head.headers["accept-encoding"])
         guard let sent = gzipped ? try? ContentCoding.gzip(body) : body else { return nil }
         let signature = answers.signatures.signature(of: body)
@@ -204,12 +208,12 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             metrics.request(family: HeraldMetrics.family(of: String(head.uri.prefix { $0 != "?" })), status: 200, duration: ContinuousClock.now - started)
         }
         let route = head.uri.hasPrefix("/wordpress") ? "/wordpress" : "/api/check_for_update"
-        return (sent, gzipped, signature, route, made.product.id.rawValue, started)
+        return (sent, gzipped, signature, reportToken, route, made.product.id.rawValue, started)
     }
 
     /// The answer and its bytes, and whether the install statistics count it (as the router's
     /// route does); nil when the router must answer.
-    private func answer(_ head: HTTPRequestHead) -> (answer: SiteAnswers.Answer, counted: Bool, body: ByteBuffer)? {
+    private func answer(_ head: HTTPRequestHead) -> (answer: SiteAnswers.Answer, counted: Bool, body: ByteBuffer, reportToken: String?)? {
         // HTTP/1.0, `Connection: close`, upgrades and absolute targets are the router's to handle.
         let target = head.uri
         guard head.method == .GET, head.version == .http1_1, head.isKeepAlive, !head.headers.contains(name: "upgrade"),
@@ -227,7 +231,8 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 guard let made = answers.linksNow(for: answer) else { return nil }
                 links = made
             }
-            return (answer, true, UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots))
+            guard let reportToken = answers.reportTokenNow(for: answer) else { return nil }
+            return (answer, true, UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots), reportToken)
         case "/wordpress", "/wordpress/":
             let fields = RequestFields(queryString: target[target.utf8.index(after: mark)...])
             guard fields["action"] == "get_metadata", let product = try? WordPressRoutes<BasicRequestContext>.plugin(fields["slug"]),
@@ -244,14 +249,16 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             let body = try? PluginMetadataAnswer.body(
                 for: answer, build: build, downloadURL: { licensedLink ?? answers.linksNow(for: answer)?.download }, snapshots: answers.snapshots)
             // plugin-update-checker's questions are not counted in the statistics.
-            return body.map { (answer, false, $0) }
+            return body.map { (answer, false, $0, nil) }
         default:
             return nil
         }
     }
 
     /// Writes the answer, head and body in one buffer, on the socket side of the encoder.
-    private func respond(with body: ByteBuffer, gzipped: Bool, signature: String, requestID: String, through encoder: ChannelHandlerContext) {
+    private func respond(
+        with body: ByteBuffer, gzipped: Bool, signature: String, reportToken: String?, requestID: String, through encoder: ChannelHandlerContext
+    ) {
         let now = UTCDate.nowSeconds()
         if now != date.second { date = (now, UTCDate.http(now)) }
         var bytes = encoder.channel.allocator.buffer(capacity: body.readableBytes + 256)
@@ -263,6 +270,10 @@ final class SiteAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         bytes.writeString(String(body.readableBytes))
         bytes.writeStaticString("\r\nX-Herald-Signature: ")
         bytes.writeString(signature)
+        if let reportToken {
+            bytes.writeStaticString("\r\nX-Herald-Report-Token: ")
+            bytes.writeString(reportToken)
+        }
         bytes.writeStaticString("\r\nX-Request-Id: ")
         bytes.writeString(requestID)
         bytes.writeStaticString("\r\nServer: ")

@@ -17,6 +17,7 @@ struct SiteAnswers: Sendable {
     let publicURL: String?
     let links: LicensedDownloadLinks
     let signatures: AnswerSignatures
+    let reportTokens: ReportTokens
     let metrics: HeraldMetrics?
 
     /// How an endpoint names the question's fields.
@@ -112,6 +113,28 @@ struct SiteAnswers: Sendable {
         return try await BuildLinks.make(for: build, product: answer.product, license: license, urls: answer.urls, links: links)
     }
 
+    /// The header of an answer that offers a build to a site that named its address: the token
+    /// its outcome report must carry (``ReportTokens``).
+    static let reportTokenField = HTTPField.Name("X-Herald-Report-Token")!
+
+    /// The answer's report token; nil when it offers nothing or the site named no address.
+    func reportToken(for answer: Answer) async throws -> String? {
+        guard answer.decision.updateAvailable, let site = answer.question.site, let build = answer.decision.build else { return nil }
+        return try await reportTokens.token(
+            product: answer.product.id, site: site, build: build.hash, licenseID: answer.question.license?.id, now: Int64(UTCDate.nowSeconds()))
+    }
+
+    /// ``reportToken(for:)`` made at once: `.some(nil)` when the answer carries none, nil when
+    /// one cannot be made yet (the key is still to be read).
+    func reportTokenNow(for answer: Answer) -> String?? {
+        guard answer.decision.updateAvailable, let site = answer.question.site, let build = answer.decision.build else { return .some(nil) }
+        guard
+            let token = reportTokens.tokenNow(
+                product: answer.product.id, site: site, build: build.hash, licenseID: answer.question.license?.id, now: Int64(UTCDate.nowSeconds()))
+        else { return nil }
+        return .some(token)
+    }
+
     /// ``links(for:)`` made at once, with no links as empty ones: nil when a licensed site's
     /// link cannot be signed yet (``BuildLinks/makeNow(for:product:license:urls:links:)``).
     func linksNow(for answer: Answer) -> BuildLinks? {
@@ -121,9 +144,10 @@ struct SiteAnswers: Sendable {
     }
 
     /// A 200 answer of JSON `body` for a site, signed (``AnswerSignatures``).
-    func signedResponse(_ body: ByteBuffer) -> Response {
+    func signedResponse(_ body: ByteBuffer, reportToken: String? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         headers[AnswerSignatures.field] = signatures.signature(of: body)
+        if let reportToken { headers[Self.reportTokenField] = reportToken }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 

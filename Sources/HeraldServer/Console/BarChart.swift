@@ -1,10 +1,15 @@
 import HeraldFormats
 
-/// A horizontal bar chart as inline SVG, drawn on the server: one bar per label, longest first.
+/// A horizontal bar chart as inline SVG, drawn on the server: one bar per label.
 enum BarChart {
+    /// Longest first.
     static func svg(_ counts: [String: Int], limit: Int = 12) -> String {
-        let rows = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit)
-        guard let largest = rows.first?.value, largest > 0 else { return "<p>No data yet.</p>" }
+        svg(series: counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit).map { ($0.key, $0.value) })
+    }
+
+    /// In the order given (days, say); `unit` follows each value.
+    static func svg(series rows: [(key: String, value: Int)], unit: String = "") -> String {
+        guard let largest = rows.map(\.value).max(), largest > 0 else { return "<p>No data yet.</p>" }
         let rowHeight = 24
         let width = 640
         let labelWidth = 160
@@ -15,8 +20,8 @@ enum BarChart {
             let barWidth = max(1, (width - labelWidth - 70) * row.value / largest)
             let label = ReadmeHTML.escape(String(row.key.prefix(24)))
             svg += "<text x=\"\(labelWidth - 6)\" y=\"\(y + 16)\" text-anchor=\"end\" font-size=\"13\">\(label)</text>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(barWidth)\" height=\"\(rowHeight - 8)\" fill=\"#3b6ea5\"><title>\(label): \(row.value)</title></rect>"
-            svg += "<text x=\"\(labelWidth + barWidth + 6)\" y=\"\(y + 16)\" font-size=\"13\">\(row.value)</text>"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y + 3)\" width=\"\(barWidth)\" height=\"\(rowHeight - 8)\" fill=\"#3b6ea5\"><title>\(label): \(row.value)\(unit)</title></rect>"
+            svg += "<text x=\"\(labelWidth + barWidth + 6)\" y=\"\(y + 16)\" font-size=\"13\">\(row.value)\(unit)</text>"
         }
         return svg + "</svg>"
     }

@@ -270,13 +270,34 @@ struct ConsoleRoutes<Context: RequestContext> {
     private func statisticsValues(_ product: ProductID, days: Int64) async throws -> [String: Any] {
         let today = Int64(Date().timeIntervalSince1970) / 86400
         let statistics = try await store.installStatistics(of: product, from: today - days + 1, to: today)
-        let charts: [[String: String]] = [
+        var charts: [[String: String]] = [
             ["title": "Active sites per version", "svg": BarChart.svg(statistics.versions)],
             ["title": "Active sites per channel", "svg": BarChart.svg(statistics.channels)],
             ["title": "WordPress versions", "svg": BarChart.svg(statistics.wordpressVersions)],
             ["title": "PHP versions", "svg": BarChart.svg(statistics.phpVersions)],
         ]
-        return ["charts": charts, "sites": statistics.activeSites, "checks": statistics.checks, "days30": days == 30, "days90": days == 90]
+        let adoption = try await store.adoption(of: product, from: today - days + 1, to: today)
+        if let newest = adoption.releases.first {
+            charts.append([
+                "title": "Adoption of \(newest.version): share of the day's active sites",
+                "svg": BarChart.svg(series: newest.days.suffix(31).map { (Moment.day($0.day), Int(($0.share * 100).rounded())) }, unit: "%"),
+            ])
+            var failedByPHP: [String: Int] = [:]
+            for failure in adoption.failures where failure.version == newest.version { failedByPHP[failure.phpVersion ?? "unknown", default: 0] += failure.failed }
+            charts.append(["title": "Failed updates to \(newest.version) per PHP version", "svg": BarChart.svg(failedByPHP)])
+        }
+        charts.append(["title": "Versions left behind (sites on the last day)", "svg": BarChart.svg(series: adoption.leftBehind.prefix(12).map { ($0.version, $0.sites) })])
+        let releases: [[String: Any]] = adoption.releases.prefix(10).map { release in
+            [
+                "version": release.version, "released": Moment.day(release.releasedDay),
+                "now": release.days.last.map { "\(($0.share * 1000).rounded() / 10)%" } ?? "–",
+                "to50": release.daysTo50.map { "\($0) days" } ?? "not yet", "to90": release.daysTo90.map { "\($0) days" } ?? "not yet",
+            ]
+        }
+        return [
+            "charts": charts, "releases": releases, "hasReleases": !releases.isEmpty, "sites": statistics.activeSites, "checks": statistics.checks, "days30": days == 30,
+            "days90": days == 90,
+        ]
     }
 
 }

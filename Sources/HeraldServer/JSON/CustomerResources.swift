@@ -117,10 +117,11 @@ struct CanariesResource: Encodable, Sendable {
 /// Active sites over a window, for `/stats`.
 struct StatisticsResource: Encodable, Sendable {
     let statistics: InstallStatistics
+    let adoption: Adoption
 
     enum CodingKeys: String, CodingKey {
         case product, from, to, days, activeSites = "active_sites", checks, versions, channels
-        case wordpressVersions = "wordpress_versions", phpVersions = "php_versions"
+        case wordpressVersions = "wordpress_versions", phpVersions = "php_versions", adoption
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -135,5 +136,77 @@ struct StatisticsResource: Encodable, Sendable {
         try container.encode(statistics.channels, forKey: .channels)
         try container.encode(statistics.wordpressVersions, forKey: .wordpressVersions)
         try container.encode(statistics.phpVersions, forKey: .phpVersions)
+        try container.encode(AdoptionResource(adoption: adoption), forKey: .adoption)
+    }
+}
+
+/// `{"releases": [{version, released, days_to_50, days_to_90, days: [{day, sites, share}]}],
+/// "left_behind": [{version, sites}], "failures": [{version, wordpress_version, php_version, installed, failed}]}`.
+struct AdoptionResource: Encodable, Sendable {
+    let adoption: Adoption
+
+    private struct DayResource: Encodable {
+        let day: String
+        let sites: Int
+        let share: Double
+    }
+
+    private struct ReleaseResource: Encodable {
+        let version: String
+        let released: String
+        let daysTo50: Int?
+        let daysTo90: Int?
+        let days: [DayResource]
+
+        enum CodingKeys: String, CodingKey {
+            case version, released, daysTo50 = "days_to_50", daysTo90 = "days_to_90", days
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(version, forKey: .version)
+            try container.encode(released, forKey: .released)
+            try container.encode(daysTo50, forKey: .daysTo50)
+            try container.encode(daysTo90, forKey: .daysTo90)
+            try container.encode(days, forKey: .days)
+        }
+    }
+
+    private struct LeftBehindResource: Encodable {
+        let version: String
+        let sites: Int
+    }
+
+    private struct FailuresResource: Encodable {
+        let failures: Adoption.Failures
+
+        enum CodingKeys: String, CodingKey {
+            case version, wordpressVersion = "wordpress_version", phpVersion = "php_version", installed, failed
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(failures.version, forKey: .version)
+            try container.encode(failures.wordpressVersion, forKey: .wordpressVersion)
+            try container.encode(failures.phpVersion, forKey: .phpVersion)
+            try container.encode(failures.installed, forKey: .installed)
+            try container.encode(failures.failed, forKey: .failed)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case releases, leftBehind = "left_behind", failures
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(
+            adoption.releases.map { release in
+                ReleaseResource(
+                    version: release.version, released: Moment.day(release.releasedDay), daysTo50: release.daysTo50, daysTo90: release.daysTo90,
+                    days: release.days.map { DayResource(day: Moment.day($0.day), sites: $0.sites, share: ($0.share * 10_000).rounded() / 10_000) })
+            }, forKey: .releases)
+        try container.encode(adoption.leftBehind.map { LeftBehindResource(version: $0.version, sites: $0.sites) }, forKey: .leftBehind)
+        try container.encode(adoption.failures.map(FailuresResource.init), forKey: .failures)
     }
 }

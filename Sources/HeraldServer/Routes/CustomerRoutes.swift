@@ -31,7 +31,8 @@ struct CustomerRoutes<Context: RequestContext> {
             try await statistics?.flush()
             let today = InstallStatsRecorder.today()
             let result = try await store.installStatistics(of: product, from: today - days + 1, to: today)
-            return try envelopeResponse(StatisticsResource(statistics: result))
+            let adoption = try await store.adoption(of: product, from: today - days + 1, to: today)
+            return try envelopeResponse(StatisticsResource(statistics: result, adoption: adoption))
         }
     }
 

@@ -4,22 +4,25 @@ import HeraldStore
 import Hummingbird
 import Synchronization
 
-/// `POST /api/v1/reports`: a site says how an update went. No token: sites have none. The
-/// site's address is kept only as its salted digest, one report per site and version (a later
-/// one replaces it), for a version the product has a build of. A report may halt a guarded
+/// `POST /api/v1/reports`: a site says how an update went. No API token: sites have none; the
+/// report carries instead the `report_token` of the answer that offered the update
+/// (``ReportTokens``), which binds it to that site, build and license. The site's address is
+/// kept only as its salted digest, one report per site and version (a later one replaces it). A report may halt a guarded
 /// rollout (``RolloutGuard``); the answer says so. One address (an IPv6 /64) may send 300
 /// reports in 10 minutes to an instance: a site sends one per update, and a shared host's
 /// sites share an address.
 final class ReportRoutes<Context: RequestContext>: Sendable {
     let store: any Store
     let authorization: Authorization
+    let tokens: ReportTokens
     private let salt = Mutex<String?>(nil)
     private let recent = Mutex<[String: [ContinuousClock.Instant]]>([:])
     private var limit: Int { 300 }
     private var window: Duration { .seconds(600) }
 
-    init(store: any Store) {
+    init(store: any Store, tokens: ReportTokens) {
         self.store = store
+        self.tokens = tokens
         authorization = Authorization(store: store)
     }
 
@@ -28,11 +31,15 @@ final class ReportRoutes<Context: RequestContext>: Sendable {
             try admit(LoginThrottle.network(of: ConsoleCookie.peer(of: request)))
             var request = request
             let fields = try await RequestFields.read(&request, context: context)
-            let report = try OutcomeReport(
+            var report = try OutcomeReport(
                 product: try ProductID(validating: fields["product"] ?? fields["product_name"] ?? "", field: "product"),
                 siteURL: fields["site_url"] ?? "", fromVersion: fields["from_version"], toVersion: fields["to_version"] ?? "",
                 build: fields["build_hash"], outcome: fields["outcome"] ?? "", errorCode: fields["error_code"], errorMessage: fields["error_message"],
                 wordpressVersion: fields["wordpress_version"], phpVersion: fields["php_version"])
+            guard let token = fields["report_token"] else { throw HeraldError.reportTokenInvalid("none was sent") }
+            let claim = try await tokens.verify(token, product: report.product, site: report.site, now: Int64(UTCDate.nowSeconds()))
+            if let sent = report.build, sent != claim.build { throw HeraldError.reportTokenInvalid("it was given for another build") }
+            report.build = claim.build
             let digest = InstallSample.siteDigest(of: report.site, salt: try await siteSalt()).hexString
             let halted = try await store.recordOutcome(report, siteDigest: digest)
             var response = try envelopeResponse(["recorded": true, "halted_rollouts": !halted.isEmpty])

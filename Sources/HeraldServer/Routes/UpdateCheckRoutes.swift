@@ -26,6 +26,7 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         let answer = try await answers.answer(request, fields: fields, names: .updateCheck, product: product)
         let links = answer.decision.updateAvailable && answer.question.license != nil ? try await answers.links(for: answer) : nil
         try await statistics?.record(answer)
-        return answers.signedResponse(UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots))
+        return answers.signedResponse(
+            UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots), reportToken: try await answers.reportToken(for: answer))
     }
 }
