@@ -14,7 +14,8 @@ import NIOFoundationCompat
 /// failure at any step leaves the installed folder as it was, and a run killed half-way is
 /// completed or undone by the next. Given the server's public key, the updater also refuses
 /// unsigned, tampered or expired metadata, documents of another channel or product, and a
-/// channel file older than the one the folder was last updated from.
+/// channel file older than the one the folder was last updated from. An older version than
+/// the installed one is installed only from signed metadata.
 public struct GoUpdateClient: Sendable {
     public struct Progress: Sendable {
         public let files: Int
@@ -90,6 +91,13 @@ public struct GoUpdateClient: Sendable {
         if let installed, pointer.latestVersion == installed, FileManager.default.fileExists(atPath: installDirectory) {
             if key != nil, let revision = pointer.revision { try folders.record(revision: revision) }
             return .upToDate(version: installed)
+        }
+        // An older version (a rollback, a yanked build taken back) only from signed metadata:
+        // anyone between an unsigned repository and the folder could otherwise send it back to
+        // a version with a known hole.
+        if let installed, pointer.latestVersion < installed, key == nil {
+            throw GoUpdateError(
+                "the channel points at version \(pointer.latestVersion), older than the installed \(installed): an older version is installed only from signed metadata (--public-key)")
         }
         let version = try VersionFile(json: try await document("\(pointer.latestVersion).json", key: key))
         guard version.id == pointer.latestVersion else {

@@ -96,8 +96,14 @@ extension Store {
         // A yank's fallback keeps the channel's rollout (of another build: the yanked one's
         // ended), which is often the fix.
         if reason != .rollout, reason != .yank {
+            // A move by hand ends the channel's rollout; its history says so.
+            let ended = try await database.select().column("*").from("rollouts").where("product_id", .equal, channel.product.rawValue)
+                .where("channel_id", .equal, channel.id.rawValue).all().map { try Rollout(row: $0, of: channel.product) }
             try await database.delete(from: "rollouts").where("product_id", .equal, channel.product.rawValue)
                 .where("channel_id", .equal, channel.id.rawValue).run()
+            for rollout in ended {
+                try await recordRolloutEvent(rollout, event: "ended", detail: "the channel was moved by \(reason.rawValue) (\(actor))", at: time, in: database)
+            }
         }
         let last = try await database.select()
             .column(SQLFunction("MAX", args: SQLColumn("sequence")), as: "last")

@@ -33,6 +33,7 @@ extension Store {
                 guard running.paused else { throw HeraldError.rolloutInProgress(channel, build: String(running.build.rawValue.prefix(12))) }
                 try await database.delete(from: "rollouts").where("product_id", .equal, product.rawValue)
                     .where("channel_id", .equal, channel.rawValue).run()
+                try await recordRolloutEvent(running, event: "replaced", detail: "by a rollout of \(build.rawValue.prefix(12)) (\(actor))", at: now, in: database)
             }
             let rollout = Rollout(
                 product: product, channel: channel, build: build, basisPoints: basisPoints, startedAt: now, updatedAt: now, halting: halting)

@@ -49,6 +49,13 @@ struct CanaryTests {
             // Emptied, the canaries are sites like any other.
             #expect(try await server.send(.put, "/api/v1/private_blog/canaries", json: ["sites": [String]()]).0 == .ok)
             #expect(try await offered(server, site: "https://canary.example.com") == "1.0")
+
+            // An upload to the channel ends its rollout, and the history says so.
+            #expect(try await server.upload(try PluginZip.make(version: "1.2")).0 == .created)
+            let history = try await server.send(.get, "/api/v1/private_blog/stable/history")
+            let events = (history.1.response["rollout_events"] as? [[String: Any]])?.compactMap { $0["event"] as? String }
+            #expect(events == ["started", "paused", "resumed", "ended"])
+            #expect(try await server.send(.get, "/api/v1/private_blog/stable/rollout").0 == .notFound)
         }
     }
 
