@@ -37,21 +37,30 @@ public struct GoUpdateClient: Sendable {
     public let product: String?
     /// Base64 Ed25519 key; nil for an unsigned repository.
     public let publicKey: String?
+    /// Herald's base URL, where each update's outcome is reported; nil: none is sent.
+    public let reportsTo: String?
     public let progress: @Sendable (Progress) -> Void
 
     public init(
         repository: String, installDirectory: String, channel: String = "stable", product: String? = nil, publicKey: String? = nil,
-        progress: @escaping @Sendable (Progress) -> Void = { _ in }
+        reportsTo: String? = nil, progress: @escaping @Sendable (Progress) -> Void = { _ in }
     ) {
         self.repository = repository.hasSuffix("/") ? String(repository.dropLast()) : repository
         self.installDirectory = URL(fileURLWithPath: installDirectory).standardizedFileURL.path
         self.channel = channel
         self.product = product
         self.publicKey = publicKey
+        self.reportsTo = reportsTo.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.progress = progress
     }
 
     private var folders: InstallFolders { InstallFolders(installDirectory: installDirectory) }
+
+    /// Herald's base URL from a live GoUpdate repository's (`.../goupdate/PRODUCT`); nil for another.
+    public static func heraldServer(ofRepository repository: String) -> String? {
+        guard let range = repository.range(of: "/goupdate/", options: .backwards) else { return nil }
+        return String(repository[..<range.lowerBound])
+    }
 
     /// Brings the folder to the version the channel points at. Two runs on one folder never
     /// overlap: the second waits for the first.
@@ -108,14 +117,31 @@ public struct GoUpdateClient: Sendable {
         // file in the folder (a user's data, say) is kept. Without the installed version's list,
         // nothing is removed.
         var retired: Set<String> = []
+        var oldName: String?
         if let installed, let old = try? VersionFile(json: try await document("\(installed).json", key: key)),
             (try? check(old.product, is: product, in: "", signed: key != nil)) != nil
         {
             retired = Set(old.files.map(\.path)).subtracting(version.files.map(\.path))
+            oldName = old.name
         }
-        let (files, bytes) = try await stage(version, keepingAllBut: retired)
-        try folders.swapIn(version: version.id, product: product, revision: key == nil ? nil : pointer.revision)
-        return .updated(from: installed, to: version.id, downloadedFiles: files, downloadedBytes: bytes)
+        // An update of an installed folder is reported, with the token of Herald's answer offering it.
+        var reporting: (reporter: OutcomeReporter, token: String, version: String)?
+        if installed != nil, let server = reportsTo, let product, let name = version.name {
+            let reporter = OutcomeReporter(server: server, product: product, channel: channel, installID: folders.installID())
+            if let token = await reporter.token(for: name) { reporting = (reporter, token, name) }
+        }
+        do {
+            let (files, bytes) = try await stage(version, keepingAllBut: retired)
+            try folders.swapIn(version: version.id, product: product, revision: key == nil ? nil : pointer.revision)
+            if let reporting { await reporting.reporter.report(from: oldName, to: reporting.version, failure: nil, token: reporting.token) }
+            return .updated(from: installed, to: version.id, downloadedFiles: files, downloadedBytes: bytes)
+        } catch {
+            if let reporting {
+                await reporting.reporter.report(
+                    from: oldName, to: reporting.version, failure: ("update_failed", "\(error)"), token: reporting.token)
+            }
+            throw error
+        }
     }
 
     /// Refuses a document of another product than `expected`; a signed one must name its product.

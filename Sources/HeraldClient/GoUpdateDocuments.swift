@@ -55,6 +55,8 @@ struct VersionFile {
     }
 
     let id: Int64
+    /// The version as people write it, e.g. `2.0` (seed 001's `Name`).
+    let name: String?
     /// The product the version is of (Herald's addition).
     let product: String?
     let files: [File]
@@ -66,6 +68,7 @@ struct VersionFile {
             throw GoUpdateError("the version file has no Id or Files")
         }
         self.id = id
+        name = object["Name"] as? String
         product = object["Product"] as? String
         self.files = try files.map { file in
             guard let path = file["Path"] as? String, let md5 = (file["Md5"] ?? file["MD5"]) as? String else {

@@ -14,6 +14,20 @@ struct InstallFolders {
     /// Written just before the swap: the staging folder is complete and holds this version.
     private var pending: String { "\(parent)/.\(name).herald-pending.json" }
     private var lockFile: String { "\(parent)/.\(name).herald-lock" }
+    private var installIDFile: String { "\(parent)/.\(name).herald-install-id" }
+
+    /// This installation's random id, made at its first report: what Herald knows it by, as a
+    /// site by its address, and nothing about the machine.
+    func installID() -> String {
+        if let kept = try? String(contentsOfFile: installIDFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            kept.hasPrefix("install-"), kept.count <= 64
+        {
+            return kept
+        }
+        let made = "install-" + UUID().uuidString.lowercased()
+        try? made.write(toFile: installIDFile, atomically: true, encoding: .utf8)
+        return made
+    }
 
     /// An exclusive lock on the folder, held while one run updates it.
     struct Lock {

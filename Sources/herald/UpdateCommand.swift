@@ -23,8 +23,16 @@ struct UpdateCommand: AsyncParsableCommand {
     @Option(name: .customLong("public-key"), help: "Herald's key (herald key show): refuse unsigned, tampered or expired metadata and rollbacks.")
     var publicKey: String?
 
+    @Option(
+        name: .customLong("report-to"),
+        help: "Herald's URL, where each update's outcome is reported (it halts a failing guarded rollout); by default the repository's server when it is Herald's live /goupdate/ one. 'none' sends nothing.")
+    var reportTo: String?
+
     func run() async throws {
-        let client = GoUpdateClient(repository: repo, installDirectory: dir, channel: channel, product: product, publicKey: publicKey) { progress in
+        let reportsTo = reportTo == "none" ? nil : reportTo ?? GoUpdateClient.heraldServer(ofRepository: repo)
+        let client = GoUpdateClient(
+            repository: repo, installDirectory: dir, channel: channel, product: product, publicKey: publicKey, reportsTo: reportsTo
+        ) { progress in
             FileHandle.standardError.write(Data("\rfiles \(progress.files)/\(progress.totalFiles), \(progress.bytes) bytes downloaded".utf8))
         }
         let outcome: GoUpdateClient.Outcome
