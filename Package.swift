@@ -100,6 +100,7 @@ let package = Package(
         .target(
             name: "HeraldClient",
             dependencies: [
+                "HeraldFormats",
                 "HeraldInflate",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CompressNIO", package: "compress-nio"),

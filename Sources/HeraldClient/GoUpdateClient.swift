@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import CompressNIO
 import Crypto
 import Foundation
+import HeraldFormats
 import HeraldInflate
 import NIOCore
 import NIOFoundationCompat
@@ -101,13 +102,6 @@ public struct GoUpdateClient: Sendable {
             if key != nil, let revision = pointer.revision { try folders.record(revision: revision) }
             return .upToDate(version: installed)
         }
-        // An older version (a rollback, a yanked build taken back) only from signed metadata:
-        // anyone between an unsigned repository and the folder could otherwise send it back to
-        // a version with a known hole.
-        if let installed, pointer.latestVersion < installed, key == nil {
-            throw GoUpdateError(
-                "the channel points at version \(pointer.latestVersion), older than the installed \(installed): an older version is installed only from signed metadata (--public-key)")
-        }
         let version = try VersionFile(json: try await document("\(pointer.latestVersion).json", key: key))
         guard version.id == pointer.latestVersion else {
             throw GoUpdateError("\(pointer.latestVersion).json describes version \(version.id)")
@@ -123,6 +117,17 @@ public struct GoUpdateClient: Sendable {
         {
             retired = Set(old.files.map(\.path)).subtracting(version.files.map(\.path))
             oldName = old.name
+        }
+        // An older version (a rollback, a yanked build taken back) only from signed metadata:
+        // anyone between an unsigned repository and the folder could otherwise send it back to
+        // a version with a known hole. Older by the versions' names; ids follow uploads, and a
+        // newer version may have been uploaded first.
+        if let installed, key == nil {
+            let older = oldName.flatMap { old in version.name.map { VersionOrder.compare($0, old) < 0 } } ?? (version.id < installed)
+            if older {
+                throw GoUpdateError(
+                    "the channel points at version \(version.name ?? String(version.id)), older than the installed \(oldName ?? String(installed)): an older version is installed only from signed metadata (--public-key)")
+            }
         }
         // An update of an installed folder is reported, with the token of Herald's answer offering it.
         var reporting: (reporter: OutcomeReporter, token: String, version: String)?

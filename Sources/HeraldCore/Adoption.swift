@@ -36,14 +36,15 @@ public struct Adoption: Sendable {
     public var activeSites: [Int64: Int]
     /// Newest release first.
     public var releases: [Release]
-    /// On the last day with data, the sites on each version but the newest one they run, most first.
+    /// On the last day with data, the sites on each version older than the newest release, most
+    /// first; versions that are no release of the product are counted as `other`.
     public var leftBehind: [(version: String, sites: Int)]
     public var failures: [Failures]
 
     /// - Parameters:
     ///   - firstDay: the first day looked at.
     ///   - counts: sites per day and version (nil: the site sent none).
-    ///   - released: each version's first upload day.
+    ///   - released: each release's day: when stable first served it.
     ///   - outcomes: reports per version, WordPress and PHP version, and outcome.
     public static func make(
         from firstDay: Int64, counts: [(day: Int64, version: String?, sites: Int)], released: [String: Int64],
@@ -70,10 +71,13 @@ public struct Adoption: Sendable {
         }
         releases.sort { VersionOrder.compare($0.version, $1.version) > 0 }
         var leftBehind: [(version: String, sites: Int)] = []
-        if let last = days.last {
-            let onLast = byVersion.compactMap { version, perDay in perDay[last].map { (version: version, sites: $0) } }
-            let newest = onLast.map(\.version).max { VersionOrder.compare($0, $1) < 0 }
-            leftBehind = onLast.filter { $0.version != newest }.sorted { $0.sites != $1.sites ? $0.sites > $1.sites : $0.version < $1.version }
+        if let last = days.last, let newest = released.keys.max(by: { VersionOrder.compare($0, $1) < 0 }) {
+            var behind: [String: Int] = [:]
+            for (version, perDay) in byVersion {
+                guard let sites = perDay[last], VersionOrder.compare(version, newest) < 0 else { continue }
+                behind[released[version] == nil ? "other" : version, default: 0] += sites
+            }
+            leftBehind = behind.map { (version: $0.key, sites: $0.value) }.sorted { $0.sites != $1.sites ? $0.sites > $1.sites : $0.version < $1.version }
         }
         var failures: [String: Failures] = [:]
         for row in outcomes {

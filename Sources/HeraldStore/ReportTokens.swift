@@ -44,6 +44,9 @@ public final class ReportTokens: Sendable {
         guard token.utf8.count <= 256, parts.count == 4, let expires = Int64(parts[0]), let build = try? BuildHash(validating: String(parts[2]))
         else { throw HeraldError.reportTokenInvalid("it is not a report token") }
         let license = parts[1] == "-" ? nil : String(parts[1])
+        guard license.map({ $0.count <= 64 && $0.allSatisfy { $0.isHexDigit || $0 == "-" } }) ?? true else {
+            throw HeraldError.reportTokenInvalid("it is not a report token")
+        }
         let expected = Self.mac(product: product, site: site, build: build, licenseID: license, expires: expires, key: try await signingKey())
         guard constantTimeEqual(expected, parts[3].lowercased()) else {
             throw HeraldError.reportTokenInvalid("it was not given to this site for this product")
@@ -59,7 +62,9 @@ public final class ReportTokens: Sendable {
     }
 
     private static func mac(product: ProductID, site: String, build: BuildHash, licenseID: String?, expires: Int64, key: SymmetricKey) -> String {
-        let message = "herald-report-token-v1\n\(product)\n\(site)\n\(build)\n\(licenseID ?? "-")\n\(expires)"
+        // Each part with its length: no part can borrow another's bytes.
+        let parts = [product.rawValue, site, build.rawValue, licenseID ?? "-", String(expires)]
+        let message = "herald-report-token-v2" + parts.map { "\n\($0.utf8.count):\($0)" }.joined()
         return HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key).hexString
     }
 

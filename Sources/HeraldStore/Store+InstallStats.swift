@@ -115,8 +115,13 @@ extension Store {
         try await withDatabase { database in
             try await database.delete(from: "install_stats").where("day", .lessThan, day).run()
             try await database.delete(from: "install_checks").where("day", .lessThan, day).run()
-            // Outcome reports are kept as long as the statistics.
-            try await database.delete(from: "outcome_reports").where("reported_at", .lessThan, day * 86_400_000).run()
+            // Outcome reports are kept as long as the statistics, but for the builds channels serve
+            // or rollouts stage: a guard weighs a rollout against its channel's build's reports.
+            try await database.delete(from: "outcome_reports").where("reported_at", .lessThan, day * 86_400_000)
+                .where("build_hash", .notIn, SQLGroupExpression(database.select().column("latest_build").from("channels").where("latest_build", .isNot, SQLLiteral.null).select))
+                .where("build_hash", .notIn, SQLGroupExpression(database.select().column("active_build").from("channels").where("active_build", .isNot, SQLLiteral.null).select))
+                .where("build_hash", .notIn, SQLGroupExpression(database.select().column("build").from("rollouts").select))
+                .run()
         }
     }
 
@@ -166,15 +171,23 @@ extension Store {
                 counts.append(
                     (try row.decode(column: "day", as: Int64.self), try row.decode(column: "version", as: String?.self), try row.decode(column: "sites", as: Int.self)))
             }
+            // A release is a version stable has served (not a beta's, not a yanked build's), from
+            // the day it first did.
             var released: [String: Int64] = [:]
-            for row in try await database.select().column("version").column(SQLFunction("MIN", args: SQLColumn("uploaded_at")), as: "first")
-                .from("builds").where("product_id", .equal, product.rawValue).where("yanked_at", .is, SQLLiteral.null).groupBy("version").all()
+            for row in try await database.select().column(SQLColumn("version", table: "builds"))
+                .column(SQLFunction("MIN", args: SQLColumn("moved_at", table: "channel_moves")), as: "first")
+                .from("channel_moves").join("builds", on: SQLColumn("to_build", table: "channel_moves"), .equal, SQLColumn("hash", table: "builds"))
+                .where(SQLColumn("product_id", table: "channel_moves"), .equal, SQLBind(product.rawValue))
+                .where(SQLColumn("channel_id", table: "channel_moves"), .equal, SQLBind(ChannelID.stable.rawValue))
+                .where(SQLColumn("yanked_at", table: "builds"), .is, SQLLiteral.null)
+                .groupBy(SQLColumn("version", table: "builds")).all()
             {
                 released[try row.decode(column: "version", as: String.self)] = try row.decode(column: "first", as: Int64.self) / 86_400_000
             }
             var outcomes: [(version: String, wordpress: String?, php: String?, outcome: String, reports: Int)] = []
             for row in try await database.select().column("to_version").column("wordpress_version").column("php_version").column("outcome")
                 .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "reports").from("outcome_reports").where("product_id", .equal, product.rawValue)
+                .where("reported_at", .greaterThanOrEqual, firstDay * 86_400_000)
                 .groupBy("to_version").groupBy("wordpress_version").groupBy("php_version").groupBy("outcome").all()
             {
                 outcomes.append(

@@ -18,9 +18,13 @@ extension Store {
     /// paused, their reason kept, an event written to the channel's history; they are returned.
     ///
     /// `siteDigest` is the site's salted digest (``InstallSample/siteDigest(of:salt:)``): the
-    /// address itself is not kept. The version must be one of the product's builds.
+    /// address itself is not kept. The version must be one of the product's builds. A report is
+    /// `verified` when it carried the token of the answer that offered the update; only those
+    /// count for a guard, and an unverified one never replaces a verified one.
     @discardableResult
-    public func recordOutcome(_ report: OutcomeReport, siteDigest: String, at time: Int64 = currentTimeMillis()) async throws -> [Rollout] {
+    public func recordOutcome(
+        _ report: OutcomeReport, siteDigest: String, verified: Bool, at time: Int64 = currentTimeMillis()
+    ) async throws -> [Rollout] {
         // Durable: a halt must outlive a crash once the answer has said so.
         try await withTransaction { database in
             // The build the site was given when it says so (a version uploaded twice is two
@@ -37,20 +41,28 @@ extension Store {
                 else { throw HeraldError.unknownProduct(report.product) }
                 throw HeraldError.unknownVersion(report.toVersion, of: report.product)
             }
+            if !verified,
+                try await database.select().column("verified").from("outcome_reports").where("product_id", .equal, report.product.rawValue)
+                    .where("site_sha256", .equal, siteDigest).where("to_version", .equal, report.toVersion.rawValue).first()?
+                    .decode(column: "verified", as: Bool.self) == true
+            {
+                return []
+            }
             try await database.insert(into: "outcome_reports")
                 .columns(
                     "product_id", "site_sha256", "to_version", "build_hash", "from_version", "outcome", "error_code", "error_message",
-                    "wordpress_version", "php_version", "reported_at"
+                    "wordpress_version", "php_version", "reported_at", "verified"
                 )
                 .values(
                     SQLBind(report.product.rawValue), SQLBind(siteDigest), SQLBind(report.toVersion.rawValue), SQLBind(build.rawValue),
                     SQLBind(report.fromVersion?.rawValue), SQLBind(report.outcome.rawValue), SQLBind(report.errorCode),
-                    SQLBind(report.errorMessage), SQLBind(report.wordpressVersion), SQLBind(report.phpVersion), SQLBind(time)
+                    SQLBind(report.errorMessage), SQLBind(report.wordpressVersion), SQLBind(report.phpVersion), SQLBind(time), SQLBind(verified)
                 )
                 .onConflict(with: ["product_id", "site_sha256", "to_version"]) { update in
                     var update = update
                     for column in [
                         "build_hash", "from_version", "outcome", "error_code", "error_message", "wordpress_version", "php_version", "reported_at",
+                        "verified",
                     ] {
                         update = update.set(excludedValueOf: column)
                     }
@@ -84,22 +96,44 @@ extension Store {
 
     /// Why `rollout`'s guard halts it now, or nil (also without a guard): its build's reports
     /// since the guard counts against those of the build its channel serves everyone else.
+    ///
+    /// Only verified reports count (``recordOutcome(_:siteDigest:verified:at:)``), and, when the
+    /// install statistics know sites from before the rollout's day, only reports of those sites:
+    /// anyone can make up a site and ask for its answer's token, but not its days of checks.
     private func halts(_ rollout: Rollout, in database: any SQLDatabase) async throws -> String? {
         guard let halting = rollout.halting else { return nil }
-        let new = try await tally(of: rollout.build, of: rollout.product, since: rollout.guardSince ?? rollout.startedAt, in: database)
+        let startDay = rollout.startedAt / 86_400_000
+        let established =
+            try await database.select().column("site_sha256").from("install_stats").where("product_id", .equal, rollout.product.rawValue)
+            .where("day", .lessThan, startDay).limit(1).first() != nil ? startDay : nil
+        let new = try await tally(
+            of: rollout.build, of: rollout.product, since: rollout.guardSince ?? rollout.startedAt, sitesSeenBefore: established, in: database)
         guard new.reports >= halting.minimumReports else { return nil }
         let previousBuild = try await database.select().column("*").from("channels").where("product_id", .equal, rollout.product.rawValue)
             .where("id", .equal, rollout.channel.rawValue).first().map(Channel.init(row:))?.ownServedBuild
         var previous = RolloutGuard.Tally(reports: 0, failures: 0)
-        if let previousBuild { previous = try await tally(of: previousBuild, of: rollout.product, since: 0, in: database) }
+        if let previousBuild {
+            previous = try await tally(of: previousBuild, of: rollout.product, since: 0, sitesSeenBefore: established, in: database)
+        }
         return halting.halt(new: new, previous: previous)
     }
 
-    /// How many reports of `build` since `since`, and how many failures.
-    private func tally(of build: BuildHash, of product: ProductID, since: Int64, in database: any SQLDatabase) async throws -> RolloutGuard.Tally {
-        let rows = try await database.select().column("outcome").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "reports")
+    /// How many verified reports of `build` since `since`, and how many failures; with
+    /// `sitesSeenBefore`, of sites the install statistics saw before that day only.
+    private func tally(
+        of build: BuildHash, of product: ProductID, since: Int64, sitesSeenBefore day: Int64?, in database: any SQLDatabase
+    ) async throws -> RolloutGuard.Tally {
+        var query = database.select().column("outcome").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "reports")
             .from("outcome_reports").where("product_id", .equal, product.rawValue).where("build_hash", .equal, build.rawValue)
-            .where("reported_at", .greaterThanOrEqual, since).groupBy("outcome").all()
+            .where("reported_at", .greaterThanOrEqual, since).where("verified", .equal, SQLLiteral.boolean(true))
+        if let day {
+            query = query.where(
+                "site_sha256", .in,
+                SQLGroupExpression(
+                    database.select().column("site_sha256").from("install_stats").where("product_id", .equal, product.rawValue)
+                        .where("day", .lessThan, day).select))
+        }
+        let rows = try await query.groupBy("outcome").all()
         var tally = RolloutGuard.Tally(reports: 0, failures: 0)
         for row in rows {
             let count = Int(try row.decode(column: "reports", as: Int64.self))

@@ -26,9 +26,20 @@ struct AdoptionTests {
         #expect(new.days.map(\.share) == [0.3, 0.6, 0.8, 0.95])
         #expect(new.daysTo50 == 1 && new.daysTo90 == 3)
         #expect(adoption.releases[1].daysTo50 == nil, "released before the days looked at: unknown")
-        #expect(adoption.leftBehind.map(\.version) == ["1.0", "1.9"] && adoption.leftBehind.map(\.sites) == [3, 2])
+        // 3.0 is released (no site runs it yet): everyone older is behind it.
+        #expect(adoption.leftBehind.map(\.version) == ["2.0", "1.0", "1.9"])
+        #expect(adoption.leftBehind.map(\.sites) == [95, 3, 2])
         #expect(adoption.failures.count == 1)
         #expect(adoption.failures.first.map { [$0.version, $0.phpVersion, "\($0.installed)", "\($0.failed)"] } == ["2.0", "7.4", "1", "4"])
         #expect(adoption.activeSites[13] == 100)
+    }
+
+    @Test("Versions that are no release, as any site may report, count as other and never as the newest")
+    func reportedVersionsAreNotReleases() {
+        let adoption = Adoption.make(
+            from: 0, counts: [(1, "1.0", 5), (1, "0.5-custom", 4), (1, "99.0", 7), (1, nil, 2)], released: ["1.0": 0, "0.9": 0], outcomes: [])
+        #expect(adoption.leftBehind.map(\.version) == ["other"] && adoption.leftBehind.map(\.sites) == [4])
+        #expect(adoption.releases.map(\.version) == ["1.0", "0.9"])
+        #expect(adoption.releases.first?.days.first?.share == 5.0 / 18.0)
     }
 }

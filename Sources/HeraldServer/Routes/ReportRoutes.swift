@@ -6,8 +6,10 @@ import Synchronization
 
 /// `POST /api/v1/reports`: a site says how an update went. No API token: sites have none; the
 /// report carries instead the `report_token` of the answer that offered the update
-/// (``ReportTokens``), which binds it to that site, build and license. The site's address is
-/// kept only as its salted digest, one report per site and version (a later one replaces it). A report may halt a guarded
+/// (``ReportTokens``), which binds it to that site, build and license. A report without one
+/// (from an updater of before tokens) is kept as unverified: counted, never weighed by a guard.
+/// The site's address is kept only as its salted digest, one report per site and version (a
+/// later one replaces it). A report may halt a guarded
 /// rollout (``RolloutGuard``); the answer says so. One address (an IPv6 /64) may send 300
 /// reports in 10 minutes to an instance: a site sends one per update, and a shared host's
 /// sites share an address.
@@ -36,13 +38,15 @@ final class ReportRoutes<Context: RequestContext>: Sendable {
                 siteURL: fields["site_url"] ?? "", fromVersion: fields["from_version"], toVersion: fields["to_version"] ?? "",
                 build: fields["build_hash"], outcome: fields["outcome"] ?? "", errorCode: fields["error_code"], errorMessage: fields["error_message"],
                 wordpressVersion: fields["wordpress_version"], phpVersion: fields["php_version"])
-            guard let token = fields["report_token"] else { throw HeraldError.reportTokenInvalid("none was sent") }
-            let claim = try await tokens.verify(token, product: report.product, site: report.site, now: Int64(UTCDate.nowSeconds()))
-            if let sent = report.build, sent != claim.build { throw HeraldError.reportTokenInvalid("it was given for another build") }
-            report.build = claim.build
+            if let token = fields["report_token"] {
+                let claim = try await tokens.verify(token, product: report.product, site: report.site, now: Int64(UTCDate.nowSeconds()))
+                if let sent = report.build, sent != claim.build { throw HeraldError.reportTokenInvalid("it was given for another build") }
+                report.build = claim.build
+            }
+            let verified = fields["report_token"] != nil
             let digest = InstallSample.siteDigest(of: report.site, salt: try await siteSalt()).hexString
-            let halted = try await store.recordOutcome(report, siteDigest: digest)
-            var response = try envelopeResponse(["recorded": true, "halted_rollouts": !halted.isEmpty])
+            let halted = try await store.recordOutcome(report, siteDigest: digest, verified: verified)
+            var response = try envelopeResponse(["recorded": true, "verified": verified, "halted_rollouts": !halted.isEmpty])
             response.status = .accepted
             return response
         }

@@ -27,6 +27,6 @@ struct UpdateCheckRoutes<Context: RequestContext> {
         let links = answer.decision.updateAvailable && answer.question.license != nil ? try await answers.links(for: answer) : nil
         try await statistics?.record(answer)
         return answers.signedResponse(
-            UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots), reportToken: try await answers.reportToken(for: answer))
+            UpdateCheckAnswer.body(for: answer, licensedLinks: links, snapshots: answers.snapshots), reportToken: try? await answers.reportToken(for: answer))
     }
 }

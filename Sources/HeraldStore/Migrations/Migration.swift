@@ -14,6 +14,6 @@ public struct Migration: Sendable {
     public static let all: [Migration] = [
         .catalog, .accessAndHistory, .signaturesAndDetails, .goUpdate, .releaseManagement, .licenses, .customers, .catalogRevisions,
         .installChecks, .licenseScope, .console, .releaseDates,
-        .licenseSiteAddresses, .goUpdateBuilds, .platformFiles, .tuf, .signInAttempts, .outcomeReports, .yanks, .canaries, .webhooks,
+        .licenseSiteAddresses, .goUpdateBuilds, .platformFiles, .tuf, .signInAttempts, .outcomeReports, .yanks, .canaries, .webhooks, .reportVerification,
     ]
 }
