@@ -12,6 +12,8 @@ public struct Webhook: Hashable, Sendable {
         case rolloutRaised = "rollout_raised"
         case rolloutHalted = "rollout_halted"
         case rolloutCompleted = "rollout_completed"
+        /// Ended without completing: the channel moved by hand, another rollout replaced it, its build was yanked or removed.
+        case rolloutEnded = "rollout_ended"
         case buildYanked = "build_yanked"
         case licenseCreated = "license_created"
         case licenseRevoked = "license_revoked"

@@ -152,6 +152,7 @@ extension Store {
             .run()
         let told: [String: Webhook.Event] = [
             "started": .rolloutStarted, "raised": .rolloutRaised, "halted": .rolloutHalted, "completed": .rolloutCompleted,
+            "ended": .rolloutEnded, "replaced": .rolloutEnded, "yanked": .rolloutEnded, "removed": .rolloutEnded,
         ]
         if let webhookEvent = told[event] {
             try await enqueueWebhookEvent(

@@ -98,6 +98,9 @@ extension Store {
         for channel in channels where channel.latestBuild == hash || channel.activeBuild == hash {
             try await fallBack(channel, removing: hash, existing: existing, actor: actor, at: now, in: database)
         }
+        for rollout in try await rollouts(of: build.product, in: database) where rollout.build == hash {
+            try await recordRolloutEvent(rollout, event: "removed", detail: "its build was removed (\(actor))", at: now, in: database)
+        }
         try await database.delete(from: "rollouts").where("build", .equal, hash.rawValue).run()
         try await database.delete(from: "builds").where("hash", .equal, hash.rawValue).run()
         return build
