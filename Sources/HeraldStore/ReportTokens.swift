@@ -61,11 +61,24 @@ public final class ReportTokens: Sendable {
         return "\(expires).\(licenseID ?? "-").\(build.rawValue).\(mac)"
     }
 
+    /// Made for every answer that offers an update: the message is written into one buffer.
     private static func mac(product: ProductID, site: String, build: BuildHash, licenseID: String?, expires: Int64, key: SymmetricKey) -> String {
+        var message: [UInt8] = []
+        message.reserveCapacity(160 + site.utf8.count)
+        message.append(contentsOf: "herald-report-token-v2".utf8)
         // Each part with its length: no part can borrow another's bytes.
-        let parts = [product.rawValue, site, build.rawValue, licenseID ?? "-", String(expires)]
-        let message = "herald-report-token-v2" + parts.map { "\n\($0.utf8.count):\($0)" }.joined()
-        return HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key).hexString
+        func add(_ part: String.UTF8View) {
+            message.append(UInt8(ascii: "\n"))
+            message.append(contentsOf: String(part.count).utf8)
+            message.append(UInt8(ascii: ":"))
+            message.append(contentsOf: part)
+        }
+        add(product.rawValue.utf8)
+        add(site.utf8)
+        add(build.rawValue.utf8)
+        add((licenseID ?? "-").utf8)
+        add(String(expires).utf8)
+        return HMAC<SHA256>.authenticationCode(for: message, using: key).hexString
     }
 
     private func signingKey() async throws -> SymmetricKey {
