@@ -22,8 +22,6 @@ public struct Canaries: Hashable, Sendable {
         globs = sitePatterns.filter { $0.contains("*") || $0.contains("?") }
     }
 
-    public var isEmpty: Bool { sitePatterns.isEmpty && licenses.isEmpty }
-
     /// Whether the site asking `question` is a canary.
     public func includes(_ question: SiteQuestion) -> Bool {
         if let license = question.license, licenses.contains(license.id) { return true }

@@ -5,7 +5,7 @@ import Foundation
 /// the subscription's secret (``WebhookSignature``), and retries with backoff for a day.
 public struct Webhook: Hashable, Sendable {
     /// What happened, as the `X-Herald-Event` header and the payload's `event` name it.
-    public enum Event: String, CaseIterable, Hashable, Sendable, Codable {
+    public enum Event: String, CaseIterable, Hashable, Sendable {
         case buildPublished = "build_published"
         case channelMoved = "channel_moved"
         case rolloutStarted = "rollout_started"

@@ -14,12 +14,6 @@ public final class ReportTokens: Sendable {
     /// How long after the answer a site may report: updates are installed days after the check.
     public static let lifetime: Int64 = 14 * 86_400
 
-    /// What a valid token names.
-    public struct Claim: Sendable, Equatable {
-        public var build: BuildHash
-        public var licenseID: String?
-    }
-
     private let store: any Store
     private let key = Mutex<SymmetricKey?>(nil)
 
@@ -37,9 +31,9 @@ public final class ReportTokens: Sendable {
         key.withLock { $0 }.map { Self.token(product: product, site: site, build: build, licenseID: licenseID, now: now, key: $0) }
     }
 
-    /// What the token names, when it was made for `site` and `product` and has not expired;
-    /// throws `report_token_invalid` otherwise.
-    public func verify(_ token: String, product: ProductID, site: String, now: Int64) async throws -> Claim {
+    /// The build the token names, when it was made for `site` and `product` and has not
+    /// expired; throws `report_token_invalid` otherwise.
+    public func verify(_ token: String, product: ProductID, site: String, now: Int64) async throws -> BuildHash {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard token.utf8.count <= 256, parts.count == 4, let expires = Int64(parts[0]), let build = try? BuildHash(validating: String(parts[2]))
         else { throw HeraldError.reportTokenInvalid("it is not a report token") }
@@ -52,7 +46,7 @@ public final class ReportTokens: Sendable {
             throw HeraldError.reportTokenInvalid("it was not given to this site for this product")
         }
         guard now < expires else { throw HeraldError.reportTokenInvalid("it has expired") }
-        return Claim(build: build, licenseID: license)
+        return build
     }
 
     private static func token(product: ProductID, site: String, build: BuildHash, licenseID: String?, now: Int64, key: SymmetricKey) -> String {

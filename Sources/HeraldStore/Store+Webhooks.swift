@@ -21,7 +21,6 @@ public struct WebhookDelivery: Sendable {
     public var body: String
     public var createdAt: Int64
     public var nextAttemptAt: Int64?
-    public var retryUntil: Int64
     public var deliveredAt: Int64?
     public var gaveUpAt: Int64?
     public var attempts: [Attempt]
@@ -142,6 +141,12 @@ extension Store {
     /// leased (``webhookLease``) under a new lease id, so of several instances one sends it,
     /// and an outcome recorded under a lease that was since replaced changes nothing.
     public func claimDueWebhookDeliveries(now: Int64, limit: Int) async throws -> [DueWebhookDelivery] {
+        // Read first: most seconds nothing is due, and a claim is a write.
+        let anyDue = try await withDatabase { database in
+            try await database.select().column("id").from("webhook_deliveries").where("next_attempt_at", .lessThanOrEqual, SQLBind(now))
+                .limit(1).first() != nil
+        }
+        guard anyDue else { return [] }
         let lease = UUID().uuidString.lowercased()
         return try await withTransaction { database in
             let due = database.select().column("id").from("webhook_deliveries").where("next_attempt_at", .lessThanOrEqual, SQLBind(now))
@@ -226,7 +231,6 @@ extension Store {
                         eventID: try row.decode(column: "event_id", as: String.self), body: try row.decode(column: "body", as: String.self),
                         createdAt: try row.decode(column: "created_at", as: Int64.self),
                         nextAttemptAt: try row.decode(column: "next_attempt_at", as: Int64?.self),
-                        retryUntil: try row.decode(column: "retry_until", as: Int64.self),
                         deliveredAt: try row.decode(column: "delivered_at", as: Int64?.self),
                         gaveUpAt: try row.decode(column: "gave_up_at", as: Int64?.self), attempts: attempts))
             }

@@ -39,9 +39,9 @@ final class ReportRoutes<Context: RequestContext>: Sendable {
                 build: fields["build_hash"], outcome: fields["outcome"] ?? "", errorCode: fields["error_code"], errorMessage: fields["error_message"],
                 wordpressVersion: fields["wordpress_version"], phpVersion: fields["php_version"])
             if let token = fields["report_token"] {
-                let claim = try await tokens.verify(token, product: report.product, site: report.site, now: Int64(UTCDate.nowSeconds()))
-                if let sent = report.build, sent != claim.build { throw HeraldError.reportTokenInvalid("it was given for another build") }
-                report.build = claim.build
+                let offered = try await tokens.verify(token, product: report.product, site: report.site, now: Int64(UTCDate.nowSeconds()))
+                if let sent = report.build, sent != offered { throw HeraldError.reportTokenInvalid("it was given for another build") }
+                report.build = offered
             }
             let verified = fields["report_token"] != nil
             let digest = InstallSample.siteDigest(of: report.site, salt: try await siteSalt()).hexString
